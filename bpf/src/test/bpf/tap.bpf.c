@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Test-only tap: attached to TC ingress of the far end of a veth, it hands every
+ * frame the datapath sent (clones included, which BPF_PROG_TEST_RUN cannot
+ * return) to the test through a ring buffer, and drops it there.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TAP_MAX 1024
+
+struct tap_frame {
+	__u32 ifindex;
+	__u32 len;
+	__u8  data[TAP_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} tap_frames SEC(".maps");
+
+SEC("tc")
+int tap_ingress(struct __sk_buff *skb)
+{
+	struct tap_frame *f = bpf_ringbuf_reserve(&tap_frames, sizeof(*f), 0);
+	__u32 len = skb->len;
+
+	if (!f)
+		return TC_ACT_SHOT;
+	if (len > TAP_MAX)
+		len = TAP_MAX;
+	f->ifindex = skb->ifindex;
+	f->len = skb->len;
+	if (len == 0 || bpf_skb_load_bytes(skb, 0, f->data, len)) {
+		bpf_ringbuf_discard(f, 0);
+		return TC_ACT_SHOT;
+	}
+	bpf_ringbuf_submit(f, 0);
+	return TC_ACT_SHOT;
+}

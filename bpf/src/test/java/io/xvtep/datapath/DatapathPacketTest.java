@@ -1,0 +1,412 @@
+package io.xvtep.datapath;
+
+import static io.xvtep.datapath.Frames.*;
+import static io.xvtep.datapath.Harness.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xvtep.bpf.TestRunResult;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * BPF_PROG_TEST_RUN on the real objects, verified by the real kernel verifier,
+ * with crafted frames checked byte by byte (see {@link PacketCase}).
+ *
+ * Outer headers that the datapath must vary are normalised before comparing, after
+ * checking them: the IP id (random, as the kernel's for DF-unset tunnels) and the UDP
+ * source port (the inner flow hash, seeded per boot) must be in the VNI's range; the
+ * IP header checksum must be valid. Every other byte must match exactly.
+ */
+class DatapathPacketTest {
+    static final String C1 = "02:00:00:00:01:01", C2 = "02:00:00:00:01:02", C3 = "02:00:00:00:01:03";
+    static final String R1 = "02:00:00:00:02:01", R2 = "02:00:00:00:03:01";
+    static final String IP_C1 = "10.20.1.11", IP_C2 = "10.20.1.12", IP_R1 = "10.20.1.21";
+    static final String V2 = "198.18.0.2", V3 = "198.18.0.3";
+    static final int L = VniCfg.F_LEARNING;
+
+    static final byte[] PING_R1_TO_C1 = ping(C1, R1, IP_R1, IP_C1, 0, 56);
+    static final byte[] PING_C1_TO_R1 = ping(R1, C1, IP_C1, IP_R1, 0, 56);
+    static final byte[] ARP_FROM_R1 = arpRequest(R1, IP_R1, IP_C1);
+    static final byte[] ARP_FROM_C1 = arpRequest(C1, IP_C1, IP_R1);
+
+    /** What a remote VTEP at `src` sends us for `inner`. */
+    static byte[] fromVtep(String src, int dport, int vni, byte[] inner) {
+        return vxlanFrame(UNDERLAY_MAC, remoteMac(src), src, LOCAL_IP, 50000, dport, vni, inner);
+    }
+
+    /** What we must send to VTEP `dst`, with IP id and UDP source port zero (normalised). */
+    static byte[] toVtep(String dst, int dport, int vni, byte[] inner) {
+        String dmac = dst.startsWith("239.") ? "01:00:5e:" + groupMacTail(dst) : remoteMac(dst);
+        return eth(dmac, UNDERLAY_MAC, ETH_P_IP, ipv4(LOCAL_IP, dst, 17, 0, 64, 0, 0, udp(0, dport, vxlan(vni, inner))));
+    }
+
+    static byte[] toVtepTos(String dst, int vni, int tos, int ttl, byte[] inner) {
+        return eth(remoteMac(dst), UNDERLAY_MAC, ETH_P_IP, ipv4(LOCAL_IP, dst, 17, tos, ttl, 0, 0, udp(0, 4789, vxlan(vni, inner))));
+    }
+
+    static String groupMacTail(String group) {
+        byte[] g = ip(group);
+        return String.format("%02x:%02x:%02x", g[1] & 0x7f, g[2] & 0xff, g[3] & 0xff);
+    }
+
+    static byte[] with(byte[] frame, int off, int... bytes) {
+        byte[] f = frame.clone();
+        for (int i = 0; i < bytes.length; i++) f[off + i] = (byte) bytes[i];
+        return f;
+    }
+
+    static Stream<PacketCase> cases() {
+        return Stream.of(
+            // ---------------------------------------------------------------- decapsulation
+            PacketCase.of("decap_unicast_to_port",
+                    "a VXLAN frame for a MAC behind a local port is stripped to exactly the inner frame and redirected there")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length),
+            PacketCase.of("xdp_decap_unicast_to_xdp_port",
+                    "XDP strips the same frame to exactly the inner frame when the port accepts XDP redirects")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(XDP_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("xdp_defers_port_without_xdp",
+                    "XDP leaves a frame for a port without XDP-redirect support untouched to TC, counting nothing")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(XDP_PASS, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .counter(42, "rx_packets", 0).counter(0, "pass_not_vxlan", 0),
+            PacketCase.of("decap_broadcast_floods_local_ports",
+                    "a decapsulated broadcast reaches every local port of its VNI exactly once, as the inner frame")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1) // last port gets the frame itself
+                .copy("p1", ARP_FROM_R1)
+                .counter(42, "rx_packets", 1).counter(42, "flooded_packets", 1),
+            PacketCase.of("decap_unknown_unicast_floods_local_ports",
+                    "a decapsulated unicast to an unknown MAC is flooded to the VNI's local ports, as a bridge does")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ping(C3, R1, IP_R1, "10.20.1.13", 0, 8)))
+                .expect(TC_ACT_REDIRECT, ping(C3, R1, IP_R1, "10.20.1.13", 0, 8))
+                .copy("p1", ping(C3, R1, IP_R1, "10.20.1.13", 0, 8))
+                .counter(42, "flooded_packets", 1),
+            PacketCase.of("decap_unknown_vni_passes",
+                    "VXLAN for a VNI xvtep does not serve is left to the stack unchanged and counted on VNI 0")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 77, PING_R1_TO_C1))
+                .expect(TC_ACT_OK, fromVtep(V2, 4789, 77, PING_R1_TO_C1))
+                .counter(0, "pass_unknown_vni", 1).counter(42, "rx_packets", 0),
+            PacketCase.of("decap_truncated_drops",
+                    "a VXLAN frame cut inside its inner Ethernet header is dropped and counted as truncated")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", Arrays.copyOf(fromVtep(V2, 4789, 42, PING_R1_TO_C1), 14 + 20 + 8 + 8 + 10))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_truncated", 1),
+            PacketCase.of("xdp_truncated_drops",
+                    "XDP drops the same truncated frame itself and counts it")
+                .setup(h -> h.vni(42, L, 4789))
+                .run("xdp_underlay", "u0", Arrays.copyOf(fromVtep(V2, 4789, 42, PING_R1_TO_C1), 14 + 20 + 8 + 8 + 10))
+                .expect(XDP_DROP, null)
+                .counter(0, "drop_truncated", 1),
+            PacketCase.of("decap_ip_length_beyond_frame_drops",
+                    "an outer IP total length larger than the frame is truncation, not trusted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", Arrays.copyOf(fromVtep(V2, 4789, 42, PING_R1_TO_C1), 14 + 20 + 8 + 8 + 14 + 20))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_truncated", 1),
+            PacketCase.of("non_vxlan_udp_passes",
+                    "UDP to a port that is no VNI's dstport is left to the stack unchanged")
+                .setup(h -> h.vni(42, L, 4789))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
+                .expect(TC_ACT_OK, eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
+                .counter(0, "pass_not_vxlan", 1),
+            PacketCase.of("vxlan_without_i_flag_drops",
+                    "a VXLAN header without the I flag is dropped (RFC 7348: receivers must check it)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, udp(50000, 4789, vxlanRaw(0, 42 << 8, PING_R1_TO_C1)))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_bad_flags", 1),
+            PacketCase.of("vxlan_reserved_bits_drop",
+                    "reserved bits in either VXLAN word are dropped, as the kernel's vxlan_reserved.sh expects")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, udp(50000, 4789, vxlanRaw(0x08000000, (42 << 8) | 1, PING_R1_TO_C1)))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_bad_flags", 1),
+            PacketCase.of("vxlan_reserved_flag_bits_drop",
+                    "a reserved bit in the flags byte is dropped too")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, udp(50000, 4789, vxlanRaw(0x0C000000, 42 << 8, PING_R1_TO_C1)))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_bad_flags", 1),
+            PacketCase.of("decap_dstport_8472",
+                    "a VNI on the kernel's historical port 8472 decapsulates there, and 4789 is not its port")
+                .setup(h -> h.vni(42, L, 8472).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 8472, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1),
+            PacketCase.of("decap_other_dstport_not_ours",
+                    "VXLAN to 4789 for a VNI configured on 8472 is not taken")
+                .setup(h -> h.vni(42, L, 8472).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_OK, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .counter(0, "pass_not_vxlan", 1),
+            PacketCase.of("decap_to_other_address_passes",
+                    "VXLAN addressed to another IP of the host is not this VTEP's")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", vxlanFrame(UNDERLAY_MAC, remoteMac(V2), V2, "198.18.0.9", 50000, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_OK, vxlanFrame(UNDERLAY_MAC, remoteMac(V2), V2, "198.18.0.9", 50000, 4789, 42, PING_R1_TO_C1))
+                .counter(0, "pass_unknown_vni", 1),
+            PacketCase.of("decap_own_source_drops",
+                    "a frame from our own VTEP address (looped multicast) is dropped")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", vxlanFrame(UNDERLAY_MAC, remoteMac(V2), LOCAL_IP, LOCAL_IP, 50000, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_src", 1),
+            PacketCase.of("decap_learns_remote",
+                    "decapsulation teaches (VNI, inner source MAC) -> outer source IP and reports a learn event")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "learned", 1)
+                .then(h -> {
+                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V2));
+                    assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::vni, XvtepEvent::mac, XvtepEvent::remote)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 42, Mac.parse(R1), Ipv4.parse(V2)));
+                }),
+            PacketCase.of("decap_nolearning",
+                    "with learning off nothing is learned from the underlay")
+                .setup(h -> h.vni(42, 0, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "learned", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1)).isEmpty()),
+            PacketCase.of("decap_mac_move",
+                    "a learned MAC seen behind another VTEP is re-pointed at once and reported as a move")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V3, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "moved", 1)
+                .then(h -> {
+                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V2));
+                    assertThat(h.events()).extracting(XvtepEvent::type).containsExactly(2);
+                }),
+            PacketCase.of("decap_static_entry_kept",
+                    "learning never overwrites a static entry")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V3, FdbValue.F_STATIC))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "moved", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3))),
+            PacketCase.of("decap_ecn_ce_on_not_ect_drops",
+                    "RFC 6040: outer CE over an inner Not-ECT packet is dropped and counted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0, udp(50000, 4789, vxlan(42, PING_R1_TO_C1)))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_ecn", 1),
+            PacketCase.of("decap_ecn_ce_marks_inner",
+                    "RFC 6040: outer CE over an inner ECT(0) packet marks the inner header CE, checksum fixed")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0, udp(50000, 4789, vxlan(42, ping(C1, R1, IP_R1, IP_C1, 0x02, 56))))))
+                .expect(TC_ACT_REDIRECT, ping(C1, R1, IP_R1, IP_C1, 0x03, 56)),
+            PacketCase.of("decap_vnis_isolated",
+                    "the same MAC in two VNIs: a frame of VNI 43 is delivered by VNI 43's entry, never VNI 42's")
+                .setup(h -> h.vni(42, L, 4789).vni(43, L, 4789).port("p1", 42, 0).port("p2", 43, 0)
+                        .fdbPort(42, C1, "p1", 0).fdbPort(43, C1, "p2", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 43, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(43, "rx_packets", 1).counter(42, "rx_packets", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1)).isEmpty()),
+            PacketCase.of("decap_no_ports_drops",
+                    "a BUM frame for a VNI with no local port has nowhere to go and is counted")
+                .setup(h -> h.vni(42, L, 4789))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_no_dest", 1),
+
+            // ---------------------------------------------------------------- encapsulation
+            PacketCase.of("encap_unicast_to_remote",
+                    "a frame to a MAC behind a remote VTEP gets exactly the outer headers the kernel's vxlan device sends")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, FdbValue.F_STATIC))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
+                .counter(42, "tx_packets", 1).counter(42, "tx_bytes", PING_C1_TO_R1.length),
+            PacketCase.of("encap_dstport_8472",
+                    "the outer UDP destination is the VNI's dstport")
+                .setup(h -> h.vni(42, L, 8472).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 8472, 42, PING_C1_TO_R1)),
+            PacketCase.of("encap_arp_unicast",
+                    "a non-IP frame (ARP reply) is encapsulated to the same wire format")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", with(ARP_FROM_C1, 0, 0x02, 0, 0, 0, 0x02, 0x01))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, with(ARP_FROM_C1, 0, 0x02, 0, 0, 0, 0x02, 0x01))),
+            PacketCase.of("encap_flood_ports_and_vteps",
+                    "a broadcast goes once to every other local port and once to every VTEP of the flood list, each copy with its own outer destination")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2).flood(42, V3))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V3, 4789, 42, ARP_FROM_C1))
+                .copy("p2", ARP_FROM_C1)
+                .copyEncap("u0", toVtep(V2, 4789, 42, ARP_FROM_C1))
+                .counter(42, "flooded_packets", 1).counter(42, "tx_packets", 2),
+            PacketCase.of("encap_flood_four_vteps",
+                    "head-end replication to four VTEPs sends four copies, none twice")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0)
+                        .flood(42, V2).flood(42, V3).flood(42, "198.18.0.4").flood(42, "198.18.0.5"))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep("198.18.0.5", 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep(V2, 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep(V3, 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep("198.18.0.4", 4789, 42, ARP_FROM_C1))
+                .counter(42, "tx_packets", 4),
+            PacketCase.of("encap_flood_multicast_group",
+                    "BUM to a multicast group: outer destination MAC derived from the group, source MAC the underlay's")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, "239.1.1.1"))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep("239.1.1.1", 4789, 42, ARP_FROM_C1)),
+            PacketCase.of("encap_unknown_unicast_floods",
+                    "a unicast to an unknown MAC goes to the flood list (the kernel's all-zero default)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
+                .counter(42, "flooded_packets", 1).counter(42, "l2miss", 0),
+            PacketCase.of("local_switching",
+                    "a frame to a MAC behind another local port goes straight there, unchanged, never to the underlay")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2).fdbPort(42, C2, "p2", 0))
+                .run("tc_port_ingress", "p1", ping(C2, C1, IP_C1, IP_C2, 0, 56))
+                .expect(TC_ACT_REDIRECT, ping(C2, C1, IP_C1, IP_C2, 0, 56))
+                .counter(42, "switched_packets", 1).counter(42, "tx_packets", 0),
+            PacketCase.of("hairpin_drops",
+                    "a frame to a MAC behind its own ingress port is dropped, as a bridge does")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C2, "p1", 0))
+                .run("tc_port_ingress", "p1", ping(C2, C1, IP_C1, IP_C2, 0, 56))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_hairpin", 1),
+            PacketCase.of("port_learns_source",
+                    "a local port learns the source MAC behind it and reports it")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
+                .counter(42, "learned", 1)
+                .then(h -> assertThat(h.fdbGet(42, C1)).get().extracting(FdbValue::ifindex).isEqualTo(h.ifindex.get("p1"))),
+            PacketCase.of("encap_too_big_drops",
+                    "a frame that would exceed the underlay MTU (1500) once encapsulated is dropped and counted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0, 1500 - 50 - 28 + 1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_mtu", 1),
+            PacketCase.of("encap_largest_frame_fits",
+                    "an inner packet of underlay MTU - 50 bytes still goes out")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0, 1500 - 50 - 28))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ping(R1, C1, IP_C1, IP_R1, 0, 1500 - 50 - 28))),
+            PacketCase.of("not_a_port_passes",
+                    "a frame on an interface that is no xvtep port is not touched")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_port_ingress", "p3", PING_C1_TO_R1)
+                .expect(TC_ACT_OK, PING_C1_TO_R1),
+            PacketCase.of("encap_vnis_isolated",
+                    "two VNIs with the same MAC: a frame of VNI 43 follows VNI 43's entry and carries VNI 43; VNI 42's port sees nothing")
+                .setup(h -> h.vni(42, L, 4789).vni(43, L, 4789).port("p1", 42, 0).port("p2", 43, 0)
+                        .fdbPort(42, R1, "p1", 0).fdbRemote(43, R1, V3, 0))
+                .run("tc_port_ingress", "p2", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V3, 4789, 43, PING_C1_TO_R1))
+                .counter(42, "switched_packets", 0),
+            PacketCase.of("flood_stays_in_vni",
+                    "a broadcast floods only its own VNI's ports and VTEPs")
+                .setup(h -> h.vni(42, L, 4789).vni(43, L, 4789).port("p1", 42, 0).port("p2", 43, 0).port("p3", 43, 0)
+                        .flood(42, V2).flood(43, V3))
+                .run("tc_port_ingress", "p2", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V3, 4789, 43, ARP_FROM_C1))
+                .copy("p3", ARP_FROM_C1),
+            PacketCase.of("encap_ecn_ce_becomes_ect0",
+                    "RFC 6040 encapsulation: inner CE is sent as outer ECT(0), other ECN values copied")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0x03, 56))
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x02, 64, ping(R1, C1, IP_C1, IP_R1, 0x03, 56))),
+            PacketCase.of("encap_ttl_and_tos",
+                    "a VNI's ttl and tos are the outer header's")
+                .setup(h -> h.vni(new VniCfg(42, L, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 10, 0x20, 0, 0, 300, 0, 0))
+                        .port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x20, 10, PING_C1_TO_R1)),
+            PacketCase.of("l2miss_event",
+                    "with l2miss and no default destination, an unknown unicast raises one l2miss event")
+                .setup(h -> h.vni(42, L | VniCfg.F_L2MISS, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expect(TC_ACT_SHOT, null)
+                .copy("p2", PING_C1_TO_R1)
+                .counter(42, "l2miss", 1)
+                .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::mac)
+                        .contains(org.assertj.core.groups.Tuple.tuple(3, Mac.parse(R1)))),
+            PacketCase.of("unresolved_vtep_neighbour",
+                    "an unresolved underlay neighbour: the IP frame is handed to the kernel to resolve, and the control plane is told")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, "198.18.0.9", 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expect(TC_ACT_REDIRECT, null)
+                .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::remote)
+                        .contains(org.assertj.core.groups.Tuple.tuple(5, Ipv4.parse("198.18.0.9"))))
+        );
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void packet(PacketCase c) {
+        try (Harness h = Harness.start()) {
+            c.setup.accept(h);
+            TestRunResult r = h.run(c.program, c.in, c.ingress);
+            assertThat(r.retval()).as("verdict: %s", c.proves).isEqualTo(c.verdict);
+            if (c.out != null) {
+                byte[] got = c.outEncap ? normaliseEncap(r.dataOut()) : r.dataOut();
+                assertThat(hex(got)).as("output frame: %s", c.proves).isEqualTo(hex(c.out));
+            }
+            List<String> got = h.captured().stream()
+                    .map(k -> k.ifname() + " " + hex(isEncap(k.frame()) ? normaliseEncap(k.frame()) : k.frame()))
+                    .toList();
+            List<String> want = c.copies.stream().map(k -> k.ifname() + " " + hex(k.frame())).toList();
+            assertThat(got).as("copies seen by the taps: %s", c.proves).containsExactlyInAnyOrderElementsOf(want);
+            c.counters.forEach((k, v) -> {
+                String[] p = k.split("/");
+                assertThat(h.stats(Integer.parseInt(p[0])).get(p[1])).as("counter %s: %s", k, c.proves).isEqualTo(v);
+            });
+            c.then.accept(h);
+        }
+    }
+
+    static boolean isEncap(byte[] f) {
+        return f.length > 50 && f[12] == 0x08 && f[13] == 0 && f[23] == 17
+                && (udpPort(f, 36) == 4789 || udpPort(f, 36) == 8472);
+    }
+
+    static int udpPort(byte[] f, int off) {
+        return ((f[off] & 0xff) << 8) | (f[off + 1] & 0xff);
+    }
+
+    /** Checks the varying outer fields, then zeroes them (and re-checksums) for an exact compare. */
+    static byte[] normaliseEncap(byte[] f) {
+        assertThat(f.length).as("encapsulated frame length").isGreaterThan(50);
+        int csum = udpPort(f, 24);
+        assertThat(csum).as("outer IPv4 header checksum").isEqualTo(Frames.ipChecksum(f, 14));
+        int sport = udpPort(f, 34);
+        assertThat(sport).as("outer UDP source port in ip_local_port_range").isBetween(32768, 60999);
+        byte[] n = f.clone();
+        n[18] = n[19] = 0;  // IP id
+        n[34] = n[35] = 0;  // UDP source port
+        int c = Frames.ipChecksum(n, 14);
+        n[24] = (byte) (c >> 8);
+        n[25] = (byte) c;
+        return n;
+    }
+
+}

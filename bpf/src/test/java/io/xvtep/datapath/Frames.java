@@ -1,0 +1,99 @@
+package io.xvtep.datapath;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+
+/** Builds wire-format frames for packet tests, scapy style: each layer wraps its payload. */
+final class Frames {
+    static final int ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806;
+
+    private Frames() {}
+
+    static byte[] mac(String s) {
+        return HexFormat.ofDelimiter(":").parseHex(s);
+    }
+
+    static byte[] ip(String s) {
+        String[] p = s.split("\\.");
+        return new byte[] {(byte) Integer.parseInt(p[0]), (byte) Integer.parseInt(p[1]),
+                (byte) Integer.parseInt(p[2]), (byte) Integer.parseInt(p[3])};
+    }
+
+    static byte[] cat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
+
+    static byte[] eth(String dst, String src, int type, byte[] payload) {
+        return cat(mac(dst), mac(src), new byte[] {(byte) (type >> 8), (byte) type}, payload);
+    }
+
+    /** IPv4 without options; the checksum is computed. */
+    static byte[] ipv4(String src, String dst, int proto, int tos, int ttl, int id, int fragField, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
+        b.put((byte) 0x45).put((byte) tos).putShort((short) (20 + payload.length)).putShort((short) id)
+                .putShort((short) fragField).put((byte) ttl).put((byte) proto).putShort((short) 0)
+                .put(ip(src)).put(ip(dst)).put(payload);
+        byte[] a = b.array();
+        int c = ipChecksum(a, 0);
+        a[10] = (byte) (c >> 8);
+        a[11] = (byte) c;
+        return a;
+    }
+
+    static byte[] ipv4(String src, String dst, int proto, byte[] payload) {
+        return ipv4(src, dst, proto, 0, 64, 1, 0, payload);
+    }
+
+    static int ipChecksum(byte[] f, int off) {
+        int sum = 0;
+        for (int i = 0; i < 20; i += 2) {
+            if (i == 10) continue;
+            sum += ((f[off + i] & 0xff) << 8) | (f[off + i + 1] & 0xff);
+        }
+        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
+        return ~sum & 0xffff;
+    }
+
+    /** UDP with a zero checksum (what RFC 7348 VTEPs send over IPv4). */
+    static byte[] udp(int sport, int dport, byte[] payload) {
+        return ByteBuffer.allocate(8 + payload.length).putShort((short) sport).putShort((short) dport)
+                .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
+    }
+
+    static byte[] vxlan(int vni, byte[] inner) {
+        return vxlanRaw(0x08000000, vni << 8, inner);
+    }
+
+    /** VXLAN header from its two raw 32-bit words (flags word, VNI word) for malformed cases. */
+    static byte[] vxlanRaw(int flagsWord, int vniWord, byte[] inner) {
+        return ByteBuffer.allocate(8 + inner.length).putInt(flagsWord).putInt(vniWord).put(inner).array();
+    }
+
+    /** A full underlay frame carrying `inner` in VXLAN. */
+    static byte[] vxlanFrame(String dstMac, String srcMac, String srcIp, String dstIp, int sport, int dport,
+                             int vni, byte[] inner) {
+        return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 17, udp(sport, dport, vxlan(vni, inner))));
+    }
+
+    static byte[] arpRequest(String senderMac, String senderIp, String targetIp) {
+        ByteBuffer b = ByteBuffer.allocate(28);
+        b.putShort((short) 1).putShort((short) ETH_P_IP).put((byte) 6).put((byte) 4).putShort((short) 1)
+                .put(mac(senderMac)).put(ip(senderIp)).put(new byte[6]).put(ip(targetIp));
+        return eth("ff:ff:ff:ff:ff:ff", senderMac, ETH_P_ARP, b.array());
+    }
+
+    /** An ICMP echo request between two overlay addresses, `pad` bytes of payload. */
+    static byte[] ping(String dstMac, String srcMac, String srcIp, String dstIp, int tos, int pad) {
+        byte[] icmp = new byte[8 + pad];
+        icmp[0] = 8;
+        for (int i = 8; i < icmp.length; i++) icmp[i] = (byte) i;
+        return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 1, tos, 64, 0x1234, 0x4000, icmp));
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

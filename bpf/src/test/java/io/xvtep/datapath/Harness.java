@@ -1,0 +1,250 @@
+package io.xvtep.datapath;
+
+import io.xvtep.bpf.BpfMap;
+import io.xvtep.bpf.BpfObject;
+import io.xvtep.bpf.Bpffs;
+import io.xvtep.bpf.Net;
+import io.xvtep.bpf.RingBuffer;
+import io.xvtep.bpf.Tc;
+import io.xvtep.bpf.TcDirection;
+import io.xvtep.bpf.TestRunResult;
+import io.xvtep.bpf.UpdateFlag;
+import io.xvtep.datapath.MapCodec.FdbKey;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.FloodDst;
+import io.xvtep.datapath.MapCodec.PortCfg;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.MapCodec.VniIdxKey;
+import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.datapath.MapCodec.XvtepConfig;
+import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One datapath under test: the real BPF objects loaded into a namespace of the
+ * test's own, with veths for the underlay (u0) and three local ports (p1..p3).
+ * The far end of every veth (u0t, p1t, ...) carries a tap that hands each frame
+ * the datapath sent there to the test, so clones are checked byte by byte too.
+ *
+ * Underlay: u0 is 198.18.0.1 with MAC 02:aa:00:00:00:01; remote VTEPs 198.18.0.2-5
+ * are permanent neighbours with MACs 02:bb:00:00:00:02-05.
+ */
+final class Harness implements AutoCloseable {
+    static final String LOCAL_IP = "198.18.0.1";
+    static final String UNDERLAY_MAC = "02:aa:00:00:00:01";
+    static final int TC_ACT_OK = 0, TC_ACT_SHOT = 2, TC_ACT_REDIRECT = 7;
+    static final int XDP_DROP = 1, XDP_PASS = 2, XDP_REDIRECT = 4;
+
+    record Captured(String ifname, byte[] frame) {}
+
+    final TestNetns ns;
+    private final Path pinRoot;
+    private BpfObject underlay, port, tap;
+    private RingBuffer tapRing, events;
+    private final List<Captured> captured = new ArrayList<>();
+    private final List<XvtepEvent> eventLog = new ArrayList<>();
+    private final Map<Integer, String> tapNames = new HashMap<>();
+    final Map<String, Integer> ifindex = new HashMap<>();
+    private final Map<Integer, Integer> nPorts = new HashMap<>(), nFlood = new HashMap<>();
+    private final Map<Integer, VniCfg> vnis = new HashMap<>();
+
+    static String remoteMac(String ip) {
+        return String.format("02:bb:00:00:00:%02x", Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1)));
+    }
+
+    static Harness start() {
+        TestNetns ns = TestNetns.create("xvtep-pt");
+        Harness h = new Harness(ns);
+        try {
+            h.setUp();
+            return h;
+        } catch (RuntimeException | Error e) {
+            h.close();
+            throw e;
+        }
+    }
+
+    private Harness(TestNetns ns) {
+        this.ns = ns;
+        this.pinRoot = Path.of("/sys/fs/bpf", ns.name);
+    }
+
+    private static Path resource(String name) {
+        try {
+            var url = Harness.class.getResource("/bpf/" + name);
+            if (url == null) throw new IllegalStateException("missing resource /bpf/" + name + " (run mvn from the repo root)");
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void setUp() {
+        ns.ip("link", "add", "u0", "address", UNDERLAY_MAC, "type", "veth", "peer", "name", "u0t");
+        for (String p : List.of("p1", "p2", "p3")) ns.ip("link", "add", p, "type", "veth", "peer", "name", p + "t");
+        for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ns.ip("link", "set", d, "up");
+        ns.ip("addr", "add", LOCAL_IP + "/24", "dev", "u0");
+        for (int n = 2; n <= 5; n++) {
+            String ip = "198.18.0." + n;
+            ns.ip("neigh", "add", ip, "lladdr", remoteMac(ip), "dev", "u0", "nud", "permanent");
+        }
+        ns.ip("route", "add", "224.0.0.0/4", "dev", "u0");
+        ns.inside(() -> {
+            for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ifindex.put(d, Net.ifindex(d));
+            Bpffs.ensureMounted(Path.of("/sys/fs/bpf"));
+            underlay = BpfObject.open(resource("xvtep_underlay.bpf.o"), pinRoot);
+            underlay.load();
+            port = BpfObject.open(resource("xvtep_port.bpf.o"), pinRoot);
+            port.load();
+            tap = BpfObject.open(resource("tap.bpf.o"), null);
+            tap.load();
+            for (String t : List.of("u0t", "p1t", "p2t", "p3t")) {
+                Tc.attach(ifindex.get(t), TcDirection.INGRESS, tap.program("tap_ingress"), 1, 1);
+                tapNames.put(ifindex.get(t), t.substring(0, t.length() - 1));
+            }
+            tapRing = new RingBuffer(tap.map("tap_frames"), buf -> {
+                ByteBuffer b = buf.order(ByteOrder.LITTLE_ENDIAN);
+                int ifx = b.getInt(0), len = b.getInt(4);
+                byte[] f = new byte[Math.min(len, 1024)];
+                b.get(8, f);
+                captured.add(new Captured(tapNames.getOrDefault(ifx, "if" + ifx), f));
+            });
+            events = new RingBuffer(map("xvtep_events"), buf -> {
+                byte[] e = new byte[XvtepEvent.SIZE];
+                buf.get(0, e);
+                eventLog.add(XvtepEvent.decode(e));
+            });
+            map("xvtep_config").update(MapCodec.u32(0),
+                    new XvtepConfig(ifindex.get("u0"), Ipv4.parse(LOCAL_IP), Mac.parse(UNDERLAY_MAC), 0).encode(),
+                    UpdateFlag.ANY);
+            return null;
+        });
+    }
+
+    BpfMap map(String name) {
+        return underlay.map(name);
+    }
+
+    /** A VNI as the control plane would write it; n_ports/n_flood follow port()/flood(). */
+    Harness vni(int vni, int flags, int dstport) {
+        return vni(new VniCfg(vni, flags, Ipv4.ANY, Ipv4.ANY, dstport, 0, 0, 64, 0, 0, 0, 300, 0, 0));
+    }
+
+    Harness vni(VniCfg cfg) {
+        vnis.put(cfg.vni(), cfg);
+        writeVni(cfg.vni());
+        byte[] key = MapCodec.u16(cfg.dstport());
+        map("xvtep_dstports").update(key, MapCodec.u32(1), UpdateFlag.ANY);
+        return this;
+    }
+
+    private void writeVni(int vni) {
+        VniCfg c = vnis.get(vni).withCounts(nPorts.getOrDefault(vni, 0), nFlood.getOrDefault(vni, 0));
+        map("xvtep_vnis").update(MapCodec.u32(vni), c.encode(), UpdateFlag.ANY);
+    }
+
+    Harness port(String ifname, int vni, int flags) {
+        int ifx = ifindex.get(ifname), idx = nPorts.getOrDefault(vni, 0);
+        map("xvtep_ports").update(MapCodec.u32(ifx), new PortCfg(vni, flags).encode(), UpdateFlag.ANY);
+        map("xvtep_vni_ports").update(new VniIdxKey(vni, idx).encode(), MapCodec.u32(ifx), UpdateFlag.ANY);
+        nPorts.put(vni, idx + 1);
+        writeVni(vni);
+        return this;
+    }
+
+    Harness flood(int vni, String dst) {
+        int idx = nFlood.getOrDefault(vni, 0);
+        map("xvtep_flood").update(new VniIdxKey(vni, idx).encode(), new FloodDst(Ipv4.parse(dst), 0).encode(),
+                UpdateFlag.ANY);
+        nFlood.put(vni, idx + 1);
+        writeVni(vni);
+        return this;
+    }
+
+    Harness fdbRemote(int vni, String mac, String remote, int flags) {
+        return fdb(vni, mac, new FdbValue(Ipv4.parse(remote), 0, flags, System.nanoTime()));
+    }
+
+    Harness fdbPort(int vni, String mac, String ifname, int flags) {
+        return fdb(vni, mac, new FdbValue(Ipv4.ANY, ifindex.get(ifname), flags, System.nanoTime()));
+    }
+
+    Harness fdb(int vni, String mac, FdbValue v) {
+        map("xvtep_fdb").update(new FdbKey(vni, Mac.parse(mac)).encode(), v.encode(), UpdateFlag.ANY);
+        return this;
+    }
+
+    Optional<FdbValue> fdbGet(int vni, String mac) {
+        return map("xvtep_fdb").lookup(new FdbKey(vni, Mac.parse(mac)).encode()).map(FdbValue::decode);
+    }
+
+    /** Runs `program` on `frame` as if it arrived on `ingress`; collects what the taps saw. */
+    TestRunResult run(String program, byte[] frame, String ingress) {
+        captured.clear();
+        eventLog.clear();
+        return ns.inside(() -> {
+            BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
+            TestRunResult r;
+            if (program.startsWith("xdp")) {
+                r = obj.program(program).testRun(frame, 1);
+            } else {
+                byte[] ctx = new byte[192]; // struct __sk_buff; ifindex at 40 selects the device
+                ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.get(ingress));
+                r = obj.program(program).testRunCtx(frame, ctx, 1);
+            }
+            drainTaps();
+            return r;
+        });
+    }
+
+    private void drainTaps() {
+        // Clones go through the veth backlog: give the softirq a moment to hand them to the taps.
+        long deadline = System.nanoTime() + 100_000_000L;
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            tapRing.poll(10);
+            events.poll(0);
+            if (captured.size() == seen) break;
+            seen = captured.size();
+        }
+    }
+
+    List<Captured> captured() {
+        return List.copyOf(captured);
+    }
+
+    List<XvtepEvent> events() {
+        return List.copyOf(eventLog);
+    }
+
+    VniStats stats(int vni) {
+        return ns.inside(() -> VniStats.sum(map("xvtep_stats").lookupPerCpu(MapCodec.u32(vni))));
+    }
+
+    @Override
+    public void close() {
+        try {
+            ns.inside(() -> {
+                if (tapRing != null) tapRing.close();
+                if (events != null) events.close();
+                for (BpfObject o : new BpfObject[] {tap, port, underlay}) if (o != null) o.close();
+                return null;
+            });
+        } catch (RuntimeException ignored) {
+            // the namespace goes anyway
+        } finally {
+            Bpffs.removeTree(pinRoot);
+            ns.close();
+        }
+    }
+}

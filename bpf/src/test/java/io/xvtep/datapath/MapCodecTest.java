@@ -1,0 +1,247 @@
+package io.xvtep.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.xvtep.datapath.MapCodec.FdbKey;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.FloodDst;
+import io.xvtep.datapath.MapCodec.Neigh6Key;
+import io.xvtep.datapath.MapCodec.NeighEntry;
+import io.xvtep.datapath.MapCodec.NeighKey;
+import io.xvtep.datapath.MapCodec.PortCfg;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.MapCodec.VniIdxKey;
+import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.datapath.MapCodec.XvtepConfig;
+import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MapCodecTest {
+
+    /** struct name -> sizeof as the codec believes it. */
+    private static final Map<String, Integer> SIZES = new LinkedHashMap<>();
+    /** "struct.field" -> offset as the codec believes it. */
+    private static final Map<String, Integer> OFFSETS = new LinkedHashMap<>();
+
+    static {
+        SIZES.put("xvtep_config", XvtepConfig.SIZE);
+        OFFSETS.put("xvtep_config.underlay_ifindex", XvtepConfig.OFF_UNDERLAY_IFINDEX);
+        OFFSETS.put("xvtep_config.local_ip", XvtepConfig.OFF_LOCAL_IP);
+        OFFSETS.put("xvtep_config.underlay_mac", XvtepConfig.OFF_UNDERLAY_MAC);
+        OFFSETS.put("xvtep_config.pad", XvtepConfig.OFF_PAD);
+        OFFSETS.put("xvtep_config.flags", XvtepConfig.OFF_FLAGS);
+
+        SIZES.put("vni_cfg", VniCfg.SIZE);
+        OFFSETS.put("vni_cfg.vni", VniCfg.OFF_VNI);
+        OFFSETS.put("vni_cfg.flags", VniCfg.OFF_FLAGS);
+        OFFSETS.put("vni_cfg.local", VniCfg.OFF_LOCAL);
+        OFFSETS.put("vni_cfg.group", VniCfg.OFF_GROUP);
+        OFFSETS.put("vni_cfg.dstport", VniCfg.OFF_DSTPORT);
+        OFFSETS.put("vni_cfg.srcport_min", VniCfg.OFF_SRCPORT_MIN);
+        OFFSETS.put("vni_cfg.srcport_max", VniCfg.OFF_SRCPORT_MAX);
+        OFFSETS.put("vni_cfg.ttl", VniCfg.OFF_TTL);
+        OFFSETS.put("vni_cfg.tos", VniCfg.OFF_TOS);
+        OFFSETS.put("vni_cfg.n_ports", VniCfg.OFF_N_PORTS);
+        OFFSETS.put("vni_cfg.n_flood", VniCfg.OFF_N_FLOOD);
+        OFFSETS.put("vni_cfg.ageing", VniCfg.OFF_AGEING);
+        OFFSETS.put("vni_cfg.mtu", VniCfg.OFF_MTU);
+        OFFSETS.put("vni_cfg.dev_ifindex", VniCfg.OFF_DEV_IFINDEX);
+        OFFSETS.put("vni_cfg.pad", VniCfg.OFF_PAD);
+
+        SIZES.put("port_cfg", PortCfg.SIZE);
+        OFFSETS.put("port_cfg.vni", PortCfg.OFF_VNI);
+        OFFSETS.put("port_cfg.flags", PortCfg.OFF_FLAGS);
+
+        SIZES.put("vni_idx_key", VniIdxKey.SIZE);
+        OFFSETS.put("vni_idx_key.vni", VniIdxKey.OFF_VNI);
+        OFFSETS.put("vni_idx_key.idx", VniIdxKey.OFF_IDX);
+
+        SIZES.put("flood_dst", FloodDst.SIZE);
+        OFFSETS.put("flood_dst.dst", FloodDst.OFF_DST);
+        OFFSETS.put("flood_dst.flags", FloodDst.OFF_FLAGS);
+
+        SIZES.put("fdb_key", FdbKey.SIZE);
+        OFFSETS.put("fdb_key.vni", FdbKey.OFF_VNI);
+        OFFSETS.put("fdb_key.mac", FdbKey.OFF_MAC);
+        OFFSETS.put("fdb_key.pad", FdbKey.OFF_PAD);
+
+        SIZES.put("fdb_entry", FdbValue.SIZE);
+        OFFSETS.put("fdb_entry.remote", FdbValue.OFF_REMOTE);
+        OFFSETS.put("fdb_entry.ifindex", FdbValue.OFF_IFINDEX);
+        OFFSETS.put("fdb_entry.flags", FdbValue.OFF_FLAGS);
+        OFFSETS.put("fdb_entry.pad", FdbValue.OFF_PAD);
+        OFFSETS.put("fdb_entry.updated_ns", FdbValue.OFF_UPDATED_NS);
+
+        SIZES.put("neigh_key", NeighKey.SIZE);
+        OFFSETS.put("neigh_key.vni", NeighKey.OFF_VNI);
+        OFFSETS.put("neigh_key.ip", NeighKey.OFF_IP);
+        SIZES.put("neigh6_key", Neigh6Key.SIZE);
+        OFFSETS.put("neigh6_key.vni", Neigh6Key.OFF_VNI);
+        OFFSETS.put("neigh6_key.ip", Neigh6Key.OFF_IP);
+        SIZES.put("neigh_entry", NeighEntry.SIZE);
+        OFFSETS.put("neigh_entry.mac", NeighEntry.OFF_MAC);
+        OFFSETS.put("neigh_entry.flags", NeighEntry.OFF_FLAGS);
+
+        SIZES.put("vni_stats", VniStats.SIZE);
+        for (String f : VniStats.FIELDS) {
+            OFFSETS.put("vni_stats." + f, VniStats.offset(f));
+        }
+
+        SIZES.put("xvtep_event", XvtepEvent.SIZE);
+        OFFSETS.put("xvtep_event.type", XvtepEvent.OFF_TYPE);
+        OFFSETS.put("xvtep_event.vni", XvtepEvent.OFF_VNI);
+        OFFSETS.put("xvtep_event.mac", XvtepEvent.OFF_MAC);
+        OFFSETS.put("xvtep_event.pad", XvtepEvent.OFF_PAD);
+        OFFSETS.put("xvtep_event.remote", XvtepEvent.OFF_REMOTE);
+        OFFSETS.put("xvtep_event.ifindex", XvtepEvent.OFF_IFINDEX);
+        OFFSETS.put("xvtep_event.ip", XvtepEvent.OFF_IP);
+        OFFSETS.put("xvtep_event.pad2", XvtepEvent.OFF_PAD2);
+        OFFSETS.put("xvtep_event.ts_ns", XvtepEvent.OFF_TS_NS);
+    }
+
+    /** The layout the C compiler gives xvtep_maps.h must be the one the codecs use. */
+    @Test
+    void sizesAndOffsetsMatchTheHeader(@TempDir Path tmp) throws Exception {
+        Path include = Path.of("include").toAbsolutePath();
+        assumeTrue(Files.exists(include.resolve("xvtep_maps.h")), "bpf/include not found");
+        String cc = Files.isExecutable(Path.of("/usr/bin/cc")) ? "/usr/bin/cc"
+                : Files.isExecutable(Path.of("/usr/bin/clang")) ? "/usr/bin/clang" : null;
+        assumeTrue(cc != null, "no C compiler");
+
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include \"xvtep_maps.h\"\n"
+                + "int main(void) {\n");
+        SIZES.keySet().forEach(s -> c.append("  printf(\"").append(s).append("=%zu\\n\", sizeof(struct ")
+                .append(s).append("));\n"));
+        OFFSETS.keySet().forEach(k -> {
+            String[] p = k.split("\\.");
+            c.append("  printf(\"").append(k).append("=%zu\\n\", offsetof(struct ").append(p[0]).append(", ")
+                    .append(p[1]).append("));\n");
+        });
+        c.append("  printf(\"vni_stats.fields=%zu\\n\", sizeof(struct vni_stats) / sizeof(__u64));\n");
+        c.append("  return 0;\n}\n");
+        Path src = tmp.resolve("layout.c");
+        Path bin = tmp.resolve("layout");
+        Files.writeString(src, c);
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch64" : "x86_64";
+        Process p = new ProcessBuilder(cc, "-I", include.toString(), "-I", "/usr/include/" + arch + "-linux-gnu",
+                "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        String ccOut = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(ccOut).isZero();
+
+        Process run = new ProcessBuilder(bin.toString()).start();
+        Map<String, Integer> actual = new LinkedHashMap<>();
+        for (String line : new String(run.getInputStream().readAllBytes()).split("\n")) {
+            String[] kv = line.split("=");
+            actual.put(kv[0], Integer.parseInt(kv[1]));
+        }
+        run.waitFor();
+
+        Map<String, Integer> expected = new LinkedHashMap<>(SIZES);
+        expected.putAll(OFFSETS);
+        expected.put("vni_stats.fields", VniStats.FIELDS.size());
+        assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
+    }
+
+    @Test
+    void vniCfgBytes() {
+        VniCfg c = new VniCfg(42, VniCfg.F_LEARNING | VniCfg.F_L2MISS, Ipv4.parse("198.18.0.1"),
+                Ipv4.parse("239.1.1.1"), 4789, 32768, 60999, 64, 0x10, 3, 2, 300, 1450, 7);
+        byte[] b = c.encode();
+        assertThat(HexFormat.of().formatHex(b)).isEqualTo(
+                "2a000000" + "05000000" + "c6120001" + "ef010101" + "b512" + "0080" + "47ee" + "40" + "10"
+                        + "03000000" + "02000000" + "2c010000" + "aa050000" + "07000000" + "00000000");
+        assertThat(VniCfg.decode(b)).isEqualTo(c);
+        assertThat(c.withCounts(5, 6).nPorts()).isEqualTo(5);
+    }
+
+    @Test
+    void configBytes() {
+        XvtepConfig c = new XvtepConfig(3, Ipv4.parse("10.0.0.1"), Mac.parse("02:11:22:33:44:55"), 0);
+        assertThat(HexFormat.of().formatHex(c.encode()))
+                .isEqualTo("03000000" + "0a000001" + "021122334455" + "0000" + "00000000");
+        assertThat(XvtepConfig.decode(c.encode())).isEqualTo(c);
+    }
+
+    @Test
+    void fdbBytes() {
+        FdbKey k = new FdbKey(0x123456, Mac.parse("02:00:00:00:00:02"));
+        assertThat(HexFormat.of().formatHex(k.encode())).isEqualTo("56341200" + "020000000002" + "0000");
+        assertThat(FdbKey.decode(k.encode())).isEqualTo(k);
+        FdbValue v = new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 0x0102030405060708L);
+        assertThat(HexFormat.of().formatHex(v.encode()))
+                .isEqualTo("c6120002" + "00000000" + "01000000" + "00000000" + "0807060504030201");
+        assertThat(FdbValue.decode(v.encode())).isEqualTo(v);
+    }
+
+    @Test
+    void smallStructs() {
+        assertThat(HexFormat.of().formatHex(new PortCfg(42, PortCfg.F_XDP).encode())).isEqualTo("2a00000001000000");
+        assertThat(HexFormat.of().formatHex(new VniIdxKey(42, 3).encode())).isEqualTo("2a00000003000000");
+        assertThat(HexFormat.of().formatHex(new FloodDst(Ipv4.parse("198.18.0.3"), 0).encode()))
+                .isEqualTo("c612000300000000");
+        assertThat(HexFormat.of().formatHex(new NeighKey(1, Ipv4.parse("10.1.1.1")).encode()))
+                .isEqualTo("010000000a010101");
+        assertThat(HexFormat.of().formatHex(new NeighEntry(Mac.parse("aa:bb:cc:dd:ee:ff"), 0).encode()))
+                .isEqualTo("aabbccddeeff0000");
+        byte[] ip6 = new byte[16];
+        ip6[15] = 1;
+        Neigh6Key k6 = new Neigh6Key(7, ip6);
+        assertThat(Neigh6Key.decode(k6.encode())).isEqualTo(k6);
+        assertThat(MapCodec.u16(4789)).containsExactly(0xb5, 0x12);
+        assertThat(MapCodec.u16(MapCodec.u16(8472))).isEqualTo(8472);
+        assertThat(MapCodec.u32(MapCodec.u32(-1))).isEqualTo(-1);
+        for (var r : List.of(new PortCfg(1, 0), new VniIdxKey(1, 2), new FloodDst(Ipv4.ANY, 0))) {
+            assertThat(r).isNotNull();
+        }
+    }
+
+    @Test
+    void statsSumOverCpus() {
+        List<byte[]> perCpu = new ArrayList<>();
+        for (int cpu = 0; cpu < 3; cpu++) {
+            long[] c = new long[VniStats.FIELDS.size()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (long) (cpu + 1) * (i + 1);
+            }
+            perCpu.add(new VniStats(c).encode());
+        }
+        VniStats s = VniStats.sum(perCpu);
+        assertThat(s.get("rx_packets")).isEqualTo(6);
+        assertThat(s.get("drop_redirect")).isEqualTo(6 * 24);
+        assertThat(s.asMap()).hasSize(24).containsEntry("drop_truncated", 6L * 15);
+        assertThatThrownBy(() -> s.get("nope")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void eventBytes() {
+        XvtepEvent e = new XvtepEvent(XvtepEvent.LEARN, 42, Mac.parse("02:00:00:00:00:05"),
+                Ipv4.parse("198.18.0.2"), 0, Ipv4.ANY, 99);
+        assertThat(HexFormat.of().formatHex(e.encode())).isEqualTo("01000000" + "2a000000" + "020000000005" + "0000"
+                + "c6120002" + "00000000" + "00000000" + "00000000" + "6300000000000000");
+        assertThat(XvtepEvent.decode(e.encode())).isEqualTo(e);
+        assertThat(XvtepEvent.decode(java.nio.ByteBuffer.wrap(e.encode()))).isEqualTo(e);
+        assertThat(e.typeName()).isEqualTo("learn");
+    }
+
+    @Test
+    void shortBuffersAreRejected() {
+        assertThatThrownBy(() -> VniCfg.decode(new byte[47])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FdbValue.decode(new byte[3])).isInstanceOf(IllegalArgumentException.class);
+    }
+}

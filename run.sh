@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian/Ubuntu machine, as root:
+#   ./run.sh demo    install dependencies, build, run the multi-host lab demo
+#   ./run.sh test    install dependencies, build, run every test
+#   ./run.sh setup   only install dependencies and build
+#   ./run.sh bench   install, build, run the benchmarks
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq
+	tcpdump tshark iperf3 netsniff-ng util-linux procps openjdk-17-jdk-headless maven)
+
+setup() {
+	local missing=()
+	for p in "${APT_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "setup: installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		# tshark asks whether non-root users may capture; answer for it.
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	echo "setup: building (mvn package)"
+	mvn -B -q -DskipTests package
+}
+
+case "${1:-}" in
+setup) setup ;;
+demo)  setup; exec test-vm/lab demo ;;
+test)
+	setup
+	echo "== unit, packet and API tests (mvn verify)"
+	mvn -B verify
+	echo "== integration tests on namespace hosts"
+	exec test-vm/itest
+	;;
+bench) setup; exec test-vm/bench ;;
+*) echo "usage: $0 demo|test|setup|bench" >&2; exit 2 ;;
+esac

@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Namespace-host topology shared by the lab (test-vm/lab), the integration tests
+# (test-vm/itest) and the benchmark (test-vm/bench). Source it; do not run it.
+#
+# Every object this file creates carries the run's prefix ($LAB_P): namespaces
+# "$LAB_P-sw", "$LAB_P-h1", "$LAB_P-h1c1", bpffs pin roots /sys/fs/bpf/$LAB_P-*.
+# Nothing is created in the root network namespace: veth pairs are created inside
+# the switch or host namespace with their peer placed straight into the other one.
+#
+#   underlay: switch namespace with bridge br0; host N is 198.18.0.(10+N)/24 on eth0
+#   overlay : container M of host N is 10.20.1.(10*N+M)/24, MAC 02:00:00:00:0N:0M,
+#             its host-side veth is cM in host N
+
+XVTEP_ROOT=${XVTEP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+XVTEP_BIN=${XVTEP_BIN:-$XVTEP_ROOT/xvtep}
+LAB_API_PORT=${LAB_API_PORT:-8470}
+LAB_PIDS=()
+
+lab_log() { printf '%s\n' "$*" >&2; }
+
+# A fresh prefix per run, so that two runs cannot collide.
+lab_init() {
+	LAB_P=${1:-xv$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')}
+	LAB_STATE=${LAB_STATE:-/run/xvtep-lab/$LAB_P}
+	mkdir -p "$LAB_STATE"
+	export LAB_P LAB_STATE
+}
+
+ns_sw()   { echo "$LAB_P-sw"; }
+ns_host() { echo "$LAB_P-h$1"; }
+ns_ctr()  { echo "$LAB_P-h$1c$2"; }
+underlay_ip() { echo "198.18.0.$((10 + $1))"; }
+overlay_ip()  { echo "10.20.1.$((10 * $1 + $2))"; }
+ctr_mac()     { printf '02:00:00:00:%02x:%02x\n' "$1" "$2"; }
+pin_root()    { echo "/sys/fs/bpf/$LAB_P-h$1"; }
+
+# Run a command inside host N's network namespace but in the root mount namespace,
+# so that /sys/fs/bpf stays visible (`ip netns exec` remounts /sys and hides it).
+in_host() { local n=$1; shift; nsenter --net="/run/netns/$(ns_host "$n")" "$@"; }
+in_ctr()  { local n=$1 m=$2; shift 2; ip netns exec "$(ns_ctr "$n" "$m")" "$@"; }
+in_sw()   { ip netns exec "$(ns_sw)" "$@"; }
+
+lab_switch() {
+	local sw; sw=$(ns_sw)
+	ip netns add "$sw"
+	ip -n "$sw" link set lo up
+	# No IGMP querier in the lab: without snooping the bridge floods multicast like a hub.
+	ip -n "$sw" link add br0 type bridge mcast_snooping 0
+	ip -n "$sw" link set br0 up
+}
+
+lab_host() {
+	local n=$1 sw h; sw=$(ns_sw); h=$(ns_host "$n")
+	ip netns add "$h"
+	ip -n "$h" link set lo up
+	ip -n "$sw" link add "h$n" type veth peer name eth0 netns "$h"
+	ip -n "$sw" link set "h$n" master br0 up
+	ip -n "$h" addr add "$(underlay_ip "$n")/24" dev eth0
+	ip -n "$h" link set eth0 up
+	# Multicast underlay: route the group range out of eth0.
+	ip -n "$h" route add 224.0.0.0/4 dev eth0
+}
+
+# lab_container N M [MTU]: container M on host N, host-side veth cM.
+lab_container() {
+	local n=$1 m=$2 mtu=${3:-1450} h c; h=$(ns_host "$n"); c=$(ns_ctr "$n" "$m")
+	ip netns add "$c"
+	ip -n "$c" link set lo up
+	ip -n "$h" link add "c$m" mtu "$mtu" type veth peer name eth0 netns "$c"
+	ip -n "$c" link set eth0 address "$(ctr_mac "$n" "$m")" mtu "$mtu"
+	ip -n "$c" addr add "$(overlay_ip "$n" "$m")/24" dev eth0
+	ip -n "$c" link set eth0 up
+	# NAPI on the container end lets the XDP fast path redirect frames into it.
+	ip netns exec "$c" ethtool -K eth0 gro on >/dev/null 2>&1 || true
+	ip -n "$h" link set "c$m" up
+}
+
+# lab_agent N [extra agent args...]: start `xvtep agent` on host N, wait for /readyz.
+lab_agent() {
+	local n=$1; shift
+	local log="$LAB_STATE/agent-h$n.log"
+	in_host "$n" "$XVTEP_BIN" agent --underlay eth0 --api "127.0.0.1:$LAB_API_PORT" \
+		--pin-root "$(pin_root "$n")" "$@" >>"$log" 2>&1 &
+	local pid=$!
+	LAB_PIDS+=("$pid")
+	echo "$pid" >"$LAB_STATE/agent-h$n.pid"
+	for _ in $(seq 1 150); do
+		if api "$n" GET /readyz >/dev/null 2>&1; then return 0; fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			lab_log "agent on host $n exited; log:"; tail -n 30 "$log" >&2; return 1
+		fi
+		sleep 0.2
+	done
+	lab_log "agent on host $n not ready after 30 s; log:"; tail -n 30 "$log" >&2
+	return 1
+}
+
+# Stop host N's agent (by the pid this run recorded), leaving its programs and pins.
+lab_agent_kill() {
+	local n=$1 sig=${2:-TERM} pidf="$LAB_STATE/agent-h$1.pid"
+	[ -f "$pidf" ] || return 0
+	local pid; pid=$(cat "$pidf")
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$pidf"
+}
+
+# api N METHOD PATH [JSON]: the agent's HTTP API on host N; prints the body, fails on >= 400.
+api() {
+	local n=$1 method=$2 path=$3 body=${4:-}
+	local args=(-sS -f -X "$method" "http://127.0.0.1:$LAB_API_PORT$path")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
+	in_host "$n" curl "${args[@]}"
+}
+
+# The kernel's own VTEP on host N, as in the seed articles: vxlan0 + bridge br0 + ports.
+kernel_vtep() {
+	local n=$1 vni=$2 dstport=$3; shift 3
+	local h; h=$(ns_host "$n")
+	ip -n "$h" link add vxlan0 type vxlan id "$vni" dstport "$dstport" local "$(underlay_ip "$n")" dev eth0 "$@"
+	ip -n "$h" link set vxlan0 mtu 1450
+	ip -n "$h" link add br0 type bridge
+	ip -n "$h" link set vxlan0 master br0
+	ip -n "$h" link set vxlan0 up
+	ip -n "$h" link set br0 up
+}
+
+# Remove everything of this run's prefix: processes (by recorded pid), namespaces, pins.
+lab_down() {
+	local pidf pid ns
+	for pidf in "$LAB_STATE"/*.pid; do
+		[ -f "$pidf" ] || continue
+		pid=$(cat "$pidf")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+		rm -f "$pidf"
+	done
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_P-" || true); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	for pin in /sys/fs/bpf/"$LAB_P"-*; do
+		[ -e "$pin" ] && rm -rf "$pin"
+	done
+	[ -n "${LAB_KEEP_STATE:-}" ] || rm -rf "$LAB_STATE"
+}
+
+# ping_ok N M IP [COUNT]: container (N,M) reaches IP.
+ping_ok() {
+	local n=$1 m=$2 ip=$3 count=${4:-3}
+	in_ctr "$n" "$m" ping -c "$count" -i 0.2 -W 2 "$ip" >/dev/null 2>&1
+}
