@@ -35,7 +35,9 @@ int tap_ingress(struct __sk_buff *skb)
 		len = TAP_MAX;
 	f->ifindex = skb->ifindex;
 	f->len = skb->len;
-	if (len == 0 || bpf_skb_load_bytes(skb, 0, f->data, len)) {
+	/* a length the verifier can see is within [1, TAP_MAX] */
+	len = ((len - 1) & (TAP_MAX - 1)) + 1;
+	if (skb->len == 0 || bpf_skb_load_bytes(skb, 0, f->data, len)) {
 		bpf_ringbuf_discard(f, 0);
 		return TC_ACT_SHOT;
 	}

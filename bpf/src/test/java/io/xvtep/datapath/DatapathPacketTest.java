@@ -366,7 +366,7 @@ class DatapathPacketTest {
         try (Harness h = Harness.start()) {
             c.setup.accept(h);
             TestRunResult r = h.run(c.program, c.in, c.ingress);
-            assertThat(r.retval()).as("verdict: %s", c.proves).isEqualTo(c.verdict);
+            assertThat(r.retval()).as("verdict: %s; non-zero counters %s", c.proves, nonZero(h)).isEqualTo(c.verdict);
             if (c.out != null) {
                 byte[] got = c.outEncap ? normaliseEncap(r.dataOut()) : r.dataOut();
                 assertThat(hex(got)).as("output frame: %s", c.proves).isEqualTo(hex(c.out));
@@ -382,6 +382,16 @@ class DatapathPacketTest {
             });
             c.then.accept(h);
         }
+    }
+
+    static String nonZero(Harness h) {
+        StringBuilder sb = new StringBuilder();
+        for (int vni : new int[] {0, 42, 43}) {
+            h.stats(vni).asMap().forEach((k, v) -> {
+                if (v != 0) sb.append(vni).append('/').append(k).append('=').append(v).append(' ');
+            });
+        }
+        return sb.toString();
     }
 
     static boolean isEncap(byte[] f) {

@@ -99,6 +99,8 @@ final class Harness implements AutoCloseable {
             ns.ip("neigh", "add", ip, "lladdr", remoteMac(ip), "dev", "u0", "nud", "permanent");
         }
         ns.ip("route", "add", "224.0.0.0/4", "dev", "u0");
+        // bpf_fib_lookup answers only for devices with forwarding on; the agent sets the same.
+        ns.exec("sysctl", "-qw", "net.ipv4.conf.u0.forwarding=1");
         ns.inside(() -> {
             for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ifindex.put(d, Net.ifindex(d));
             Bpffs.ensureMounted(Path.of("/sys/fs/bpf"));

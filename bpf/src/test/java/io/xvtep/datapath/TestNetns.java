@@ -50,6 +50,8 @@ final class TestNetns implements AutoCloseable {
                 LIBC.close(fd);
                 return null;
             });
+            // No IPv6 autoconfiguration chatter (ND, MLD) on the taps: only what the datapath sends.
+            ns.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
             ns.ip("link", "set", "lo", "up");
         } catch (RuntimeException e) {
             ns.close();
