@@ -6,6 +6,7 @@
  */
 #include <linux/pkt_cls.h>
 #include "vxlan.h"
+#include "proxy.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -174,9 +175,9 @@ static __always_inline int mtu_ok(struct __sk_buff *skb, struct xvtep_config *gc
  * no state from one iteration to the next so the verifier can prune them.
  */
 static __always_inline int flood(struct __sk_buff *skb, struct vni_cfg *cfg, struct xvtep_config *gc,
-				 __u32 in_ifindex, struct vni_stats *st)
+				 __u32 in_ifindex, struct vni_stats *st, int remote)
 {
-	__u32 vni = cfg->vni, n_ports = cfg->n_ports, n_flood = cfg->n_flood;
+	__u32 vni = cfg->vni, n_ports = cfg->n_ports, n_flood = remote ? cfg->n_flood : 0;
 	struct vni_idx_key k = { .vni = vni };
 	struct flood_dst *fd;
 
@@ -256,6 +257,19 @@ int tc_port_ingress(struct __sk_buff *skb)
 	/* A port learns the MACs behind it, as a bridge port does. */
 	fdb_learn(vni, eth.h_source, 0, ifindex, st);
 
+	if (cfg->flags & VNI_F_PROXY) {
+		int r = PROXY_NOT_MINE;
+
+		if (eth.h_proto == bpf_htons(ETH_P_ARP))
+			r = arp_proxy(skb, cfg, ifindex, st);
+		else if (eth.h_proto == ETH_P_IPV6_BE && eth.h_dest[0] == 0x33)
+			r = nd_proxy(skb, cfg, ifindex, st);
+		if (r == PROXY_MISS)
+			return flood(skb, cfg, gc, ifindex, st, 0); /* like the kernel: never on the wire */
+		if (r != PROXY_NOT_MINE)
+			return r;
+	}
+
 	if (!mac_is_multicast(eth.h_dest)) {
 		e = fdb_lookup(vni, eth.h_dest);
 		if (e && !fdb_is_stale(e, cfg, bpf_ktime_get_ns())) {
@@ -286,5 +300,5 @@ int tc_port_ingress(struct __sk_buff *skb)
 			miss_emit(XVTEP_EV_L2MISS, vni, eth.h_dest, 0);
 		}
 	}
-	return flood(skb, cfg, gc, ifindex, st);
+	return flood(skb, cfg, gc, ifindex, st, 1);
 }

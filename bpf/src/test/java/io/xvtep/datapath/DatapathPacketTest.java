@@ -30,7 +30,10 @@ class DatapathPacketTest {
     static final String R1 = "02:00:00:00:02:01", R2 = "02:00:00:00:03:01";
     static final String IP_C1 = "10.20.1.11", IP_C2 = "10.20.1.12", IP_R1 = "10.20.1.21";
     static final String V2 = "198.18.0.2", V3 = "198.18.0.3";
-    static final int L = VniCfg.F_LEARNING;
+    static final int L = VniCfg.F_LEARNING, PROXY = VniCfg.F_PROXY, L3MISS = VniCfg.F_L3MISS;
+    static final byte[] NS_FROM_C1 = ndisc("33:33:ff:00:00:21", C1, "fd00::11", "ff02::1:ff00:21", 135, 0,
+            "fd00::21", 1, C1);
+    static final byte[] NA_FOR_C1 = ndisc(C1, R1, "fd00::21", "fd00::11", 136, 0x60000000, "fd00::21", 2, R1);
 
     static final byte[] PING_R1_TO_C1 = ping(C1, R1, IP_R1, IP_C1, 0, 56);
     static final byte[] PING_C1_TO_R1 = ping(R1, C1, IP_C1, IP_R1, 0, 56);
@@ -350,6 +353,40 @@ class DatapathPacketTest {
                 .counter(42, "l2miss", 1)
                 .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::mac)
                         .contains(org.assertj.core.groups.Tuple.tuple(3, Mac.parse(R1)))),
+            // ---------------------------------------------------------------- proxy
+            PacketCase.of("arp_proxy_answers",
+                    "with proxy, an ARP request for an address in the neigh table is answered with exactly the reply a host would send, back out of its port")
+                .setup(h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).flood(42, V2).neigh(42, IP_R1, R1))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expect(TC_ACT_REDIRECT, arpReply(R1, IP_R1, C1, IP_C1))
+                .counter(42, "proxied", 1).counter(42, "tx_packets", 0),
+            PacketCase.of("arp_proxy_miss_stays_local",
+                    "with proxy and no neigh entry the request reaches local ports only, never the underlay, and raises one l3miss")
+                .setup(h -> h.vni(42, L | PROXY | L3MISS, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expect(TC_ACT_SHOT, null)
+                .copy("p2", ARP_FROM_C1)
+                .counter(42, "l3miss", 1).counter(42, "tx_packets", 0)
+                .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::ip)
+                        .contains(org.assertj.core.groups.Tuple.tuple(4, Ipv4.parse(IP_R1)))),
+            PacketCase.of("arp_proxy_per_vni",
+                    "a neigh entry of VNI 43 does not answer for VNI 42")
+                .setup(h -> h.vni(42, L | PROXY, 4789).vni(43, L | PROXY, 4789).port("p1", 42, 0).neigh(43, IP_R1, R1))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "proxied", 0),
+            PacketCase.of("arp_without_proxy_goes_out",
+                    "without proxy an ARP request is flooded to the VTEPs as any broadcast")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).neigh(42, IP_R1, R1))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ARP_FROM_C1))
+                .counter(42, "proxied", 0),
+            PacketCase.of("nd_proxy_answers",
+                    "with proxy, an IPv6 neighbour solicitation is answered with an exact NA (S|O flags, target LLA, ICMPv6 checksum)")
+                .setup(h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).flood(42, V2).neigh6(42, "fd00::21", R1))
+                .run("tc_port_ingress", "p1", NS_FROM_C1)
+                .expect(TC_ACT_REDIRECT, NA_FOR_C1)
+                .counter(42, "proxied", 1),
             PacketCase.of("unresolved_vtep_neighbour",
                     "an unresolved underlay neighbour: the IP frame is handed to the kernel to resolve, and the control plane is told")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, "198.18.0.9", 0))

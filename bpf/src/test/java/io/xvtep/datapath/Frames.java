@@ -93,6 +93,45 @@ final class Frames {
         return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 1, tos, 64, 0x1234, 0x4000, icmp));
     }
 
+    static byte[] ip6(String s) {
+        try {
+            return java.net.InetAddress.getByName(s).getAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(s, e);
+        }
+    }
+
+    static byte[] arpReply(String senderMac, String senderIp, String targetMac, String targetIp) {
+        ByteBuffer b = ByteBuffer.allocate(28);
+        b.putShort((short) 1).putShort((short) ETH_P_IP).put((byte) 6).put((byte) 4).putShort((short) 2)
+                .put(mac(senderMac)).put(ip(senderIp)).put(mac(targetMac)).put(ip(targetIp));
+        return eth(targetMac, senderMac, ETH_P_ARP, b.array());
+    }
+
+    /** IPv6 + ICMPv6 neighbour message (NS 135 / NA 136) with one link-layer address option. */
+    static byte[] ndisc(String dstMac, String srcMac, String src, String dst, int type, int flags,
+                        String target, int optType, String optMac) {
+        ByteBuffer m = ByteBuffer.allocate(32);
+        m.put((byte) type).put((byte) 0).putShort((short) 0).putInt(flags).put(ip6(target))
+                .put((byte) optType).put((byte) 1).put(mac(optMac));
+        byte[] msg = m.array();
+        ByteBuffer ps = ByteBuffer.allocate(40 + 32);
+        ps.put(ip6(src)).put(ip6(dst)).putInt(32).putInt(58).put(msg);
+        int c = csum16(ps.array());
+        msg[2] = (byte) (c >> 8);
+        msg[3] = (byte) c;
+        ByteBuffer ip = ByteBuffer.allocate(40 + 32);
+        ip.putInt(0x60000000).putShort((short) 32).put((byte) 58).put((byte) 255).put(ip6(src)).put(ip6(dst)).put(msg);
+        return eth(dstMac, srcMac, 0x86DD, ip.array());
+    }
+
+    static int csum16(byte[] d) {
+        long sum = 0;
+        for (int i = 0; i + 1 < d.length; i += 2) sum += ((d[i] & 0xff) << 8) | (d[i + 1] & 0xff);
+        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
+        return (int) (~sum & 0xffff);
+    }
+
     static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }

@@ -186,6 +186,18 @@ final class Harness implements AutoCloseable {
         return this;
     }
 
+    Harness neigh(int vni, String ip, String mac) {
+        map("xvtep_neigh").update(new MapCodec.NeighKey(vni, Ipv4.parse(ip)).encode(),
+                new MapCodec.NeighEntry(Mac.parse(mac), 0).encode(), UpdateFlag.ANY);
+        return this;
+    }
+
+    Harness neigh6(int vni, String ip, String mac) {
+        map("xvtep_neigh6").update(new MapCodec.Neigh6Key(vni, Frames.ip6(ip)).encode(),
+                new MapCodec.NeighEntry(Mac.parse(mac), 0).encode(), UpdateFlag.ANY);
+        return this;
+    }
+
     Optional<FdbValue> fdbGet(int vni, String mac) {
         return map("xvtep_fdb").lookup(new FdbKey(vni, Mac.parse(mac)).encode()).map(FdbValue::decode);
     }
