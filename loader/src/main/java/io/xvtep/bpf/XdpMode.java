@@ -1,0 +1,10 @@
+package io.xvtep.bpf;
+
+/** XDP attach mode: driver ({@code XDP_FLAGS_DRV_MODE}) or generic/skb ({@code XDP_FLAGS_SKB_MODE}). */
+public enum XdpMode {
+    NATIVE, GENERIC;
+
+    int flags() {
+        return this == NATIVE ? Xdp.XDP_FLAGS_DRV_MODE : Xdp.XDP_FLAGS_SKB_MODE;
+    }
+}
