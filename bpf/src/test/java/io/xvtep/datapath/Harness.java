@@ -221,6 +221,28 @@ final class Harness implements AutoCloseable {
         });
     }
 
+    /**
+     * Mean kernel-measured ns of `iterations` single runs. Not `repeat`: the kernel reruns a
+     * program on the same buffer, so a decapsulating or encapsulating program would see its
+     * own output from the second run on.
+     */
+    double meanNs(String program, byte[] frame, String ingress, int iterations) {
+        return ns.inside(() -> {
+            BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
+            var prog = obj.program(program);
+            byte[] ctx = new byte[192];
+            ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.getOrDefault(ingress, 1));
+            long total = 0;
+            for (int i = 0; i < iterations; i++) {
+                TestRunResult r = program.startsWith("xdp") ? prog.testRun(frame, 1) : prog.testRunCtx(frame, ctx, 1);
+                total += r.durationNs();
+                if ((i & 255) == 0) while (tapRing.poll(0) > 0) captured.clear();
+            }
+            captured.clear();
+            return (double) total / iterations;
+        });
+    }
+
     private void drainTaps() {
         // Clones go through the veth backlog: give the softirq a moment to hand them to the taps.
         long deadline = System.nanoTime() + 100_000_000L;

@@ -1,0 +1,75 @@
+package io.xvtep.datapath;
+
+import static io.xvtep.datapath.DatapathPacketTest.*;
+import static io.xvtep.datapath.Frames.*;
+
+import io.xvtep.bpf.BpfObject;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * Benchmark, not a test: ns per packet of each datapath program under
+ * BPF_PROG_TEST_RUN with repeat, next to an empty XDP program on the same frame.
+ * Run with `test-vm/bench datapath` (or mvn -pl bpf exec:java, see test-vm/bench).
+ */
+public final class DatapathBench {
+    static final int ITERATIONS = Integer.getInteger("bench.iterations", 20_000);
+    static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+
+    record Row(String name, String program, String ingress, byte[] frame, Consumer<Harness> setup) {}
+
+    public static void main(String[] args) throws Exception {
+        byte[] decapFrame = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
+        Row[] rows = {
+            new Row("decap (XDP, unicast to port)", "xdp_underlay", "u0", decapFrame,
+                    h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
+            new Row("decap (TC, unicast to port)", "tc_underlay_ingress", "u0", decapFrame,
+                    h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)),
+            new Row("encap (TC, unicast to VTEP)", "tc_port_ingress", "p1", PING_C1_TO_R1,
+                    h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)),
+            new Row("flood to 4 VTEPs (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
+                    h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)
+                            .flood(42, "198.18.0.4").flood(42, "198.18.0.5")),
+            new Row("ARP proxy (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
+                    h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).neigh(42, IP_R1, R1)),
+        };
+        System.out.printf("BPF_PROG_TEST_RUN: mean kernel-measured time of %d single runs, best of %d rounds%n",
+                ITERATIONS, ROUNDS);
+        System.out.printf("| %-30s | %10s | %12s |%n", "program", "ns/packet", "vs empty XDP");
+        System.out.printf("|%s|%s|%s|%n", "-".repeat(32), "-".repeat(12), "-".repeat(14));
+        double ceiling;
+        try (Harness h = Harness.start()) {
+            ceiling = h.ns.inside(() -> {
+                var url = DatapathBench.class.getResource("/bpf/empty.bpf.o");
+                try (BpfObject empty = BpfObject.open(Path.of(url.toURI()), null)) {
+                    empty.load();
+                    var prog = empty.program("xdp_empty");
+                    return best(() -> {
+                        long total = 0;
+                        for (int i = 0; i < ITERATIONS; i++) total += prog.testRun(decapFrame, 1).durationNs();
+                        return (double) total / ITERATIONS;
+                    });
+                }
+            });
+        }
+        System.out.printf("| %-30s | %10.1f | %12s |%n", "empty XDP program (ceiling)", ceiling, "1.00x");
+        for (Row r : rows) {
+            try (Harness h = Harness.start()) {
+                r.setup().accept(h);
+                double ns = best(() -> h.meanNs(r.program(), r.frame(), r.ingress(), ITERATIONS));
+                System.out.printf("| %-30s | %10.1f | %11.2fx |%n", r.name(), ns, ns / ceiling);
+            }
+        }
+    }
+
+    interface Run {
+        double run() throws Exception;
+    }
+
+    /** Best of ROUNDS: the least disturbed by the rest of the machine. */
+    static double best(Run run) throws Exception {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < ROUNDS; i++) best = Math.min(best, run.run());
+        return best;
+    }
+}
