@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq
-	tcpdump tshark iperf3 netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven)
+	tcpdump tshark iperf3 iputils-arping netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven)
 
 setup() {
 	local missing=()

@@ -21,7 +21,7 @@ lab_log() { printf '%s\n' "$*" >&2; }
 # A fresh prefix per run, so that two runs cannot collide.
 lab_init() {
 	LAB_P=${1:-xv$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')}
-	LAB_STATE=${LAB_STATE:-/run/xvtep-lab/$LAB_P}
+	LAB_STATE=/run/xvtep-lab/$LAB_P
 	mkdir -p "$LAB_STATE"
 	export LAB_P LAB_STATE
 }
@@ -128,7 +128,7 @@ kernel_vtep() {
 # Remove everything of this run's prefix: processes (by recorded pid), namespaces, pins.
 lab_down() {
 	local pidf pid ns
-	for pidf in "$LAB_STATE"/*.pid; do
+	for pidf in "$LAB_STATE"/*.pid; do # agents and helpers this run started
 		[ -f "$pidf" ] || continue
 		pid=$(cat "$pidf")
 		kill "$pid" 2>/dev/null || true
