@@ -32,7 +32,7 @@ int xdp_underlay(struct xdp_md *ctx)
 
 	v = vx_parse(data, data_end, data_end - data, &vx, &cfg);
 	if (v != VX_OK)
-		return vx_verdict_account(v) ? XDP_DROP : XDP_PASS;
+		return vx_verdict_account(v, &vx) ? XDP_DROP : XDP_PASS;
 	/* Counting of passes is left to TC so that no frame is counted twice. */
 	if ((vx.outer_tos & 3) == 3)
 		return XDP_PASS; /* ECN CE handling needs the skb path */
@@ -117,7 +117,7 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	v = vx_parse(data, data_end, skb->len, &vx, &cfg);
 	if (v != VX_OK)
-		return vx_verdict_account(v) ? TC_ACT_SHOT : TC_ACT_OK;
+		return vx_verdict_account(v, &vx) ? TC_ACT_SHOT : TC_ACT_OK;
 
 	vni = vx.vni;
 	st = stats_get(vni);

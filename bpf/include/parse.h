@@ -42,6 +42,7 @@ enum vx_verdict {
 	VX_TRUNCATED,        /* VXLAN to our port whose headers don't fit */
 	VX_BAD_FLAGS,        /* I flag clear or reserved bits set */
 	VX_OWN_SRC,          /* sent by this VTEP itself (looped multicast) */
+	VX_SRC_DENIED,       /* from a VTEP the VNI does not accept */
 };
 
 struct vx_info {

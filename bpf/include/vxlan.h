@@ -83,6 +83,12 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 		return VX_UNKNOWN_VNI; /* VXLAN to another address of this host: not this VNI's */
 	if (local && ip->saddr == local)
 		return VX_OWN_SRC;     /* our own multicast copy looped back */
+	if (cfg->flags & VNI_F_SRC_FILTER) {
+		struct vni_src_key sk = { .vni = vx->vni, .src = ip->saddr };
+
+		if (!bpf_map_lookup_elem(&xvtep_allowed_src, &sk))
+			return VX_SRC_DENIED;
+	}
 
 	vx->saddr = ip->saddr;
 	vx->daddr = ip->daddr;
@@ -93,10 +99,13 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	return VX_OK;
 }
 
-/* Count a non-OK verdict where it belongs; returns 1 when the frame must be dropped. */
-static __always_inline int vx_verdict_account(enum vx_verdict v)
+/*
+ * Count a non-OK verdict where it belongs (VNI 0 unless the frame's VNI is one we serve);
+ * returns 1 when the frame must be dropped.
+ */
+static __always_inline int vx_verdict_account(enum vx_verdict v, const struct vx_info *vx)
 {
-	struct vni_stats *st = stats_get(0);
+	struct vni_stats *st = stats_get(v == VX_SRC_DENIED ? vx->vni : 0);
 
 	switch (v) {
 	case VX_NOT_VXLAN:
@@ -112,6 +121,9 @@ static __always_inline int vx_verdict_account(enum vx_verdict v)
 		STAT_INC(st, drop_bad_flags);
 		return 1;
 	case VX_OWN_SRC:
+		STAT_INC(st, drop_src);
+		return 1;
+	case VX_SRC_DENIED:
 		STAT_INC(st, drop_src);
 		return 1;
 	default:

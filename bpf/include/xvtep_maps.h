@@ -43,6 +43,7 @@ struct xvtep_config {
 #define VNI_F_TOS_INHERIT  (1u << 5)
 #define VNI_F_DF_SET       (1u << 6)
 #define VNI_F_DF_INHERIT   (1u << 7)
+#define VNI_F_SRC_FILTER   (1u << 8) /* accept VXLAN only from VTEPs listed in xvtep_allowed_src */
 
 struct vni_cfg {
 	__u32  vni;
@@ -111,6 +112,13 @@ struct neigh6_key {
 struct neigh_entry {
 	__u8  mac[6];
 	__u16 flags; /* reserved, 0 */
+};
+
+/* ---- allowed source VTEPs: HASH, key struct vni_src_key, value __u32 (reserved, 0);
+ *      consulted only for VNIs with VNI_F_SRC_FILTER ---- */
+struct vni_src_key {
+	__u32  vni;
+	__be32 src;
 };
 
 /* ---- underlay UDP ports in use: HASH, key __u16 dstport (host order), value __u32 refcount ---- */
@@ -237,6 +245,14 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_dstports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_NEIGH);
+	__type(key, struct vni_src_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xvtep_allowed_src SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

@@ -98,7 +98,8 @@ public final class MapCodec {
                 OFF_N_FLOOD = 28, OFF_AGEING = 32, OFF_MTU = 36, OFF_DEV_IFINDEX = 40, OFF_PAD = 44;
 
         public static final int F_LEARNING = 1, F_PROXY = 1 << 1, F_L2MISS = 1 << 2, F_L3MISS = 1 << 3,
-                F_TTL_INHERIT = 1 << 4, F_TOS_INHERIT = 1 << 5, F_DF_SET = 1 << 6, F_DF_INHERIT = 1 << 7;
+                F_TTL_INHERIT = 1 << 4, F_TOS_INHERIT = 1 << 5, F_DF_SET = 1 << 6, F_DF_INHERIT = 1 << 7,
+                F_SRC_FILTER = 1 << 8;
 
         public boolean has(int flag) {
             return (flags & flag) != 0;
@@ -304,6 +305,24 @@ public final class MapCodec {
         public static NeighEntry decode(byte[] b) {
             check(b, SIZE, "neigh_entry");
             return new NeighEntry(Mac.of(b, OFF_MAC), le(b).getShort(OFF_FLAGS) & 0xffff);
+        }
+    }
+
+    /** struct vni_src_key: key of xvtep_allowed_src (value __u32, reserved 0). */
+    public record VniSrcKey(int vni, Ipv4 src) {
+        public static final int SIZE = 8;
+        public static final int OFF_VNI = 0, OFF_SRC = 4;
+
+        public byte[] encode() {
+            byte[] b = new byte[SIZE];
+            le(b).putInt(OFF_VNI, vni);
+            putIp(b, OFF_SRC, src);
+            return b;
+        }
+
+        public static VniSrcKey decode(byte[] b) {
+            check(b, SIZE, "vni_src_key");
+            return new VniSrcKey(le(b).getInt(OFF_VNI), getIp(b, OFF_SRC));
         }
     }
 

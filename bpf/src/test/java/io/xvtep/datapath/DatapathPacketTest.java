@@ -52,7 +52,15 @@ class DatapathPacketTest {
     }
 
     static byte[] toVtepTos(String dst, int vni, int tos, int ttl, byte[] inner) {
-        return eth(remoteMac(dst), UNDERLAY_MAC, ETH_P_IP, ipv4(LOCAL_IP, dst, 17, tos, ttl, 0, 0, udp(0, 4789, vxlan(vni, inner))));
+        return toVtepHdr(dst, vni, tos, ttl, 0, inner);
+    }
+
+    static byte[] toVtepHdr(String dst, int vni, int tos, int ttl, int frag, byte[] inner) {
+        return eth(remoteMac(dst), UNDERLAY_MAC, ETH_P_IP, ipv4(LOCAL_IP, dst, 17, tos, ttl, 0, frag, udp(0, 4789, vxlan(vni, inner))));
+    }
+
+    static VniCfg cfg(int vni, int flags, int ttl, int tos, int srcMin, int srcMax) {
+        return new VniCfg(vni, flags, Ipv4.ANY, Ipv4.ANY, 4789, srcMin, srcMax, ttl, tos, 0, 0, 300, 0, 0);
     }
 
     static String groupMacTail(String group) {
@@ -344,6 +352,39 @@ class DatapathPacketTest {
                         .port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
                 .run("tc_port_ingress", "p1", PING_C1_TO_R1)
                 .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x20, 10, PING_C1_TO_R1)),
+            PacketCase.of("encap_df_set",
+                    "df set: the outer header carries DF whatever the inner one says")
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_DF_SET, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", with(PING_C1_TO_R1, 20, 0, 0))
+                .expectEncap(TC_ACT_REDIRECT, toVtepHdr(V2, 42, 0, 64, 0x4000, with(PING_C1_TO_R1, 20, 0, 0))),
+            PacketCase.of("encap_df_inherit",
+                    "df inherit: the outer DF copies the inner IPv4 DF bit")
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_DF_INHERIT, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtepHdr(V2, 42, 0, 64, 0x4000, PING_C1_TO_R1)),
+            PacketCase.of("encap_tos_and_ttl_inherit",
+                    "tos inherit and ttl inherit copy the inner IPv4 header's")
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_TOS_INHERIT | VniCfg.F_TTL_INHERIT, 64, 0, 0, 0))
+                        .port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0xb8, 56))
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0xb8, 64, ping(R1, C1, IP_C1, IP_R1, 0xb8, 56))),
+            PacketCase.of("encap_srcport_range",
+                    "srcport MIN MAX bounds the outer UDP source port")
+                .setup(h -> h.vni(cfg(42, L, 64, 0, 5000, 5001)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .srcports(5000, 5001)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1)),
+            PacketCase.of("decap_src_filter_denies",
+                    "a VNI that accepts only listed VTEPs drops VXLAN from any other and counts it on the VNI")
+                .setup(h -> h.vni(42, L | VniCfg.F_SRC_FILTER, 4789).port("p1", 42, 0).allowedSrc(42, V3))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_src", 1).counter(42, "learned", 0),
+            PacketCase.of("decap_src_filter_allows",
+                    "a listed VTEP is accepted")
+                .setup(h -> h.vni(42, L | VniCfg.F_SRC_FILTER, 4789).port("p1", 42, 0).allowedSrc(42, V2))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1),
             PacketCase.of("l2miss_event",
                     "with l2miss and no default destination, an unknown unicast raises one l2miss event")
                 .setup(h -> h.vni(42, L | VniCfg.F_L2MISS, 4789).port("p1", 42, 0).port("p2", 42, 0))
@@ -405,11 +446,11 @@ class DatapathPacketTest {
             TestRunResult r = h.run(c.program, c.in, c.ingress);
             assertThat(r.retval()).as("verdict: %s; non-zero counters %s", c.proves, nonZero(h)).isEqualTo(c.verdict);
             if (c.out != null) {
-                byte[] got = c.outEncap ? normaliseEncap(r.dataOut()) : r.dataOut();
+                byte[] got = c.outEncap ? normaliseEncap(r.dataOut(), c) : r.dataOut();
                 assertThat(hex(got)).as("output frame: %s", c.proves).isEqualTo(hex(c.out));
             }
             List<String> got = h.captured().stream()
-                    .map(k -> k.ifname() + " " + hex(isEncap(k.frame()) ? normaliseEncap(k.frame()) : k.frame()))
+                    .map(k -> k.ifname() + " " + hex(isEncap(k.frame()) ? normaliseEncap(k.frame(), c) : k.frame()))
                     .toList();
             List<String> want = c.copies.stream().map(k -> k.ifname() + " " + hex(k.frame())).toList();
             assertThat(got).as("copies seen by the taps: %s", c.proves).containsExactlyInAnyOrderElementsOf(want);
@@ -441,18 +482,18 @@ class DatapathPacketTest {
     }
 
     /** Checks the varying outer fields, then zeroes them (and re-checksums) for an exact compare. */
-    static byte[] normaliseEncap(byte[] f) {
+    static byte[] normaliseEncap(byte[] f, PacketCase c) {
         assertThat(f.length).as("encapsulated frame length").isGreaterThan(50);
         int csum = udpPort(f, 24);
         assertThat(csum).as("outer IPv4 header checksum").isEqualTo(Frames.ipChecksum(f, 14));
         int sport = udpPort(f, 34);
-        assertThat(sport).as("outer UDP source port in ip_local_port_range").isBetween(32768, 60999);
+        assertThat(sport).as("outer UDP source port in the VNI's range").isBetween(c.srcportMin, c.srcportMax);
         byte[] n = f.clone();
         n[18] = n[19] = 0;  // IP id
         n[34] = n[35] = 0;  // UDP source port
-        int c = Frames.ipChecksum(n, 14);
-        n[24] = (byte) (c >> 8);
-        n[25] = (byte) c;
+        int sum = Frames.ipChecksum(n, 14);
+        n[24] = (byte) (sum >> 8);
+        n[25] = (byte) sum;
         return n;
     }
 

@@ -198,6 +198,13 @@ final class Harness implements AutoCloseable {
         return this;
     }
 
+    /** struct vni_src_key {vni, be32 src} -> 0: a VTEP the VNI accepts (with VNI_F_SRC_FILTER). */
+    Harness allowedSrc(int vni, String src) {
+        byte[] k = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(vni).put(Frames.ip(src)).array();
+        map("xvtep_allowed_src").update(k, MapCodec.u32(0), UpdateFlag.ANY);
+        return this;
+    }
+
     Optional<FdbValue> fdbGet(int vni, String mac) {
         return map("xvtep_fdb").lookup(new FdbKey(vni, Mac.parse(mac)).encode()).map(FdbValue::decode);
     }

@@ -97,6 +97,10 @@ class MapCodecTest {
         OFFSETS.put("neigh_entry.mac", NeighEntry.OFF_MAC);
         OFFSETS.put("neigh_entry.flags", NeighEntry.OFF_FLAGS);
 
+        SIZES.put("vni_src_key", MapCodec.VniSrcKey.SIZE);
+        OFFSETS.put("vni_src_key.vni", MapCodec.VniSrcKey.OFF_VNI);
+        OFFSETS.put("vni_src_key.src", MapCodec.VniSrcKey.OFF_SRC);
+
         SIZES.put("vni_stats", VniStats.SIZE);
         for (String f : VniStats.FIELDS) {
             OFFSETS.put("vni_stats." + f, VniStats.offset(f));
@@ -197,6 +201,9 @@ class MapCodecTest {
                 .isEqualTo("c612000300000000");
         assertThat(HexFormat.of().formatHex(new NeighKey(1, Ipv4.parse("10.1.1.1")).encode()))
                 .isEqualTo("010000000a010101");
+        MapCodec.VniSrcKey sk = new MapCodec.VniSrcKey(42, Ipv4.parse("198.18.0.2"));
+        assertThat(HexFormat.of().formatHex(sk.encode())).isEqualTo("2a000000c6120002");
+        assertThat(MapCodec.VniSrcKey.decode(sk.encode())).isEqualTo(sk);
         assertThat(HexFormat.of().formatHex(new NeighEntry(Mac.parse("aa:bb:cc:dd:ee:ff"), 0).encode()))
                 .isEqualTo("aabbccddeeff0000");
         byte[] ip6 = new byte[16];

@@ -27,6 +27,8 @@ final class PacketCase {
     boolean exactCopies = true;
     final Map<String, Long> counters = new LinkedHashMap<>(); // "vni/field" -> value
     Consumer<Harness> then = h -> {};
+    int srcportMin = 32768, srcportMax = 60999; // the outer UDP source port range to accept
+
 
     private PacketCase(String name, String proves) {
         this.name = name;
@@ -73,6 +75,12 @@ final class PacketCase {
 
     PacketCase counter(int vni, String field, long value) {
         counters.put(vni + "/" + field, value);
+        return this;
+    }
+
+    PacketCase srcports(int min, int max) {
+        this.srcportMin = min;
+        this.srcportMax = max;
         return this;
     }
 
