@@ -16,7 +16,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---------------------------------------------------------------- XDP */
 
-SEC("xdp")
+/*
+ * Frags-aware: a non-frags XDP program on a veth turns GSO/TSO off for its peer.
+ * Only the headers are read, from the linear part; the length check uses the whole buffer.
+ */
+SEC("xdp.frags")
 int xdp_underlay(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -30,7 +34,7 @@ int xdp_underlay(struct xdp_md *ctx)
 	enum vx_verdict v;
 	__u32 target;
 
-	v = vx_parse(data, data_end, data_end - data, &vx, &cfg);
+	v = vx_parse(data, data_end, bpf_xdp_get_buff_len(ctx), &vx, &cfg);
 	if (v != VX_OK)
 		return vx_verdict_account(v, &vx) ? XDP_DROP : XDP_PASS;
 	/* Counting of passes is left to TC so that no frame is counted twice. */
