@@ -20,6 +20,7 @@ import io.xvtep.datapath.MapCodec.Neigh6Key;
 import io.xvtep.datapath.MapCodec.PortCfg;
 import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.datapath.MapCodec.VniIdxKey;
+import io.xvtep.datapath.MapCodec.VniSrcKey;
 import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.datapath.MapCodec.XvtepConfig;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
@@ -72,7 +73,7 @@ public final class Datapath implements AutoCloseable {
     public static final String MAP_CONFIG = "xvtep_config", MAP_VNIS = "xvtep_vnis", MAP_PORTS = "xvtep_ports",
             MAP_VNI_PORTS = "xvtep_vni_ports", MAP_FLOOD = "xvtep_flood", MAP_FDB = "xvtep_fdb",
             MAP_NEIGH = "xvtep_neigh", MAP_NEIGH6 = "xvtep_neigh6", MAP_DSTPORTS = "xvtep_dstports",
-            MAP_STATS = "xvtep_stats", MAP_EVENTS = "xvtep_events";
+            MAP_STATS = "xvtep_stats", MAP_EVENTS = "xvtep_events", MAP_ALLOWED_SRC = "xvtep_allowed_src";
 
     private final Path pinRoot;
     private final BpfObject underlayObj;
@@ -242,7 +243,7 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Removes a VNI and everything of it: ports (their programs are detached), flood list,
-     * FDB and neighbour entries, counters, and its reference on the dstport.
+     * FDB, neighbour and allowed-source entries, counters, and its reference on the dstport.
      *
      * @return the ifindexes of the ports that were attached to it
      */
@@ -278,6 +279,12 @@ public final class Datapath implements AutoCloseable {
         for (BpfMap.Entry e : neigh6.entries()) {
             if (Neigh6Key.decode(e.key()).vni() == vni) {
                 neigh6.delete(e.key());
+            }
+        }
+        BpfMap allowed = underlayObj.map(MAP_ALLOWED_SRC);
+        for (BpfMap.Entry e : allowed.entries()) {
+            if (VniSrcKey.decode(e.key()).vni() == vni) {
+                allowed.delete(e.key());
             }
         }
         vnis.delete(MapCodec.u32(vni));

@@ -1,0 +1,71 @@
+package io.xvtep.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.xvtep.agent.VniSpec;
+import io.xvtep.agent.VtepException;
+import io.xvtep.datapath.MapCodec.VniStats;
+
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class JsonCodecTest {
+
+    private static VtepException refused(String body, Set<String> fields) {
+        try {
+            JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer(body), fields));
+        } catch (VtepException e) {
+            assertThat(e.kind()).isEqualTo(VtepException.Kind.INVALID);
+            return e;
+        }
+        throw new AssertionError("accepted: " + body);
+    }
+
+    @Test
+    void parsesAFullVniRequest() {
+        VniSpec s = JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer(
+                "{\"vni\":42,\"dstport\":4789,\"remote\":\"198.18.0.2\",\"ttl\":\"inherit\",\"tos\":3,"
+                        + "\"learning\":false,\"srcport_min\":1,\"srcport_max\":2}"), JsonCodec.VNI_FIELDS));
+        assertThat(s.vni()).isEqualTo(42L);
+        assertThat(s.ttl()).isEqualTo("inherit");
+        assertThat(s.tos()).isEqualTo(3L);
+        assertThat(s.learning()).isFalse();
+        assertThat(s.proxy()).isNull();
+    }
+
+    @Test
+    void rejectsWrongShapes() {
+        assertThat(refused("{\"vni\":1,\"x\":1}", JsonCodec.VNI_FIELDS).field()).isEqualTo("x");
+        assertThat(refused("{\"vni\":\"1\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("vni");
+        assertThat(refused("{\"vni\":1.5}", JsonCodec.VNI_FIELDS).field()).isEqualTo("vni");
+        assertThat(refused("{\"vni\":1,\"ttl\":\"auto\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("ttl");
+        assertThat(refused("{\"vni\":1,\"proxy\":\"true\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("proxy");
+        assertThat(refused("{\"vni\":1,\"remote\":[1]}", JsonCodec.VNI_FIELDS).field()).isEqualTo("remote");
+        assertThat(refused("[]", JsonCodec.VNI_FIELDS).field()).isNull();
+        assertThat(refused("{", JsonCodec.VNI_FIELDS).getMessage()).startsWith("malformed JSON");
+        assertThatThrownBy(() -> JsonCodec.object(Buffer.buffer(), JsonCodec.VNI_FIELDS))
+                .isInstanceOf(VtepException.class);
+    }
+
+    @Test
+    void hugeNumbersFailTheRangeCheckInsteadOfWrapping() {
+        VniSpec s = JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer("{\"vni\":18446744073709551658}"),
+                JsonCodec.VNI_FIELDS));
+        assertThat(s.vni()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void statsTotalsAddUp() {
+        long[] c = new long[VniStats.FIELDS.size()];
+        c[0] = 5;
+        JsonObject o = JsonCodec.allStats(Map.of(0, new VniStats(c), 42, new VniStats(c)));
+        assertThat(o.getJsonObject("total").getLong("rx_packets")).isEqualTo(10);
+        assertThat(o.getJsonObject("vnis").getJsonObject("42").getInteger("vni")).isEqualTo(42);
+        assertThat(JsonCodec.error("x", null).containsKey("field")).isFalse();
+    }
+}
