@@ -143,6 +143,7 @@ lab_down() {
 	for pin in /sys/fs/bpf/"$LAB_P"-*; do
 		[ -e "$pin" ] && rm -rf "$pin"
 	done
+	rm -f /run/xvtep/_sys_fs_bpf_"$LAB_P"-* # the agents' saved sysctl values
 	[ -n "${LAB_KEEP_STATE:-}" ] || rm -rf "$LAB_STATE"
 }
 

@@ -65,10 +65,27 @@ public final class Agent implements AutoCloseable {
                     .filter(old -> old != 0 && old != underlay)
                     .ifPresent(Datapath::detachUnderlay);
             dp.setConfig(new XvtepConfig(underlay, s.local(), Interfaces.mac(s.underlay()), 0));
+            UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot());
             dp.attachUnderlay(underlay, s.xdpMode());
 
             VtepService service = new VtepService(dp, underlay, s.local(), Interfaces.mtu(s.underlay()),
                     Interfaces.localPortRange());
+            NeighProber prober = new NeighProber();
+            // Resolve each VTEP's underlay neighbour as soon as it is configured, not on its first frame.
+            service.addListener(new VtepService.Listener() {
+                @Override
+                public void vniCreated(int vni) {
+                }
+
+                @Override
+                public void vniDeleted(int vni) {
+                }
+
+                @Override
+                public void vtepAdded(Ipv4 vtep) {
+                    prober.probe(vtep);
+                }
+            });
             service.reconcile();
             applyConfigVnis(service, s.vnis());
 
@@ -88,7 +105,7 @@ public final class Agent implements AutoCloseable {
                     .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "reaper: " + e.getMessage())));
 
             Agent[] self = new Agent[1];
-            Thread events = new Thread(() -> pollEvents(dp, metrics, () -> self[0] == null || self[0].running),
+            Thread events = new Thread(() -> pollEvents(dp, metrics, prober, () -> self[0] == null || self[0].running),
                     "xvtep-events");
             events.setDaemon(true);
             self[0] = new Agent(dp, vertx, server, events);
@@ -109,8 +126,9 @@ public final class Agent implements AutoCloseable {
     }
 
     /** The ring buffer is polled on its own thread: its callback runs inside the native poll. */
-    private static void pollEvents(Datapath dp, DatapathMetrics metrics, java.util.function.BooleanSupplier running) {
-        try (NeighProber prober = new NeighProber(); RingBuffer rb = dp.events(ev -> {
+    private static void pollEvents(Datapath dp, DatapathMetrics metrics, NeighProber prober,
+            java.util.function.BooleanSupplier running) {
+        try (prober; RingBuffer rb = dp.events(ev -> {
             metrics.event(ev);
             LOG.log(System.Logger.Level.DEBUG, () -> "event " + ev);
             if (ev.type() == XvtepEvent.NEIGH_MISS && !ev.remote().isZero()) {
@@ -120,7 +138,7 @@ public final class Agent implements AutoCloseable {
             while (running.getAsBoolean()) {
                 rb.poll(200);
             }
-        } catch (RuntimeException | java.net.SocketException e) {
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "event polling stopped: " + e.getMessage());
         }
     }

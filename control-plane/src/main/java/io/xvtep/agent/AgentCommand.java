@@ -68,6 +68,9 @@ public final class AgentCommand implements Callable<Integer> {
         if (cleanup) {
             int ifindex = ul == null ? 0 : Interfaces.index(ul).orElse(0);
             Datapath.cleanup(root, ifindex);
+            if (ul != null) {
+                UnderlaySysctl.restoreForwarding(ul, root);
+            }
             System.out.println("xvtep: detached and removed " + root);
             return 0;
         }

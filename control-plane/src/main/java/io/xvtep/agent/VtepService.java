@@ -42,6 +42,10 @@ public final class VtepService {
         void vniCreated(int vni);
 
         void vniDeleted(int vni);
+
+        /** A remote VTEP became a destination (flood list or FDB): its underlay neighbour is needed. */
+        default void vtepAdded(Ipv4 vtep) {
+        }
     }
 
     private final Datapath dp;
@@ -61,6 +65,10 @@ public final class VtepService {
 
     public void addListener(Listener l) {
         listeners.add(l);
+    }
+
+    private void vtepAdded(Ipv4 vtep) {
+        listeners.forEach(l -> l.vtepAdded(vtep));
     }
 
     public Datapath datapath() {
@@ -96,6 +104,7 @@ public final class VtepService {
             flood.add(c.group());
         }
         dp.createVni(toCfg(c), flood);
+        flood.stream().filter(d -> !d.isMulticast()).forEach(this::vtepAdded);
         listeners.forEach(l -> l.vniCreated(vni));
         return view(dp.vni(vni).orElseThrow());
     }
@@ -267,6 +276,9 @@ public final class VtepService {
                         + " flood destinations");
             }
             dp.addFlood(cfg.vni(), dst);
+            if (!dst.isMulticast()) {
+                vtepAdded(dst);
+            }
             return new FdbEntry(vni, mac, dst, 0, null, FdbType.STATIC, -1);
         }
         Ipv4 dst = null;
@@ -290,6 +302,9 @@ public final class VtepService {
                     + " entry in VNI " + cfg.vni());
         }
         dp.putFdb(key, new FdbValue(dst, ifindex, FdbValue.F_STATIC, System.nanoTime()));
+        if (dst != null && !dst.isMulticast()) {
+            vtepAdded(dst);
+        }
         return new FdbEntry(vni, mac, dst, ifindex, ifindex == 0 ? null : ifname, FdbType.STATIC, 0);
     }
 

@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Network benchmark: the same two-host topology (lib.sh: one switch, two hosts, one
+# container each, MTU 1450) built fresh for each datapath, and the same measurements:
+#
+#   underlay  no tunnel: container /32s routed by the hosts over the underlay (the ceiling)
+#   kernel    the kernel's vxlan device + Linux bridge on each host (VNI 42, port 4789)
+#   xvtep     xvtep agents, ports attached with "xdp": true  (XDP decap fast path)
+#   xvtep-tc  xvtep agents, ports attached with "xdp": false (TC decap only)
+#
+#   small-frame pps  trafgen in container (1,1), 60-byte UDP frames (64 on the wire) over
+#                    1001 flows, counted at container (2,1)'s eth0 rx_packets: delivered pps
+#   TCP              iperf3 container (1,1) -> (2,1), 1 stream and 4 streams
+#   latency          ping container (1,1) -> (2,1), p50/p99 of the per-packet RTTs
+#   CPU/packet       busy time of all CPUs (/proc/stat) over the pps window / delivered frames
+#
+# Usage: test-vm/bench-net.sh [--duration S] [--rounds N] [--only a,b] [--no-doc]
+#   --duration S  seconds per pps window and per iperf3 run (default 5)
+#   --rounds N    build and measure every datapath N times, interleaved; the table shows
+#                 the best round of each figure (default 2)
+#   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-tc)
+#   --no-doc      print only; do not rewrite the generated part of docs/benchmarks.md
+# Prints a markdown table; asserts nothing.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "bench-net: needs root (network namespaces, BPF)" >&2; exit 2; }
+
+DUR=5
+ROUNDS=2
+ONLY=underlay,kernel,xvtep,xvtep-tc
+DOC=1
+CMDLINE="test-vm/bench net $*"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--duration) DUR=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
+	--no-doc) DOC=0; shift ;;
+	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-tc] [--no-doc]" >&2; exit 2 ;;
+	esac
+done
+for t in trafgen iperf3 ping jq; do
+	command -v "$t" >/dev/null || { echo "bench-net: $t missing (./run.sh setup installs it)" >&2; exit 2; }
+done
+
+VNI=42
+PORT=4789
+RES=$(mktemp -d /tmp/xvtep-bench-net.XXXXXX)
+trap 'rm -rf "$RES"' EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s\n' "$*" >&2; }
+
+# link counters read with `ip -n` (netlink, so per namespace without remounting /sys)
+ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
+ctr_drops() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.dropped"; }
+# busy and total jiffies of all CPUs
+cpu_jiffies() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
+now_ns() { date +%s%N; }
+
+# ---------------------------------------------------------------- datapaths
+
+setup_underlay() {
+	local n o h
+	for n in 1 2; do
+		o=$((3 - n)); h=$(ns_host "$n")
+		ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1
+		ip netns exec "$h" sysctl -qw net.ipv4.conf.c1.proxy_arp=1
+		ip -n "$h" route add "$(overlay_ip "$n" 1)/32" dev c1
+		ip -n "$h" route add "$(overlay_ip "$o" 1)/32" via "$(underlay_ip "$o")" dev eth0
+		ip -n "$h" neigh replace "$(overlay_ip "$n" 1)" lladdr "$(ctr_mac "$n" 1)" dev c1 nud permanent
+	done
+}
+
+setup_kernel() {
+	local n o
+	for n in 1 2; do
+		o=$((3 - n))
+		kernel_vtep "$n" "$VNI" "$PORT" remote "$(underlay_ip "$o")"
+		ip -n "$(ns_host "$n")" link set c1 master br0
+	done
+}
+
+setup_xvtep() {
+	local xdp=$1 n o
+	for n in 1 2; do
+		o=$((3 - n))
+		lab_agent "$n" || return 1
+		api "$n" POST /api/v1/vnis "{\"vni\":$VNI,\"dstport\":$PORT,\"remote\":\"$(underlay_ip "$o")\"}" >/dev/null || return 1
+		api "$n" POST "/api/v1/vnis/$VNI/ports" "{\"ifname\":\"c1\",\"xdp\":$xdp}" >/dev/null || return 1
+	done
+}
+
+# -------------------------------------------------------------- measurements
+
+# Small frames: trafgen in (1,1) towards (2,1); per-second samples of (2,1)'s rx_packets.
+measure_pps() {
+	local out=$1 dmac c1 c2 h1 h2 cfg tpid
+	c1=$(ns_ctr 1 1); c2=$(ns_ctr 2 1); h1=$(ns_host 1); h2=$(ns_host 2)
+	if [ "$COL" = underlay ]; then
+		dmac=$(ip -n "$h1" -j link show c1 | jq -r '.[0].address')  # the host is the gateway
+	else
+		dmac=$(ctr_mac 2 1)
+	fi
+	cfg="$LAB_STATE/trafgen.cfg"
+	cat >"$cfg" <<-EOF
+		{ eth(da=$dmac, sa=$(ctr_mac 1 1), type=0x0800),
+		  ipv4(saddr=$(overlay_ip 1 1), daddr=$(overlay_ip 2 1), ttl=64, df),
+		  udp(sp=dinc(1000, 2000), dp=9),
+		  fill(0x41, 18) }
+	EOF
+	ip netns exec "$c1" trafgen --dev eth0 --conf "$cfg" --no-sock-mem -P 1 -C >"$LAB_STATE/trafgen.log" 2>&1 &
+	tpid=$!
+	echo "$tpid" >"$LAB_STATE/trafgen.pid"
+	sleep 1
+	if ! kill -0 "$tpid" 2>/dev/null; then
+		log "trafgen exited:"; tail -n 5 "$LAB_STATE/trafgen.log" >&2; return 1
+	fi
+	local rx0 tx0 t0 cpu0 rx tx t cpu i samples=() stat0=""
+	[ "${COL#xvtep}" != "$COL" ] && stat0=$(api 2 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null)
+	local u1tx0 u2rx0 c2drop0
+	u1tx0=$(ctr_pkts "$h1" eth0 tx); u2rx0=$(ctr_pkts "$h2" eth0 rx); c2drop0=$(ctr_drops "$c2" eth0 rx)
+	rx0=$(ctr_pkts "$c2" eth0 rx); tx0=$(ctr_pkts "$c1" eth0 tx); t0=$(now_ns); cpu0=$(cpu_jiffies)
+	local prx=$rx0 pt=$t0
+	for i in $(seq 1 "$DUR"); do
+		sleep 1
+		rx=$(ctr_pkts "$c2" eth0 rx); t=$(now_ns)
+		samples+=("$(( (rx - prx) * 1000000000 / (t - pt) ))")
+		prx=$rx; pt=$t
+	done
+	tx=$(ctr_pkts "$c1" eth0 tx); cpu=$(cpu_jiffies)
+	local u1tx u2rx c2drop
+	u1tx=$(ctr_pkts "$h1" eth0 tx); u2rx=$(ctr_pkts "$h2" eth0 rx); c2drop=$(ctr_drops "$c2" eth0 rx)
+	kill -INT "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; rm -f "$LAB_STATE/trafgen.pid"
+	local drx=$((rx - rx0)) dtx=$((tx - tx0)) dt=$((t - t0))
+	local b0 a0 b1 a1; read -r b0 a0 <<<"$cpu0"; read -r b1 a1 <<<"$cpu"
+	local hz; hz=$(getconf CLK_TCK)
+	{
+		echo "pps=$((drx * 1000000000 / dt))"
+		echo "sent_pps=$((dtx * 1000000000 / dt))"
+		echo "pps_samples=${samples[*]}"
+		echo "cpu_util=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
+		echo "cpu_ns=$(awk -v b=$((b1 - b0)) -v hz="$hz" -v p="$drx" 'BEGIN{if (p>0) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
+		echo "u1_tx=$((u1tx - u1tx0)) u2_rx=$((u2rx - u2rx0)) c2_rxdrop=$((c2drop - c2drop0)) c1_tx=$dtx c2_rx=$drx"
+	} >>"$out"
+	if [ -n "$stat0" ]; then
+		local stat1; stat1=$(api 2 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null)
+		echo "xvtep_h2_stats_delta=$(jq -nc --argjson a "$stat0" --argjson b "$stat1" \
+			'$b | to_entries | map(select(.value|type=="number") | {key, value: (.value - ($a[.key] // 0))}) | map(select(.value != 0)) | from_entries')" >>"$out"
+	fi
+}
+
+measure_tcp() {
+	local out=$1 spid c2 bps1 bps4; c2=$(ns_ctr 2 1)
+	ip netns exec "$c2" iperf3 -s -p 5201 >"$LAB_STATE/iperf3-s.log" 2>&1 &
+	spid=$!; echo "$spid" >"$LAB_STATE/iperf3.pid"
+	for _ in $(seq 1 50); do
+		ip netns exec "$c2" ss -Hltn 'sport = :5201' | grep -q . && break; sleep 0.1
+	done
+	bps1=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -J 2>/dev/null | jq '.end.sum_received.bits_per_second // empty')
+	bps4=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -P 4 -J 2>/dev/null | jq '.end.sum_received.bits_per_second // empty')
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$LAB_STATE/iperf3.pid"
+	echo "tcp1=$(awk -v b="${bps1:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
+	echo "tcp4=$(awk -v b="${bps4:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
+}
+
+measure_latency() {
+	local out=$1 f="$LAB_STATE/ping.txt"
+	in_ctr 1 1 ping -c 400 -i 0.005 -W 1 "$(overlay_ip 2 1)" >"$f" 2>&1
+	grep -o 'time=[0-9.]*' "$f" | cut -d= -f2 | sort -g | awk '
+		{ v[NR] = $1 * 1000 }
+		END {
+			if (NR == 0) { print "p50=n/a"; print "p99=n/a"; print "ping_n=0"; exit }
+			i50 = int(0.50 * NR + 0.5); if (i50 < 1) i50 = 1
+			i99 = int(0.99 * NR + 0.5); if (i99 < 1) i99 = 1; if (i99 > NR) i99 = NR
+			printf "p50=%.0f\np99=%.0f\nping_n=%d\n", v[i50], v[i99], NR
+		}' >>"$out"
+}
+
+# One datapath, one round, in a subshell: fresh prefix, cleanup on any exit.
+run_column() {
+	COL=$1
+	local out=$2
+	(
+		lab_init
+		trap 'lab_down' EXIT
+		trap 'exit 130' INT TERM
+		lab_switch
+		lab_host 1; lab_host 2
+		lab_container 1 1; lab_container 2 1
+		case "$COL" in
+		underlay) setup_underlay ;;
+		kernel) setup_kernel ;;
+		xvtep) setup_xvtep true ;;
+		xvtep-tc) setup_xvtep false ;;
+		esac || { log "$COL: setup failed"; echo "error=setup failed" >>"$out"; exit 1; }
+		# warm up: both directions, so that ARP and FDB entries exist before measuring
+		if ! ping_ok 1 1 "$(overlay_ip 2 1)" 3 || ! ping_ok 2 1 "$(overlay_ip 1 1)" 3; then
+			log "$COL: containers cannot ping each other"; echo "error=no connectivity" >>"$out"; exit 1
+		fi
+		if [ "${COL#xvtep}" != "$COL" ]; then
+			echo "xdp_h2_eth0=$(ip -n "$(ns_host 2)" -d -j link show eth0 | jq -c '.[0].xdp // "none"')" >>"$out"
+		fi
+		measure_latency "$out"
+		measure_pps "$out" || echo "error=pps run failed" >>"$out"
+		measure_tcp "$out"
+	)
+}
+
+get() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
+
+# best value of a key over the rounds of a column: max, or min with "min"
+best() {
+	local col=$1 key=$2 mode=${3:-max} v f vals=()
+	for f in "$RES/$col".r*; do
+		v=$(get "$f" "$key"); [[ "$v" =~ ^[0-9.]+$ ]] && vals+=("$v")
+	done
+	[ ${#vals[@]} -eq 0 ] && { echo n/a; return; }
+	printf '%s\n' "${vals[@]}" | sort -g | if [ "$mode" = min ]; then head -n 1; else tail -n 1; fi
+}
+
+# ------------------------------------------------------------------------ run
+
+IFS=, read -r -a COLS <<<"$ONLY"
+START=$(date -u '+%Y-%m-%d %H:%M UTC')
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq 1 "$ROUNDS"); do
+	for c in "${COLS[@]}"; do
+		log "== round $r/$ROUNDS: $c"
+		run_column "$c" "$RES/$c.r$r"
+		sed 's/^/   /' "$RES/$c.r$r" >&2
+	done
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f×", a/b; else printf "n/a" }'; }
+kpps() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf "%.0fk", a/1000; else printf "n/a" }'; }
+
+table() {
+	local c hdr="| metric |" sep="|---|" rows=()
+	for c in "${COLS[@]}"; do hdr+=" $c |"; sep+="---:|"; done
+	local have_k=0; for c in "${COLS[@]}"; do [ "$c" = kernel ] && have_k=1; done
+	if [ $have_k = 1 ]; then
+		for c in "${COLS[@]}"; do [ "$c" = kernel ] || { hdr+=" $c/kernel |"; sep+="---:|"; }; done
+	fi
+	echo "$hdr"; echo "$sep"
+	local m key mode fmt label
+	for m in "pps|max|kpps|small-frame UDP, 64 B, pps delivered" \
+		"sent_pps|max|kpps|  (generator sent, pps)" \
+		"cpu_ns|min|num|CPU ns per delivered frame (all CPUs)" \
+		"tcp1|max|num|TCP 1 stream, Gbit/s" \
+		"tcp4|max|num|TCP 4 streams, Gbit/s" \
+		"p50|min|num|ping RTT p50, µs" \
+		"p99|min|num|ping RTT p99, µs"; do
+		IFS='|' read -r key mode fmt label <<<"$m"
+		local line="| $label |" v vk
+		for c in "${COLS[@]}"; do
+			v=$(best "$c" "$key" "$mode")
+			if [ "$fmt" = kpps ]; then line+=" $(kpps "$v") |"; else line+=" $v |"; fi
+		done
+		if [ $have_k = 1 ]; then
+			vk=$(best kernel "$key" "$mode")
+			for c in "${COLS[@]}"; do [ "$c" = kernel ] || line+=" $(ratio "$(best "$c" "$key" "$mode")" "$vk") |"; done
+		fi
+		echo "$line"
+	done
+}
+
+TABLE=$(table)
+echo
+echo "$TABLE"
+echo
+
+DETAILS=$(for f in "$RES"/*.r*; do echo "${f##*/}:"; sed 's/^/    /' "$f"; done)
+echo "$DETAILS" >&2
+
+if [ "$DOC" = 1 ]; then
+	DOCF="$XVTEP_ROOT/docs/benchmarks.md"
+	GEN=$(
+		echo "<!-- bench-net: generated by test-vm/bench-net.sh; the text outside these markers is hand-written -->"
+		echo "Command: \`$CMDLINE\` (${DUR} s per window, best of $ROUNDS interleaved rounds)  "
+		echo "Date: $START  "
+		echo "Kernel: $(uname -r)  "
+		echo "Machine: $(nproc) CPUs ($(awk -F: '/model name/{gsub(/^ +/,"",$2); print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load average before: $LOAD0"
+		echo
+		echo "$TABLE"
+		echo
+		echo "<details><summary>raw figures per round</summary>"
+		echo
+		echo '```'
+		echo "$DETAILS"
+		echo '```'
+		echo "</details>"
+		echo "<!-- bench-net: end -->"
+	)
+	mkdir -p "$(dirname "$DOCF")"
+	if [ -f "$DOCF" ] && grep -q '^<!-- bench-net: generated' "$DOCF"; then
+		awk -v gen="$GEN" '
+			/^<!-- bench-net: generated/ { print gen; skip = 1; next }
+			/^<!-- bench-net: end -->/ { skip = 0; next }
+			!skip { print }' "$DOCF" >"$DOCF.tmp" && mv "$DOCF.tmp" "$DOCF"
+	else
+		{ echo "# Benchmarks"; echo; echo "## Network: underlay vs kernel vxlan vs xvtep"; echo; echo "$GEN"; } >"$DOCF"
+	fi
+	log "wrote $DOCF"
+fi
