@@ -55,9 +55,13 @@ static __always_inline void event_emit(__u32 type, __u32 vni, const __u8 *mac,
 				       __be32 remote, __u32 ifindex, __be32 ip)
 {
 	struct xvtep_event *ev = bpf_ringbuf_reserve(&xvtep_events, sizeof(*ev), 0);
+	struct vni_stats *st = stats_get(vni);
 
-	if (!ev)
-		return; /* ring full: the control plane reads the lost count from its lag metric */
+	if (!ev) {
+		STAT_INC(st, events_lost); /* ring full: the control plane is behind */
+		return;
+	}
+	STAT_INC(st, events_emitted);
 	ev->type = type;
 	ev->vni = vni;
 	if (mac)

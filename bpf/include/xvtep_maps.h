@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * xvtep map layout: the contract between the BPF programs and the Java
- * control plane (io.xvtep.bpf.Maps mirrors every struct here byte for byte).
+ * control plane (io.xvtep.datapath.MapCodec mirrors every struct here byte for byte;
+ * MapCodecTest compiles this header and checks every size and offset).
  *
  * Every struct is naturally aligned with explicit padding so that the Java
  * codecs need no compiler knowledge. Multi-byte IPv4 addresses are kept in
@@ -149,6 +150,8 @@ struct vni_stats {
 	__u64 drop_adjust;         /* the kernel refused to grow/shrink the frame */
 	__u64 drop_src;            /* outer source not allowed, or our own address looped back */
 	__u64 drop_redirect;       /* redirect/clone to a port or the underlay failed */
+	__u64 events_emitted;      /* events written to xvtep_events */
+	__u64 events_lost;         /* events not written: ring buffer full (control plane too slow) */
 };
 
 /* ---- events to the control plane: RINGBUF of struct xvtep_event ---- */

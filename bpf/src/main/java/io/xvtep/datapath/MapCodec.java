@@ -334,9 +334,9 @@ public final class MapCodec {
                 "flooded_packets", "proxied", "learned", "moved", "l2miss", "l3miss",
                 "pass_not_vxlan", "pass_unknown_vni",
                 "drop_truncated", "drop_bad_flags", "drop_no_dest", "drop_hairpin", "drop_fib", "drop_mtu",
-                "drop_ecn", "drop_adjust", "drop_src", "drop_redirect");
-        public static final int SIZE = 8 * 24;
-        public static final VniStats ZERO = new VniStats(new long[24]);
+                "drop_ecn", "drop_adjust", "drop_src", "drop_redirect", "events_emitted", "events_lost");
+        public static final int SIZE = 8 * 26;
+        public static final VniStats ZERO = new VniStats(new long[26]);
 
         public VniStats {
             if (counters == null || counters.length != FIELDS.size()) {
