@@ -5,7 +5,7 @@
 # Used by `test-vm/lab` (demo, one scenario at a time) and `test-vm/itest`.
 # Requires lib.sh.
 
-SCENARIOS=(p2p bridge multicast vtep-group static-fdb arp-proxy miss multi-vni interop)
+SCENARIOS=(p2p bridge multicast vtep-group static-fdb arp-proxy miss multi-vni interop interop-multicast mac-move)
 
 declare -A SCENARIO_DOC=(
 	[p2p]="point to point: 'remote', the host-side vxlan0 device with an overlay address, no containers"
@@ -17,6 +17,8 @@ declare -A SCENARIO_DOC=(
 	[miss]="l2miss/l3miss events answered by a responder that fills fdb and neigh through the API"
 	[multi-vni]="VNIs 42 and 43 side by side with the same container addresses, isolated"
 	[interop]="one host on the kernel's vxlan device, two on xvtep, mixed group"
+	[interop-multicast]="one host on the kernel's vxlan device, two on xvtep, all in group 239.1.1.1"
+	[mac-move]="a container moves from host 2 to host 3 (same MAC and IP); host 1 follows it"
 )
 
 say() { printf '    %s\n' "$*"; }
@@ -213,4 +215,51 @@ scenario_interop() {
 	check "xvtep host 1 pings the kernel host's container" ping_ok 1 1 "$(overlay_ip 3 1)" 3 &&
 		check "the kernel host's container pings xvtep host 2's" ping_ok 3 1 "$(overlay_ip 2 1)" 3 &&
 		check "xvtep hosts reach each other in the mixed group" ping_ok 2 1 "$(overlay_ip 1 1)" 3
+}
+
+scenario_interop-multicast() {
+	lab_switch
+	for h in 1 2 3; do lab_host "$h"; lab_container "$h" 1; done
+	for h in 1 2; do
+		lab_agent "$h" || return 1
+		api_ok "$h" POST /api/v1/vnis "$(vni_json 42 group='"239.1.1.1"')" || return 1
+		api_ok "$h" POST /api/v1/vnis/42/ports '{"ifname":"c1"}' || return 1
+	done
+	kernel_vtep 3 42 4789 group 239.1.1.1
+	ip -n "$(ns_host 3)" link set c1 master br0
+	check "the kernel host's container pings xvtep host 1's (ARP over the group)" ping_ok 3 1 "$(overlay_ip 1 1)" 3 &&
+		check "xvtep host 2's container pings the kernel host's" ping_ok 2 1 "$(overlay_ip 3 1)" 3 &&
+		check "xvtep hosts reach each other over the group" ping_ok 1 1 "$(overlay_ip 2 1)" 3
+}
+
+scenario_mac-move() {
+	hosts 3 || return 1
+	for h in 1 2 3; do
+		api_ok "$h" POST /api/v1/vnis "$(vni_json 42)" || return 1
+		for o in 1 2 3; do
+			[ "$o" = "$h" ] && continue
+			api_ok "$h" POST /api/v1/vnis/42/fdb "{\"mac\":\"00:00:00:00:00:00\",\"dst\":\"$(underlay_ip $o)\"}" || return 1
+		done
+	done
+	lab_container 1 1; lab_container 2 1
+	api_ok 1 POST /api/v1/vnis/42/ports '{"ifname":"c1"}' || return 1
+	api_ok 2 POST /api/v1/vnis/42/ports '{"ifname":"c1"}' || return 1
+	check "before the move: 1/1 pings the container on host 2" ping_ok 1 1 "$(overlay_ip 2 1)" 3 || return 1
+	local where; where=$(api 1 GET /api/v1/vnis/42/fdb | jq -r ".[] | select(.mac==\"$(ctr_mac 2 1)\") | .dst")
+	check "host 1 learned the container behind host 2 ($where)" test "$where" = "$(underlay_ip 2)" || return 1
+	# the move: the container leaves host 2 and comes up on host 3 with the same MAC and IP
+	ip netns del "$(ns_ctr 2 1)"
+	ip netns add "$(ns_ctr 3 1)"
+	ip -n "$(ns_ctr 3 1)" link set lo up
+	ip -n "$(ns_host 3)" link add c1 mtu 1450 type veth peer name eth0 netns "$(ns_ctr 3 1)"
+	ip -n "$(ns_ctr 3 1)" link set eth0 address "$(ctr_mac 2 1)" mtu 1450
+	ip -n "$(ns_ctr 3 1)" addr add "$(overlay_ip 2 1)/24" dev eth0
+	ip -n "$(ns_ctr 3 1)" link set eth0 up
+	ip -n "$(ns_host 3)" link set c1 up
+	api_ok 3 POST /api/v1/vnis/42/ports '{"ifname":"c1"}' || return 1
+	# as a migrated VM does, it announces itself (gratuitous ARP)
+	in_ctr 3 1 arping -U -c 2 -I eth0 "$(overlay_ip 2 1)" >/dev/null 2>&1
+	where=$(api 1 GET /api/v1/vnis/42/fdb | jq -r ".[] | select(.mac==\"$(ctr_mac 2 1)\") | .dst")
+	check "host 1 re-pointed the MAC to host 3 at once ($where)" test "$where" = "$(underlay_ip 3)" &&
+		check "after the move: 1/1 still pings it" ping_ok 1 1 "$(overlay_ip 2 1)" 3
 }
