@@ -280,7 +280,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 				}
 				STAT_INC(st, switched_packets);
 				STAT_ADD(st, switched_bytes, skb->len);
-				return bpf_redirect(e->ifindex, 0);
+				return port_deliver(skb, e->ifindex, vni, 1, st);
 			}
 			if (e->remote) {
 				if (!mtu_ok(skb, gc)) {

@@ -152,7 +152,7 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 	STAT_INC(st, rx_packets);
 	STAT_ADD(st, rx_bytes, vx.inner_len);
 	if (target)
-		return bpf_redirect(target, 0);
+		return port_deliver(skb, target, vni, inner.h_proto == skb->protocol, st);
 
 	/* BUM or unknown unicast: one copy to every local port of the VNI. */
 	STAT_INC(st, flooded_packets);

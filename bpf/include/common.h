@@ -5,6 +5,7 @@
 
 #include "xvtep_maps.h"
 #include "parse.h"
+#include <linux/pkt_cls.h>
 
 #define NSEC_PER_SEC       1000000000ull
 #define FDB_REFRESH_NS     NSEC_PER_SEC      /* write a seen entry's timestamp at most once a second */
@@ -112,7 +113,7 @@ static __always_inline struct fdb_entry *fdb_lookup(__u32 vni, const __u8 *mac)
 
 /*
  * Learn that (vni, mac) sits behind `remote` (a VTEP) or `ifindex` (a local port).
- * Static and cluster entries are never overwritten; a known entry only has its
+ * Static entries are never overwritten, cluster ones only by a local port; a known entry only has its
  * timestamp refreshed (at most once a second, to keep map writes off the hot path).
  */
 static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote, __u32 ifindex,
@@ -128,7 +129,10 @@ static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote,
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &k);
 	if (e) {
-		if (e->flags & (FDB_F_STATIC | FDB_F_CLUSTER))
+		/* Static entries never move. A cluster entry (a remote host's claim) gives way only to
+		 * the MAC showing up behind a local port: it moved here, and the event lets the
+		 * control plane claim it in the store. */
+		if ((e->flags & FDB_F_STATIC) || ((e->flags & FDB_F_CLUSTER) && !ifindex))
 			return;
 		if (e->remote == remote && e->ifindex == ifindex) {
 			if (now - e->updated_ns > FDB_REFRESH_NS)
@@ -148,6 +152,31 @@ static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote,
 	else
 		STAT_INC(st, learned);
 	event_emit(ev, vni, mac, remote, ifindex, 0);
+}
+
+/*
+ * Deliver a unicast frame to local port `ifindex` from a TC ingress hook. The port
+ * must belong to `vni`: entries are per VNI, but a port can move to another VNI, and
+ * a frame must never cross VNIs.
+ *
+ * A veth port (PORT_F_PEER) gets the frame straight into its peer, skipping a pass
+ * through the backlog. bpf_redirect_peer re-injects the skb as it is, without
+ * eth_type_trans: so only when skb->protocol already matches the frame
+ * (`proto_ok`), and with pkt_type set to PACKET_HOST (the frame is for the
+ * container's MAC; a switched frame was OTHERHOST on the host side).
+ */
+static __always_inline int port_deliver(struct __sk_buff *skb, __u32 ifindex, __u32 vni, int proto_ok,
+					struct vni_stats *st)
+{
+	struct port_cfg *port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
+
+	if (!port || port->vni != vni) {
+		STAT_INC(st, drop_no_dest);
+		return TC_ACT_SHOT;
+	}
+	if ((port->flags & PORT_F_PEER) && proto_ok && !bpf_skb_change_type(skb, 0 /* PACKET_HOST */))
+		return bpf_redirect_peer(ifindex, 0);
+	return bpf_redirect(ifindex, 0);
 }
 
 #endif /* XVTEP_COMMON_H */

@@ -172,7 +172,11 @@ static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct x
 	}
 	fib.family = 2; /* AF_INET */
 	fib.l4_protocol = IPPROTO_UDP;
-	fib.tot_len = bpf_ntohs(o->ip.tot_len);
+	/*
+	 * tot_len stays 0: given a length, the FIB lookup checks it against the route MTU and
+	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
+	 * segment by segment for GSO.
+	 */
 	fib.ipv4_src = src;
 	fib.ipv4_dst = dst;
 	fib.ifindex = gc->underlay_ifindex;

@@ -65,7 +65,8 @@ struct vni_cfg {
 };
 
 /* ---- local ports: HASH, key __u32 ifindex ---- */
-#define PORT_F_XDP (1u << 0) /* XDP_REDIRECT into this port works (its veth peer has NAPI/XDP) */
+#define PORT_F_XDP  (1u << 0) /* XDP_REDIRECT into this port works (its veth peer has NAPI/XDP) */
+#define PORT_F_PEER (1u << 1) /* a veth: TC may deliver straight into its peer (bpf_redirect_peer) */
 
 struct port_cfg {
 	__u32 vni;
@@ -78,14 +79,15 @@ struct vni_idx_key {
 	__u32 idx;
 };
 /* vni_ports value: __u32 ifindex. flood value: struct flood_dst. */
+#define FLOOD_F_CLUSTER (1u << 0) /* added from the cluster store (ignored by the datapath) */
 struct flood_dst {
 	__be32 dst;    /* remote VTEP or multicast group */
-	__u32  flags;  /* reserved, 0 */
+	__u32  flags;  /* FLOOD_F_*: control-plane bookkeeping only */
 };
 
 /* ---- FDB: HASH, key struct fdb_key (all-zero MAC entries live in `flood`, not here) ---- */
 #define FDB_F_STATIC  (1u << 0) /* added by an operator: never aged, never moved by learning */
-#define FDB_F_CLUSTER (1u << 1) /* programmed from the cluster store */
+#define FDB_F_CLUSTER (1u << 1) /* programmed from the cluster store: never aged, replaced only by a local port */
 
 struct fdb_key {
 	__u32 vni;

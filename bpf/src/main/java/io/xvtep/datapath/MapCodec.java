@@ -144,7 +144,7 @@ public final class MapCodec {
     public record PortCfg(int vni, int flags) {
         public static final int SIZE = 8;
         public static final int OFF_VNI = 0, OFF_FLAGS = 4;
-        public static final int F_XDP = 1;
+        public static final int F_XDP = 1, F_PEER = 1 << 1;
 
         public byte[] encode() {
             byte[] b = new byte[SIZE];

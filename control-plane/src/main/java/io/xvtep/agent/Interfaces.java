@@ -124,6 +124,11 @@ public final class Interfaces {
         }
     }
 
+    /** veth devices let TC deliver straight into their peer (bpf_redirect_peer). */
+    public static boolean isVeth(String name) {
+        return validName(name) && ip("-d", "-o", "link", "show", "dev", name).contains(" veth ");
+    }
+
     private static String ip(String... args) {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "ip";
