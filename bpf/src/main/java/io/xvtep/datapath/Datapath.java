@@ -159,12 +159,22 @@ public final class Datapath implements AutoCloseable {
 
     // ------------------------------------------------------------------ attachments
 
-    /** XDP xdp_underlay plus TC ingress tc_underlay_ingress; both replace what is there. */
+    /**
+     * XDP xdp_underlay (unless {@code mode} is null) plus TC ingress tc_underlay_ingress; both
+     * replace what is there. With a null mode only TC decapsulates and any XDP program of ours
+     * is removed: on a veth underlay XDP makes the kernel turn every GSO frame into an XDP
+     * buffer and back, which costs far more than the XDP fast path saves.
+     */
     public synchronized void attachUnderlay(int ifindex, XdpMode mode) {
-        BpfProgram xdp = underlayObj.program(PROG_XDP_UNDERLAY);
         BpfProgram tc = underlayObj.program(PROG_TC_UNDERLAY);
-        Xdp.attach(ifindex, xdp, mode);
         Tc.attach(ifindex, TcDirection.INGRESS, tc, TC_HANDLE, TC_PRIORITY);
+        if (mode != null) {
+            Xdp.attach(ifindex, underlayObj.program(PROG_XDP_UNDERLAY), mode);
+        } else {
+            for (XdpMode m : XdpMode.values()) {
+                quietly(() -> Xdp.detach(ifindex, m));
+            }
+        }
     }
 
     /** Removes our XDP and TC programs from the underlay; errors for what is not there are ignored. */
@@ -434,6 +444,17 @@ public final class Datapath implements AutoCloseable {
         vnis.update(MapCodec.u32(vni), cfg.withCounts(cfg.nPorts(), cfg.nFlood() + 1).encode(), UpdateFlag.EXIST);
     }
 
+    /** Puts {@code now} in the list slot of {@code old} (one write: the list never shrinks meanwhile). */
+    public synchronized boolean replaceFlood(int vni, Ipv4 old, Ipv4 now) {
+        List<Ipv4> list = floodOf(vni);
+        int idx = list.indexOf(old);
+        if (idx < 0 || list.contains(now)) {
+            return false;
+        }
+        flood.update(new VniIdxKey(vni, idx).encode(), new FloodDst(now, 0).encode(), UpdateFlag.ANY);
+        return true;
+    }
+
     /** Removes one flood destination, keeping the list dense (last moves into the hole). */
     public synchronized boolean removeFlood(int vni, Ipv4 dst) {
         Optional<VniCfg> cfgOpt = vni(vni);
@@ -494,6 +515,135 @@ public final class Datapath implements AutoCloseable {
             return fdb.delete(k.encode());
         }
         return false;
+    }
+
+    /**
+     * Writes many FDB entries with one {@code bpf_map_update_batch} (BPF_ANY). All-zero MACs are
+     * refused before anything is written.
+     *
+     * @return the number of entries written
+     */
+    public synchronized int putFdbBatch(Map<FdbKey, FdbValue> entries) {
+        List<byte[]> keys = new ArrayList<>(entries.size());
+        List<byte[]> values = new ArrayList<>(entries.size());
+        for (Map.Entry<FdbKey, FdbValue> e : entries.entrySet()) {
+            if (e.getKey().mac().isZero()) {
+                throw new IllegalArgumentException("all-zero MAC entries belong in the flood list");
+            }
+            keys.add(e.getKey().encode());
+            values.add(e.getValue().encode());
+        }
+        return fdb.updateBatch(keys, values, UpdateFlag.ANY);
+    }
+
+    /** Deletes many FDB entries with one {@code bpf_map_delete_batch}; absent keys are skipped. */
+    public synchronized int deleteFdbBatch(java.util.Collection<FdbKey> keys) {
+        List<byte[]> raw = new ArrayList<>(keys.size());
+        for (FdbKey k : keys) {
+            raw.add(k.encode());
+        }
+        return fdb.deleteBatch(raw);
+    }
+
+    // ------------------------------------------------------------------ neighbour table (ARP/ND proxy)
+
+    private static byte[] neighKey(int vni, java.net.InetAddress ip) {
+        if (ip instanceof java.net.Inet4Address a) {
+            return new NeighKey(vni, Ipv4.of(a)).encode();
+        }
+        if (ip instanceof java.net.Inet6Address a) {
+            return new Neigh6Key(vni, a.getAddress()).encode();
+        }
+        throw new IllegalArgumentException("not an IP address: " + ip);
+    }
+
+    private BpfMap neighMap(java.net.InetAddress ip) {
+        return ip instanceof java.net.Inet6Address ? neigh6 : neigh;
+    }
+
+    /** `ip neigh replace IP lladdr MAC`: Inet4Address to xvtep_neigh, Inet6Address to xvtep_neigh6. */
+    public synchronized void putNeigh(int vni, java.net.InetAddress ip, io.xvtep.model.Mac mac) {
+        neighMap(ip).update(neighKey(vni, ip), new MapCodec.NeighEntry(mac, 0).encode(), UpdateFlag.ANY);
+    }
+
+    public synchronized boolean deleteNeigh(int vni, java.net.InetAddress ip) {
+        return neighMap(ip).delete(neighKey(vni, ip));
+    }
+
+    /** The neighbour entries of one VNI (IPv4 then IPv6), or of every VNI when {@code vni} is 0. */
+    public synchronized Map<java.net.InetAddress, io.xvtep.model.Mac> neighOf(int vni) {
+        Map<java.net.InetAddress, io.xvtep.model.Mac> m = new LinkedHashMap<>();
+        for (BpfMap.Entry e : neigh.entries()) {
+            NeighKey k = NeighKey.decode(e.key());
+            if (vni == 0 || k.vni() == vni) {
+                m.put(k.ip().toInet(), MapCodec.NeighEntry.decode(e.value()).mac());
+            }
+        }
+        for (BpfMap.Entry e : neigh6.entries()) {
+            Neigh6Key k = Neigh6Key.decode(e.key());
+            if (vni == 0 || k.vni() == vni) {
+                try {
+                    m.put(java.net.InetAddress.getByAddress(k.ip()), MapCodec.NeighEntry.decode(e.value()).mac());
+                } catch (java.net.UnknownHostException ex) {
+                    throw new IllegalStateException(ex); // 16 bytes always make an address
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Writes many neighbour entries of one VNI with one batch update per address family. */
+    public synchronized int putNeighBatch(int vni, Map<java.net.InetAddress, io.xvtep.model.Mac> entries) {
+        List<byte[]> k4 = new ArrayList<>(), v4 = new ArrayList<>(), k6 = new ArrayList<>(), v6 = new ArrayList<>();
+        for (Map.Entry<java.net.InetAddress, io.xvtep.model.Mac> e : entries.entrySet()) {
+            boolean six = e.getKey() instanceof java.net.Inet6Address;
+            (six ? k6 : k4).add(neighKey(vni, e.getKey()));
+            (six ? v6 : v4).add(new MapCodec.NeighEntry(e.getValue(), 0).encode());
+        }
+        int n = neigh.updateBatch(k4, v4, UpdateFlag.ANY);
+        return n + neigh6.updateBatch(k6, v6, UpdateFlag.ANY);
+    }
+
+    /** Deletes many neighbour entries of one VNI; absent ones are skipped. */
+    public synchronized int deleteNeighBatch(int vni, java.util.Collection<java.net.InetAddress> ips) {
+        List<byte[]> k4 = new ArrayList<>(), k6 = new ArrayList<>();
+        for (java.net.InetAddress ip : ips) {
+            (ip instanceof java.net.Inet6Address ? k6 : k4).add(neighKey(vni, ip));
+        }
+        return neigh.deleteBatch(k4) + neigh6.deleteBatch(k6);
+    }
+
+    // ------------------------------------------------------------------ allowed source VTEPs
+
+    /** The VTEPs a VNI accepts VXLAN from (meaningful with VniCfg.F_SRC_FILTER), sorted. */
+    public synchronized List<Ipv4> allowedSrcOf(int vni) {
+        List<Ipv4> l = new ArrayList<>();
+        for (BpfMap.Entry e : underlayObj.map(MAP_ALLOWED_SRC).entries()) {
+            VniSrcKey k = VniSrcKey.decode(e.key());
+            if (k.vni() == vni) {
+                l.add(k.src());
+            }
+        }
+        Collections.sort(l);
+        return l;
+    }
+
+    /**
+     * Makes the VNI's allowed-source set exactly {@code srcs}: new entries are written before
+     * stale ones are removed. The caller sets or clears F_SRC_FILTER in vni_cfg (set it after
+     * this call when turning the filter on, clear it before when turning it off).
+     */
+    public synchronized void setAllowedSrc(int vni, java.util.Collection<Ipv4> srcs) {
+        BpfMap allowed = underlayObj.map(MAP_ALLOWED_SRC);
+        java.util.Set<Ipv4> want = new java.util.HashSet<>(srcs);
+        for (Ipv4 s : want) {
+            allowed.update(new VniSrcKey(vni, s).encode(), MapCodec.u32(0), UpdateFlag.ANY);
+        }
+        for (Ipv4 s : allowedSrcOf(vni)) {
+            if (!want.contains(s)) {
+                allowed.delete(new VniSrcKey(vni, s).encode());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ counters
