@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq
-	tcpdump tshark iperf3 iputils-arping netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven)
+APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq etcd-server
+	tcpdump tshark iperf3 iputils-arping netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven
+	prometheus)
 
 setup() {
 	local missing=()
@@ -22,6 +23,11 @@ setup() {
 		# tshark asks whether non-root users may capture; answer for it.
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		# The tests run the prometheus binary themselves (own config, loopback of a namespace); the
+		# packaged service would listen on :9090 of the host, so stop it if this install started it.
+		if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+			systemctl disable --now prometheus >/dev/null 2>&1 || true
+		fi
 	fi
 	echo "setup: building (mvn package)"
 	mvn -B -q -DskipTests package

@@ -4,21 +4,26 @@
 #
 #   underlay  no tunnel: container /32s routed by the hosts over the underlay (the ceiling)
 #   kernel    the kernel's vxlan device + Linux bridge on each host (VNI 42, port 4789)
-#   xvtep     xvtep agents, ports attached with "xdp": true  (XDP decap fast path)
-#   xvtep-tc  xvtep agents, ports attached with "xdp": false (TC decap only)
+#   xvtep     xvtep agents as they start by default (--xdp-mode auto: on a veth underlay that
+#             is TC only), ports attached with "xdp": true
+#   xvtep-xdp xvtep agents with --xdp-mode native, ports attached with "xdp": true: the XDP
+#             decapsulation fast path (xdp_underlay redirects straight to the port)
 #
 #   small-frame pps  trafgen in container (1,1), 60-byte UDP frames (64 on the wire) over
 #                    1001 flows, counted at container (2,1)'s eth0 rx_packets: delivered pps
 #   TCP              iperf3 container (1,1) -> (2,1), 1 stream and 4 streams
 #   latency          ping container (1,1) -> (2,1), p50/p99 of the per-packet RTTs
-#   CPU/packet       busy time of all CPUs (/proc/stat) over the pps window / delivered frames
+#   CPU/packet       busy time of all CPUs (/proc/stat) over the pps window, minus the busy rate
+#                    measured just before it (other load on the machine), / delivered frames
 #
 # Usage: test-vm/bench-net.sh [--duration S] [--rounds N] [--only a,b] [--no-doc]
 #   --duration S  seconds per pps window and per iperf3 run (default 5)
 #   --rounds N    build and measure every datapath N times, interleaved; the table shows
-#                 the best round of each figure (default 2)
-#   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-tc)
+#                 the best round of each figure (default 3)
+#   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-xdp)
 #   --no-doc      print only; do not rewrite the generated part of docs/benchmarks.md
+# XVTEP_JAR=path picks the agent jar (default control-plane/target/xvtep.jar); it is copied
+# once at start, so a rebuild during the run does not affect it.
 # Prints a markdown table; asserts nothing.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,9 +32,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 [ "$(id -u)" = 0 ] || { echo "bench-net: needs root (network namespaces, BPF)" >&2; exit 2; }
 
-DUR=5
-ROUNDS=2
-ONLY=underlay,kernel,xvtep,xvtep-tc
+DUR=4
+ROUNDS=3
+ONLY=underlay,kernel,xvtep,xvtep-xdp
 DOC=1
 CMDLINE="test-vm/bench net $*"
 while [ $# -gt 0 ]; do
@@ -38,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
 	--no-doc) DOC=0; shift ;;
-	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-tc] [--no-doc]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-xdp] [--no-doc]" >&2; exit 2 ;;
 	esac
 done
 for t in trafgen iperf3 ping jq; do
@@ -48,7 +53,25 @@ done
 VNI=42
 PORT=4789
 RES=$(mktemp -d /tmp/xvtep-bench-net.XXXXXX)
-trap 'rm -rf "$RES"' EXIT
+trap 'rm -rf "$RES"; rmdir /run/xvtep-bench 2>/dev/null' EXIT
+# This run's state lives outside /run/xvtep-lab, whose every prefix `test-vm/lab down` removes
+# (a lab session next to the bench would tear the bench's topology down mid-run).
+BENCH_RUN=/run/xvtep-bench
+
+# One snapshot of the agent jar for the whole run: a rebuild in the work tree meanwhile
+# (mvn package replaces control-plane/target/xvtep.jar) must not break or change the agents.
+snapshot_agent() {
+	local jar
+	for jar in ${XVTEP_JAR:-} "$XVTEP_ROOT/control-plane/target/xvtep.jar" /usr/local/lib/xvtep/xvtep.jar; do
+		[ -f "$jar" ] || continue
+		cp "$jar" "$RES/xvtep.jar"
+		printf '#!/bin/sh\nexec java ${XVTEP_JAVA_OPTS:-} -jar "%s" "$@"\n' "$RES/xvtep.jar" >"$RES/xvtep"
+		chmod +x "$RES/xvtep"
+		XVTEP_BIN=$RES/xvtep
+		return 0
+	done
+	return 1
+}
 trap 'exit 130' INT TERM
 
 log() { printf '%s\n' "$*" >&2; }
@@ -59,6 +82,21 @@ ctr_drops() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.dropped"; }
 # busy and total jiffies of all CPUs
 cpu_jiffies() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
 now_ns() { date +%s%N; }
+# the veth XDP counters of a device ("name value" lines, summed over queues)
+xdp_counters() {
+	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -F: '/xdp/ { k = $1; sub(/^ *rx_queue_[0-9]+_/, "", k); sub(/^ +/, "", k); s[k] += $2 } END { for (k in s) print k, s[k] }'
+}
+# non-zero differences of two xdp_counters outputs, on one line
+xdp_delta() { awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d) printf "%s%s=%d", sep, $1, d; sep = " " } END { print "" }' "$1" "$2"; }
+# stop a process group this script started (its leader's pid), INT first, KILL after 3 s
+stop_group() {
+	local pid=$1
+	kill -INT -- "-$pid" 2>/dev/null
+	for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
 
 # ---------------------------------------------------------------- datapaths
 
@@ -83,11 +121,12 @@ setup_kernel() {
 	done
 }
 
+# setup_xvtep PORT_XDP [agent args...]
 setup_xvtep() {
-	local xdp=$1 n o
+	local xdp=$1 n o; shift
 	for n in 1 2; do
 		o=$((3 - n))
-		lab_agent "$n" || return 1
+		lab_agent "$n" "$@" || return 1
 		api "$n" POST /api/v1/vnis "{\"vni\":$VNI,\"dstport\":$PORT,\"remote\":\"$(underlay_ip "$o")\"}" >/dev/null || return 1
 		api "$n" POST "/api/v1/vnis/$VNI/ports" "{\"ifname\":\"c1\",\"xdp\":$xdp}" >/dev/null || return 1
 	done
@@ -111,7 +150,11 @@ measure_pps() {
 		  udp(sp=dinc(1000, 2000), dp=9),
 		  fill(0x41, 18) }
 	EOF
-	ip netns exec "$c1" trafgen --dev eth0 --conf "$cfg" --no-sock-mem -P 1 -C >"$LAB_STATE/trafgen.log" 2>&1 &
+	# the machine's busy rate without our traffic, to subtract from the CPU figure
+	local cb0 cb1 tb0 tb1
+	cb0=$(cpu_jiffies); tb0=$(now_ns); sleep 1; cb1=$(cpu_jiffies); tb1=$(now_ns)
+	# own process group (trafgen forks a worker), so that both can be stopped by this pid
+	setsid ip netns exec "$c1" trafgen --dev eth0 --conf "$cfg" --no-sock-mem -P 1 -C >"$LAB_STATE/trafgen.log" 2>&1 &
 	tpid=$!
 	echo "$tpid" >"$LAB_STATE/trafgen.pid"
 	sleep 1
@@ -122,6 +165,7 @@ measure_pps() {
 	[ "${COL#xvtep}" != "$COL" ] && stat0=$(api 2 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null)
 	local u1tx0 u2rx0 c2drop0
 	u1tx0=$(ctr_pkts "$h1" eth0 tx); u2rx0=$(ctr_pkts "$h2" eth0 rx); c2drop0=$(ctr_drops "$c2" eth0 rx)
+	xdp_counters "$h2" eth0 >"$LAB_STATE/xdp0"
 	rx0=$(ctr_pkts "$c2" eth0 rx); tx0=$(ctr_pkts "$c1" eth0 tx); t0=$(now_ns); cpu0=$(cpu_jiffies)
 	local prx=$rx0 pt=$t0
 	for i in $(seq 1 "$DUR"); do
@@ -133,16 +177,24 @@ measure_pps() {
 	tx=$(ctr_pkts "$c1" eth0 tx); cpu=$(cpu_jiffies)
 	local u1tx u2rx c2drop
 	u1tx=$(ctr_pkts "$h1" eth0 tx); u2rx=$(ctr_pkts "$h2" eth0 rx); c2drop=$(ctr_drops "$c2" eth0 rx)
-	kill -INT "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; rm -f "$LAB_STATE/trafgen.pid"
+	xdp_counters "$h2" eth0 >"$LAB_STATE/xdp1"
+	stop_group "$tpid"; rm -f "$LAB_STATE/trafgen.pid"
 	local drx=$((rx - rx0)) dtx=$((tx - tx0)) dt=$((t - t0))
 	local b0 a0 b1 a1; read -r b0 a0 <<<"$cpu0"; read -r b1 a1 <<<"$cpu"
 	local hz; hz=$(getconf CLK_TCK)
+	local base busy b0b a0b b1b a1b
+	read -r b0b a0b <<<"$cb0"; read -r b1b a1b <<<"$cb1"
+	# baseline busy jiffies scaled to the window; what is left is this traffic's cost
+	base=$(awk -v b=$((b1b - b0b)) -v t=$((tb1 - tb0)) -v w="$dt" 'BEGIN{printf "%.0f", b * w / t}')
+	busy=$(( b1 - b0 - base )); [ "$busy" -lt 0 ] && busy=0
 	{
+		echo "cpu_base_util=$(awk -v b=$((b1b - b0b)) -v a=$((a1b - a0b)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
 		echo "pps=$((drx * 1000000000 / dt))"
 		echo "sent_pps=$((dtx * 1000000000 / dt))"
 		echo "pps_samples=${samples[*]}"
 		echo "cpu_util=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
-		echo "cpu_ns=$(awk -v b=$((b1 - b0)) -v hz="$hz" -v p="$drx" 'BEGIN{if (p>0) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
+		echo "cpu_ns=$(awk -v b="$busy" -v hz="$hz" -v p="$drx" 'BEGIN{if (p>0) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
+		echo "xdp_h2_eth0_delta=$(xdp_delta "$LAB_STATE/xdp0" "$LAB_STATE/xdp1")"
 		echo "u1_tx=$((u1tx - u1tx0)) u2_rx=$((u2rx - u2rx0)) c2_rxdrop=$((c2drop - c2drop0)) c1_tx=$dtx c2_rx=$drx"
 	} >>"$out"
 	if [ -n "$stat0" ]; then
@@ -159,9 +211,13 @@ measure_tcp() {
 	for _ in $(seq 1 50); do
 		ip netns exec "$c2" ss -Hltn 'sport = :5201' | grep -q . && break; sleep 0.1
 	done
-	bps1=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -J 2>/dev/null | jq '.end.sum_received.bits_per_second // empty')
-	bps4=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -P 4 -J 2>/dev/null | jq '.end.sum_received.bits_per_second // empty')
+	bps1=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c1.json" | jq '.end.sum_received.bits_per_second // empty')
+	bps4=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -P 4 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c4.json" | jq '.end.sum_received.bits_per_second // empty')
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$LAB_STATE/iperf3.pid"
+	if [ -z "$bps1" ] || [ -z "$bps4" ]; then
+		log "$COL: iperf3 failed:"; cat "$LAB_STATE/iperf3-c.err" "$LAB_STATE/iperf3-s.log" >&2
+		jq -r '.error // empty' "$LAB_STATE"/iperf3-c*.json >&2
+	fi
 	echo "tcp1=$(awk -v b="${bps1:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
 	echo "tcp4=$(awk -v b="${bps4:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
 }
@@ -184,7 +240,9 @@ run_column() {
 	COL=$1
 	local out=$2
 	(
-		lab_init
+		local p; p=xb$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+		LAB_STATE=$BENCH_RUN/$p
+		lab_init "$p"
 		trap 'lab_down' EXIT
 		trap 'exit 130' INT TERM
 		lab_switch
@@ -194,14 +252,17 @@ run_column() {
 		underlay) setup_underlay ;;
 		kernel) setup_kernel ;;
 		xvtep) setup_xvtep true ;;
-		xvtep-tc) setup_xvtep false ;;
+		xvtep-xdp) setup_xvtep true --xdp-mode native ;;
+		xvtep-tc) setup_xvtep false --xdp-mode off ;;
+		*) false ;;
 		esac || { log "$COL: setup failed"; echo "error=setup failed" >>"$out"; exit 1; }
 		# warm up: both directions, so that ARP and FDB entries exist before measuring
 		if ! ping_ok 1 1 "$(overlay_ip 2 1)" 3 || ! ping_ok 2 1 "$(overlay_ip 1 1)" 3; then
 			log "$COL: containers cannot ping each other"; echo "error=no connectivity" >>"$out"; exit 1
 		fi
 		if [ "${COL#xvtep}" != "$COL" ]; then
-			echo "xdp_h2_eth0=$(ip -n "$(ns_host 2)" -d -j link show eth0 | jq -c '.[0].xdp // "none"')" >>"$out"
+			echo "xdp_prog_h2_eth0=$(ip -n "$(ns_host 2)" -d -j link show eth0 | jq -c '.[0].xdp.prog.name // "none"')" >>"$out"
+			echo "tc_ingress_h2_eth0=$(tc -n "$(ns_host 2)" filter show dev eth0 ingress | grep -o 'name [a-z_]*' | cut -d' ' -f2 | tr '\n' ' ')" >>"$out"
 		fi
 		measure_latency "$out"
 		measure_pps "$out" || echo "error=pps run failed" >>"$out"
@@ -224,6 +285,10 @@ best() {
 # ------------------------------------------------------------------------ run
 
 IFS=, read -r -a COLS <<<"$ONLY"
+case ",$ONLY," in
+*,xvtep*)
+	snapshot_agent || { echo "bench-net: no xvtep.jar (mvn -B package); drop the xvtep columns with --only" >&2; exit 2; } ;;
+esac
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$ROUNDS"); do
@@ -248,7 +313,7 @@ table() {
 	local m key mode fmt label
 	for m in "pps|max|kpps|small-frame UDP, 64 B, pps delivered" \
 		"sent_pps|max|kpps|  (generator sent, pps)" \
-		"cpu_ns|min|num|CPU ns per delivered frame (all CPUs)" \
+		"cpu_ns|min|num|CPU ns per delivered frame (all CPUs, baseline subtracted)" \
 		"tcp1|max|num|TCP 1 stream, Gbit/s" \
 		"tcp4|max|num|TCP 4 streams, Gbit/s" \
 		"p50|min|num|ping RTT p50, µs" \

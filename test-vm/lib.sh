@@ -79,7 +79,10 @@ lab_container() {
 lab_agent() {
 	local n=$1; shift
 	local log="$LAB_STATE/agent-h$n.log"
-	in_host "$n" "$XVTEP_BIN" agent --underlay eth0 --api "127.0.0.1:$LAB_API_PORT" \
+	# nsenter directly, not the in_host function: a backgrounded function runs in a subshell whose
+	# pid is not the agent's (lab_agent_kill would kill the subshell and leave the agent running);
+	# nsenter and the launcher exec, so $! is the agent's JVM.
+	nsenter --net="/run/netns/$(ns_host "$n")" "$XVTEP_BIN" agent --underlay eth0 --api "127.0.0.1:$LAB_API_PORT" \
 		--pin-root "$(pin_root "$n")" "$@" >>"$log" 2>&1 &
 	local pid=$!
 	LAB_PIDS+=("$pid")

@@ -2,6 +2,8 @@ package io.xvtep;
 
 import io.xvtep.agent.AgentCommand;
 import io.xvtep.cli.FdbCommand;
+import io.xvtep.cli.MonitorCommand;
+import io.xvtep.cli.NeighCommand;
 import io.xvtep.cli.PortCommand;
 import io.xvtep.cli.StatsCommand;
 import io.xvtep.cli.VniCommand;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "xvtep", mixinStandardHelpOptions = true, version = "xvtep 0.1.0",
         description = "VXLAN tunnel endpoint with an eBPF datapath (RFC 7348).",
         subcommands = {AgentCommand.class, VniCommand.class, PortCommand.class, FdbCommand.class,
-                StatsCommand.class})
+                NeighCommand.class, MonitorCommand.class, StatsCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

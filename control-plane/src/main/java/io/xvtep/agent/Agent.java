@@ -10,8 +10,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.xvtep.api.ApiRouter;
+import io.xvtep.api.EventHub;
 import io.xvtep.api.JsonCodec;
 import io.xvtep.bpf.RingBuffer;
+import io.xvtep.cluster.ClusterSync;
 import io.xvtep.bpf.Tc;
 import io.xvtep.bpf.TcDirection;
 import io.xvtep.bpf.Xdp;
@@ -39,7 +41,12 @@ public final class Agent implements AutoCloseable {
 
     /** Resolved settings: every field set. */
     public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
-            JsonArray vnis) {
+            JsonArray vnis, String apiToken) {
+
+        public Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
+                JsonArray vnis) {
+            this(underlay, local, apiHost, apiPort, pinRoot, xdpMode, vnis, null);
+        }
     }
 
     private final Datapath dp;
@@ -47,6 +54,7 @@ public final class Agent implements AutoCloseable {
     private final HttpServer server;
     private final Thread eventThread;
     private volatile boolean running = true;
+    private ClusterSync cluster;
 
     private Agent(Datapath dp, Vertx vertx, HttpServer server, Thread eventThread) {
         this.dp = dp;
@@ -56,6 +64,11 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(Settings s) throws Exception {
+        return start(s, null);
+    }
+
+    /** With {@code clusterOpts} (--etcd) the agent also syncs with the cluster store; null: standalone. */
+    public static Agent start(Settings s, ClusterSync.Options clusterOpts) throws Exception {
         int underlay = Interfaces.index(s.underlay())
                 .orElseThrow(() -> new IllegalArgumentException("no underlay interface " + s.underlay()));
         Datapath dp = Datapath.open(s.pinRoot());
@@ -86,18 +99,27 @@ public final class Agent implements AutoCloseable {
                     prober.probe(vtep);
                 }
             });
+            EventHub hub = new EventHub();
+            service.addListener(hub); // ageouts from the reaper
+            MulticastGroups groups = new MulticastGroups(dp, s.underlay());
+            service.addListener(groups);
             service.reconcile();
+            groups.joinExisting();
             applyConfigVnis(service, s.vnis());
 
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             DatapathMetrics metrics = new DatapathMetrics(registry, service);
             metrics.registerExisting(dp.vnis().stream().map(VniCfg::vni).toList());
+            ClusterSync cluster = clusterOpts == null ? null
+                    : new ClusterSync(clusterOpts, service, s.local(), registry).start();
 
             Vertx vertx = Vertx.builder()
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                     .withMetrics(new MicrometerMetricsFactory(registry))
                     .build();
-            ApiRouter api = new ApiRouter(vertx, service, () -> attached(underlay), registry::scrape);
+            ApiRouter api = new ApiRouter(vertx, service,
+                    () -> attached(underlay, s.xdpMode() != null) && (cluster == null || cluster.synced()), registry::scrape, hub,
+                    s.apiToken());
             HttpServer server = vertx.createHttpServer().requestHandler(api.router())
                     .listen(s.apiPort(), s.apiHost()).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
@@ -105,10 +127,12 @@ public final class Agent implements AutoCloseable {
                     .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "reaper: " + e.getMessage())));
 
             Agent[] self = new Agent[1];
-            Thread events = new Thread(() -> pollEvents(dp, metrics, prober, () -> self[0] == null || self[0].running),
+            Thread events = new Thread(() -> pollEvents(dp, metrics, prober, hub, cluster,
+                    () -> self[0] == null || self[0].running),
                     "xvtep-events");
             events.setDaemon(true);
             self[0] = new Agent(dp, vertx, server, events);
+            self[0].cluster = cluster;
             events.start();
             LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
                     + "), local " + s.local() + ", pin root " + s.pinRoot() + ", API http://" + s.apiHost() + ":"
@@ -120,16 +144,20 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static boolean attached(int underlay) {
-        return Xdp.attachedProgramId(underlay) != 0
+    private static boolean attached(int underlay, boolean xdp) {
+        return (!xdp || Xdp.attachedProgramId(underlay) != 0)
                 && Tc.isAttached(underlay, TcDirection.INGRESS, Datapath.TC_HANDLE, Datapath.TC_PRIORITY);
     }
 
     /** The ring buffer is polled on its own thread: its callback runs inside the native poll. */
-    private static void pollEvents(Datapath dp, DatapathMetrics metrics, NeighProber prober,
-            java.util.function.BooleanSupplier running) {
+    private static void pollEvents(Datapath dp, DatapathMetrics metrics, NeighProber prober, EventHub hub,
+            ClusterSync cluster, java.util.function.BooleanSupplier running) {
         try (prober; RingBuffer rb = dp.events(ev -> {
             metrics.event(ev);
+            hub.publish(ev);
+            if (cluster != null) {
+                cluster.onEvent(ev); // handed to the cluster thread, never handled here
+            }
             LOG.log(System.Logger.Level.DEBUG, () -> "event " + ev);
             if (ev.type() == XvtepEvent.NEIGH_MISS && !ev.remote().isZero()) {
                 prober.probe(ev.remote());
@@ -208,6 +236,9 @@ public final class Agent implements AutoCloseable {
             eventThread.join(2_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (cluster != null) {
+            cluster.close(); // the lease is kept: registrations outlive a restart, as the maps do
         }
         dp.close();
     }

@@ -39,7 +39,9 @@ public final class AgentCommand implements Callable<Integer> {
             + DEFAULT_PIN_ROOT + ")")
     Path pinRoot;
 
-    @Option(names = "--xdp-mode", paramLabel = "native|generic", description = "XDP attach mode (default: native)")
+    @Option(names = "--xdp-mode", paramLabel = "auto|native|generic|off",
+            description = "XDP decapsulation on the underlay (default auto: native, but off on a veth underlay,"
+                    + " where XDP costs GSO; generic must be chosen explicitly)")
     String xdpMode;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -48,6 +50,51 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--cleanup", description = "Detach all programs and remove the pinned maps, then exit")
     boolean cleanup;
+
+    // ---- cluster mode (docs/cluster.md); without --etcd the agent is standalone
+    @Option(names = "--etcd", paramLabel = "URL[,URL...]", split = ",",
+            description = "Cluster mode: etcd endpoints, e.g. http://198.18.0.100:2379")
+    java.util.List<String> etcd;
+
+    @Option(names = "--node", paramLabel = "NAME", description = "This node's name in the cluster (default: hostname)")
+    String node;
+
+    @Option(names = "--etcd-prefix", paramLabel = "PATH", defaultValue = "/xvtep",
+            description = "Root of the cluster's keys (default: /xvtep; keys live under PATH/v1/)")
+    String etcdPrefix;
+
+    @Option(names = "--etcd-lease-ttl", paramLabel = "SECONDS", defaultValue = "10",
+            description = "TTL of this node's lease: its entries vanish elsewhere this long after it dies (default: 10)")
+    int etcdLeaseTtl;
+
+    @Option(names = "--mac-move-limit", paramLabel = "N", defaultValue = "5",
+            description = "A MAC moving more than N times in --mac-move-window is frozen (0: never; default 5)")
+    int macMoveLimit;
+
+    @Option(names = "--mac-move-window", paramLabel = "SECONDS", defaultValue = "180",
+            description = "Window of MAC mobility detection (default: 180)")
+    int macMoveWindow;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = {"File holding the API bearer token; every "
+            + "request but /healthz must then carry `Authorization: Bearer TOKEN`.",
+            "Required when --api is not a loopback address."})
+    Path tokenFile;
+
+    /** 127.0.0.0/8, ::1 or localhost: nothing outside this host can connect. */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (h.matches("\\d+\\.\\d+\\.\\d+\\.\\d+") || h.contains(":")) {
+            try {
+                return java.net.InetAddress.getByName(h).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
+    }
 
     private static final Set<String> CONFIG_FIELDS = Set.of("underlay", "local", "api", "pin_root", "xdp_mode", "vnis");
 
@@ -87,16 +134,34 @@ public final class AgentCommand implements Callable<Integer> {
         }
         String host = apiText.substring(0, colon);
         int port = Integer.parseInt(apiText.substring(colon + 1));
-        String mode = (xdpMode != null ? xdpMode : file.getString("xdp_mode", "native")).toUpperCase(Locale.ROOT);
-        XdpMode xm;
-        try {
-            xm = XdpMode.valueOf(mode);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--xdp-mode must be native or generic: " + mode.toLowerCase(Locale.ROOT));
+        String token = null;
+        if (tokenFile != null) {
+            token = Files.readString(tokenFile).trim();
+            if (token.isEmpty() || token.chars().anyMatch(c -> c <= 0x20 || c > 0x7e)) {
+                throw new IllegalArgumentException("--token-file " + tokenFile
+                        + ": the token must be one non-empty line of printable ASCII without spaces");
+            }
+        } else if (!isLoopback(host)) {
+            throw new IllegalArgumentException("--api " + apiText + " is not a loopback address: refusing to serve "
+                    + "the API without authentication; give --token-file FILE (a file holding a bearer token)");
         }
+        String mode = (xdpMode != null ? xdpMode : file.getString("xdp_mode", "auto")).toLowerCase(Locale.ROOT);
+        XdpMode xm = switch (mode) {
+            case "auto" -> Interfaces.isVeth(ul) ? null : XdpMode.NATIVE;
+            case "native" -> XdpMode.NATIVE;
+            case "generic" -> XdpMode.GENERIC;
+            case "off" -> null;
+            default -> throw new IllegalArgumentException("--xdp-mode must be auto, native, generic or off: " + mode);
+        };
         JsonArray vnis = file.getJsonArray("vnis");
 
-        Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis));
+        io.xvtep.cluster.ClusterSync.Options cluster = null;
+        if (etcd != null && !etcd.isEmpty()) {
+            String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
+            cluster = new io.xvtep.cluster.ClusterSync.Options(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
+                    macMoveLimit, Math.max(1, macMoveWindow), 1_000);
+        }
+        Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

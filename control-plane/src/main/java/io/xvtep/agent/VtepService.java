@@ -1,5 +1,6 @@
 package io.xvtep.agent;
 
+import io.xvtep.agent.Views.NeighView;
 import io.xvtep.agent.Views.PortView;
 import io.xvtep.agent.Views.VniView;
 import io.xvtep.datapath.Datapath;
@@ -46,6 +47,10 @@ public final class VtepService {
         /** A remote VTEP became a destination (flood list or FDB): its underlay neighbour is needed. */
         default void vtepAdded(Ipv4 vtep) {
         }
+
+        /** The reaper removed a learned entry that outlived its VNI's ageing time. */
+        default void fdbAged(int vni, Mac mac, FdbValue old) {
+        }
     }
 
     private final Datapath dp;
@@ -84,8 +89,27 @@ public final class VtepService {
     public synchronized VniView createVni(VniSpec s) {
         VniConfig c = validate(s);
         int vni = c.vni().value();
+        List<Ipv4> allowed = allowedSrc(s.allowedSrc());
+        String device = s.device();
+        if (device != null && !Interfaces.validName(device)) {
+            throw VtepException.invalid("device", "not a valid interface name: " + device);
+        }
         if (dp.vni(vni).isPresent()) {
             throw VtepException.conflict("vni", "VNI " + vni + " already exists");
+        }
+        if (device != null) {
+            if (Interfaces.index(device).isPresent()) {
+                throw VtepException.conflict("device", "interface " + device + " already exists");
+            }
+            if (Interfaces.index(HostDevices.peerName(vni)).isPresent()) {
+                throw VtepException.conflict("device", "interface " + HostDevices.peerName(vni) + " already exists");
+            }
+            if (dp.ports().size() >= Datapath.MAX_PORTS) {
+                throw VtepException.conflict("device", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
+            }
+        }
+        if (allowedSrcCount() + allowed.size() > dp.map(Datapath.MAP_ALLOWED_SRC).maxEntries()) {
+            throw VtepException.conflict("allowed_src", "the allowed-source table is full");
         }
         List<VniCfg> all = dp.vnis();
         if (all.size() >= Datapath.MAX_VNIS) {
@@ -103,7 +127,38 @@ public final class VtepService {
         if (c.group() != null) {
             flood.add(c.group());
         }
-        dp.createVni(toCfg(c), flood);
+        VniCfg cfg = toCfg(c);
+        int devIfindex = 0;
+        int peerIfindex = 0;
+        boolean created = false;
+        try {
+            if (!allowed.isEmpty()) {
+                dp.setAllowedSrc(vni, allowed);
+                cfg = withFlagsAndDev(cfg, cfg.flags() | VniCfg.F_SRC_FILTER, 0);
+            }
+            if (device != null) {
+                HostDevices.create(device, HostDevices.peerName(vni), c.mtu());
+                devIfindex = Interfaces.index(device).orElseThrow(() -> new IllegalStateException(device + " vanished"));
+                peerIfindex = Interfaces.index(HostDevices.peerName(vni))
+                        .orElseThrow(() -> new IllegalStateException(HostDevices.peerName(vni) + " vanished"));
+                cfg = withFlagsAndDev(cfg, cfg.flags(), devIfindex);
+            }
+            dp.createVni(cfg, flood);
+            created = true;
+            if (peerIfindex != 0) {
+                dp.attachPort(peerIfindex, vni, 0);
+            }
+        } catch (RuntimeException e) {
+            if (created) {
+                dp.deleteVni(vni);
+            } else {
+                dp.setAllowedSrc(vni, List.of());
+            }
+            if (device != null && devIfindex != 0) {
+                HostDevices.deleteQuietly(device);
+            }
+            throw e;
+        }
         flood.stream().filter(d -> !d.isMulticast()).forEach(this::vtepAdded);
         listeners.forEach(l -> l.vniCreated(vni));
         return view(dp.vni(vni).orElseThrow());
@@ -120,8 +175,91 @@ public final class VtepService {
     /** Like `ip link del`: ports detached, FDB/flood/neigh entries and counters gone, dstport released. */
     public synchronized void deleteVni(String vniText) {
         VniCfg cfg = requireVni(vniText);
+        Optional<String> device = cfg.devIfindex() == 0 ? Optional.empty() : Interfaces.name(cfg.devIfindex());
         dp.deleteVni(cfg.vni());
+        device.ifPresent(HostDevices::deleteQuietly);
         listeners.forEach(l -> l.vniDeleted(cfg.vni()));
+    }
+
+    /** Fields a PATCH may not change (they are the VNI's identity or bound to resources). */
+    public static final List<String> IMMUTABLE = List.of("vni", "dstport", "local", "group", "remote", "device");
+
+    /**
+     * `ip link set vxlan0 type vxlan ...`: changes the options given (non-null) in {@code patch}
+     * and keeps the others; vni, dstport, local, group, remote and device stay as they are (the
+     * API refuses them). allowed_src replaces the list (empty: filter off).
+     */
+    public synchronized VniView patchVni(String vniText, VniSpec patch) {
+        VniCfg cur = requireVni(vniText);
+        VniConfig c = view(cur).config();
+        VniSpec merged = new VniSpec((long) cur.vni(), (long) c.dstport(), c.local() == null ? null : c.local().toString(),
+                c.remote() == null ? null : c.remote().toString(), c.group() == null ? null : c.group().toString(),
+                patch.ttl() != null ? patch.ttl() : c.ttlInherit() ? "inherit" : (Object) (long) c.ttl(),
+                patch.tos() != null ? patch.tos() : c.tosInherit() ? "inherit" : (Object) (long) c.tos(),
+                patch.df() != null ? patch.df() : c.df().label(),
+                patch.learning() != null ? patch.learning() : c.learning(),
+                patch.proxy() != null ? patch.proxy() : c.proxy(),
+                patch.l2miss() != null ? patch.l2miss() : c.l2miss(),
+                patch.l3miss() != null ? patch.l3miss() : c.l3miss(),
+                patch.ageing() != null ? patch.ageing() : (long) c.ageing(),
+                patch.srcportMin() != null ? patch.srcportMin() : (long) c.srcportMin(),
+                patch.srcportMax() != null ? patch.srcportMax() : (long) c.srcportMax(),
+                patch.mtu() != null ? patch.mtu() : (long) c.mtu());
+        VniConfig n = validate(merged);
+        List<Ipv4> allowed = patch.allowedSrc() == null ? null : allowedSrc(patch.allowedSrc());
+        if (allowed != null) {
+            long others = allowedSrcCount() - dp.allowedSrcOf(cur.vni()).size();
+            if (others + allowed.size() > dp.map(Datapath.MAP_ALLOWED_SRC).maxEntries()) {
+                throw VtepException.conflict("allowed_src", "the allowed-source table is full");
+            }
+        }
+        boolean filter = allowed == null ? cur.has(VniCfg.F_SRC_FILTER) : !allowed.isEmpty();
+        VniCfg next = toCfg(n);
+        next = withFlagsAndDev(next, next.flags() | (filter ? VniCfg.F_SRC_FILTER : 0), cur.devIfindex());
+        // keep the VNI's own local/group exactly as stored
+        next = new VniCfg(next.vni(), next.flags(), cur.local(), cur.group(), cur.dstport(), next.srcportMin(),
+                next.srcportMax(), next.ttl(), next.tos(), 0, 0, next.ageing(), next.mtu(), next.devIfindex());
+        if (allowed != null && filter) {
+            dp.setAllowedSrc(cur.vni(), allowed); // entries first, then the flag
+        }
+        dp.updateVni(next);
+        if (allowed != null && !filter) {
+            dp.setAllowedSrc(cur.vni(), List.of()); // flag off first, then the entries
+        }
+        if (n.mtu() != c.mtu() && cur.devIfindex() != 0) {
+            Optional<String> dev = Interfaces.name(cur.devIfindex());
+            if (dev.isPresent()) {
+                HostDevices.setMtu(dev.get(), HostDevices.peerName(cur.vni()), n.mtu());
+            }
+        }
+        return view(dp.vni(cur.vni()).orElseThrow());
+    }
+
+    private List<Ipv4> allowedSrc(List<String> texts) {
+        if (texts == null) {
+            return List.of();
+        }
+        List<Ipv4> l = new ArrayList<>();
+        for (String t : texts) {
+            if (t == null) {
+                throw VtepException.invalid("allowed_src", "allowed_src must be a list of IPv4 addresses");
+            }
+            Ipv4 a = unicast(t, "allowed_src");
+            if (l.contains(a)) {
+                throw VtepException.invalid("allowed_src", "listed twice: " + a);
+            }
+            l.add(a);
+        }
+        return l;
+    }
+
+    private long allowedSrcCount() {
+        return dp.map(Datapath.MAP_ALLOWED_SRC).keys().size();
+    }
+
+    private static VniCfg withFlagsAndDev(VniCfg c, int flags, int devIfindex) {
+        return new VniCfg(c.vni(), flags, c.local(), c.group(), c.dstport(), c.srcportMin(), c.srcportMax(), c.ttl(),
+                c.tos(), c.nPorts(), c.nFlood(), c.ageing(), c.mtu(), devIfindex);
     }
 
     private VniConfig validate(VniSpec s) {
@@ -192,7 +330,9 @@ public final class VtepService {
         for (int ifindex : dp.portsOf(cfg.vni())) {
             ports.add(portView(ifindex, dp.port(ifindex).orElse(new PortCfg(cfg.vni(), 0))));
         }
-        return new VniView(c, cfg.local().isZero() ? defaultLocal : cfg.local(), ports, flood);
+        String device = cfg.devIfindex() == 0 ? null : Interfaces.name(cfg.devIfindex()).orElse(null);
+        List<Ipv4> allowed = cfg.has(VniCfg.F_SRC_FILTER) ? dp.allowedSrcOf(cfg.vni()) : List.of();
+        return new VniView(c, cfg.local().isZero() ? defaultLocal : cfg.local(), ports, flood, device, allowed);
     }
 
     // ------------------------------------------------------------------ ports
@@ -215,7 +355,8 @@ public final class VtepService {
         if (dp.ports().size() >= Datapath.MAX_PORTS) {
             throw VtepException.conflict("ifname", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
         }
-        int flags = Boolean.TRUE.equals(xdp) ? PortCfg.F_XDP : 0;
+        int flags = (Boolean.TRUE.equals(xdp) ? PortCfg.F_XDP : 0)
+                | (Interfaces.isVeth(ifname) ? PortCfg.F_PEER : 0);
         dp.attachPort(ifindex, cfg.vni(), flags);
         return portView(ifindex, new PortCfg(cfg.vni(), flags));
     }
@@ -251,6 +392,24 @@ public final class VtepService {
      * A learned entry for the MAC is replaced; a static or cluster one is a conflict.
      */
     public synchronized FdbEntry addFdb(String vniText, String macText, String dstText, String ifname) {
+        return writeFdb(vniText, macText, dstText, ifname, false).entry();
+    }
+
+    /** What a replace did: the entry, and whether it is new. */
+    public record FdbWrite(FdbEntry entry, boolean created) {
+    }
+
+    /**
+     * `bridge fdb replace MAC dst IP` (or `port IF`): writes a static entry whatever was there.
+     * For the all-zero MAC, the kernel's replace of the default destination: nothing to do when
+     * {@code dst} is already in the flood list, else it takes the first entry's place (or is
+     * appended to an empty list).
+     */
+    public synchronized FdbWrite replaceFdb(String vniText, String macText, String dstText, String ifname) {
+        return writeFdb(vniText, macText, dstText, ifname, true);
+    }
+
+    private FdbWrite writeFdb(String vniText, String macText, String dstText, String ifname, boolean replace) {
         VniCfg cfg = requireVni(vniText);
         Mac mac = mac(macText, "mac");
         if (mac.isMulticast()) {
@@ -268,7 +427,23 @@ public final class VtepService {
             if (!dst.isUsableUnicast() && !dst.isMulticast()) {
                 throw VtepException.invalid("dst", "not a usable VTEP address: " + dst);
             }
-            if (dp.floodOf(cfg.vni()).contains(dst)) {
+            List<Ipv4> floodList = dp.floodOf(cfg.vni());
+            if (replace) {
+                FdbEntry fe = new FdbEntry(vni, mac, dst, 0, null, FdbType.STATIC, -1);
+                if (floodList.contains(dst)) {
+                    return new FdbWrite(fe, false);
+                }
+                if (!floodList.isEmpty()) {
+                    dp.replaceFlood(cfg.vni(), floodList.get(0), dst);
+                } else {
+                    dp.addFlood(cfg.vni(), dst);
+                }
+                if (!dst.isMulticast()) {
+                    vtepAdded(dst);
+                }
+                return new FdbWrite(fe, floodList.isEmpty());
+            }
+            if (floodList.contains(dst)) {
                 throw VtepException.conflict("dst", dst + " is already a flood destination of VNI " + cfg.vni());
             }
             if (cfg.nFlood() >= Datapath.MAX_FLOOD) {
@@ -279,7 +454,7 @@ public final class VtepService {
             if (!dst.isMulticast()) {
                 vtepAdded(dst);
             }
-            return new FdbEntry(vni, mac, dst, 0, null, FdbType.STATIC, -1);
+            return new FdbWrite(new FdbEntry(vni, mac, dst, 0, null, FdbType.STATIC, -1), true);
         }
         Ipv4 dst = null;
         int ifindex = 0;
@@ -297,7 +472,7 @@ public final class VtepService {
         }
         FdbKey key = new FdbKey(cfg.vni(), mac);
         Optional<FdbValue> old = dp.fdb(key);
-        if (old.isPresent() && (old.get().flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) != 0) {
+        if (!replace && old.isPresent() && (old.get().flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) != 0) {
             throw VtepException.conflict("mac", mac + " already has a " + typeOf(old.get()).label()
                     + " entry in VNI " + cfg.vni());
         }
@@ -305,7 +480,103 @@ public final class VtepService {
         if (dst != null && !dst.isMulticast()) {
             vtepAdded(dst);
         }
-        return new FdbEntry(vni, mac, dst, ifindex, ifindex == 0 ? null : ifname, FdbType.STATIC, 0);
+        return new FdbWrite(new FdbEntry(vni, mac, dst, ifindex, ifindex == 0 ? null : ifname, FdbType.STATIC, 0),
+                old.isEmpty());
+    }
+
+    /** One entry of a bulk FDB request, as given. */
+    public record FdbSpec(String mac, String dst, String ifname) {
+    }
+
+    /**
+     * Many static entries at once (replace semantics, like `bridge fdb replace` for each), all or
+     * nothing: every entry is validated first (errors name `entries[i].field`), then all are
+     * written with one batch update; if the datapath refuses midway, the previous entries are
+     * restored and entries that were new are removed.
+     *
+     * @return the number of entries written
+     */
+    public synchronized int bulkFdb(String vniText, List<FdbSpec> specs) {
+        VniCfg cfg = requireVni(vniText);
+        Map<FdbKey, FdbValue> batch = new java.util.LinkedHashMap<>();
+        Map<String, Integer> ifindexes = new java.util.HashMap<>();
+        Map<Integer, Optional<PortCfg>> portCache = new java.util.HashMap<>();
+        java.util.Set<Ipv4> vteps = new java.util.LinkedHashSet<>();
+        long now = System.nanoTime();
+        for (int i = 0; i < specs.size(); i++) {
+            FdbSpec f = specs.get(i);
+            String at = "entries[" + i + "].";
+            if (f == null) {
+                throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
+            }
+            Mac mac = mac(f.mac(), at + "mac");
+            if (mac.isZero()) {
+                throw VtepException.invalid(at + "mac", "the all-zero MAC is a flood destination: POST it to .../fdb");
+            }
+            if (mac.isMulticast()) {
+                throw VtepException.invalid(at + "mac", "multicast MACs are flooded, not looked up: " + mac);
+            }
+            if ((f.dst() == null) == (f.ifname() == null)) {
+                throw VtepException.invalid(at + "dst", "give exactly one of dst (remote VTEP) and ifname (local port)");
+            }
+            Ipv4 dst = null;
+            int ifindex = 0;
+            if (f.dst() != null) {
+                dst = ip(f.dst(), at + "dst");
+                if (!dst.isUsableUnicast() && !dst.isMulticast()) {
+                    throw VtepException.invalid(at + "dst", "not a usable VTEP address: " + dst);
+                }
+            } else {
+                if (!Interfaces.validName(f.ifname())) {
+                    throw VtepException.invalid(at + "ifname", "not a valid interface name: " + f.ifname());
+                }
+                Integer idx = ifindexes.computeIfAbsent(f.ifname(), n -> Interfaces.index(n).orElse(0));
+                Optional<PortCfg> p = idx == 0 ? Optional.empty() : portCache.computeIfAbsent(idx, dp::port);
+                if (p.isEmpty() || p.get().vni() != cfg.vni()) {
+                    throw VtepException.invalid(at + "ifname", f.ifname() + " is not a port of VNI " + cfg.vni());
+                }
+                ifindex = idx;
+            }
+            FdbKey key = new FdbKey(cfg.vni(), mac);
+            if (batch.put(key, new FdbValue(dst, ifindex, FdbValue.F_STATIC, now)) != null) {
+                throw VtepException.invalid(at + "mac", mac + " is listed twice");
+            }
+            if (dst != null && !dst.isMulticast()) {
+                vteps.add(dst);
+            }
+        }
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        Map<FdbKey, FdbValue> all = dp.fdbOf(0);
+        Map<FdbKey, FdbValue> previous = new java.util.LinkedHashMap<>();
+        List<FdbKey> added = new ArrayList<>();
+        for (FdbKey k : batch.keySet()) {
+            FdbValue old = all.get(k);
+            if (old != null) {
+                previous.put(k, old);
+            } else {
+                added.add(k);
+            }
+        }
+        int max = dp.map(Datapath.MAP_FDB).maxEntries();
+        if (all.size() + added.size() > max) {
+            throw VtepException.conflict("entries", "the FDB holds at most " + max + " entries: " + all.size()
+                    + " are in use, this request adds " + added.size());
+        }
+        try {
+            dp.putFdbBatch(batch);
+        } catch (RuntimeException e) {
+            try {
+                dp.deleteFdbBatch(added);
+                dp.putFdbBatch(previous);
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        }
+        vteps.forEach(this::vtepAdded);
+        return batch.size();
     }
 
     /** Flood-list entries (all-zero MAC) first, then entries by MAC; {@code type} filters. */
@@ -406,6 +677,147 @@ public final class VtepService {
         return new FdbEntry(vni, mac, dst, v.ifindex(), ifname, typeOf(v), age);
     }
 
+    // ------------------------------------------------------------------ neighbour table (ARP/ND proxy)
+
+    /** `ip neigh add IP lladdr MAC dev vxlan0`: 409 when the address has an entry already. */
+    public synchronized NeighView addNeigh(String vniText, String ipText, String macText) {
+        VniCfg cfg = requireVni(vniText);
+        java.net.InetAddress ip = inet(ipText, "ip");
+        Mac mac = neighMac(macText, "mac");
+        Map<java.net.InetAddress, Mac> cur = dp.neighOf(cfg.vni());
+        if (cur.containsKey(ip)) {
+            throw VtepException.conflict("ip", ip.getHostAddress() + " already has an entry (" + cur.get(ip)
+                    + ") in VNI " + cfg.vni());
+        }
+        neighRoom(ip instanceof java.net.Inet6Address ? 0 : 1, ip instanceof java.net.Inet6Address ? 1 : 0);
+        dp.putNeigh(cfg.vni(), ip, mac);
+        return new NeighView(cfg.vni(), ip, mac);
+    }
+
+    public synchronized List<NeighView> listNeigh(String vniText) {
+        VniCfg cfg = requireVni(vniText);
+        List<NeighView> l = new ArrayList<>();
+        dp.neighOf(cfg.vni()).forEach((ip, mac) -> l.add(new NeighView(cfg.vni(), ip, mac)));
+        l.sort(Comparator.comparing((NeighView n) -> n.ip().getAddress().length)
+                .thenComparing(n -> n.ip().getAddress(), java.util.Arrays::compareUnsigned));
+        return l;
+    }
+
+    public synchronized void deleteNeigh(String vniText, String ipText) {
+        VniCfg cfg = requireVni(vniText);
+        java.net.InetAddress ip = inet(ipText, "ip");
+        if (!dp.deleteNeigh(cfg.vni(), ip)) {
+            throw VtepException.notFound("ip", "no neighbour entry for " + ip.getHostAddress() + " in VNI " + cfg.vni());
+        }
+    }
+
+    /** One entry of a bulk neigh request, as given. */
+    public record NeighSpec(String ip, String mac) {
+    }
+
+    /** Many neighbour entries at once (replace semantics), all or nothing like {@link #bulkFdb}. */
+    public synchronized int bulkNeigh(String vniText, List<NeighSpec> specs) {
+        VniCfg cfg = requireVni(vniText);
+        Map<java.net.InetAddress, Mac> batch = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < specs.size(); i++) {
+            NeighSpec n = specs.get(i);
+            String at = "entries[" + i + "].";
+            if (n == null) {
+                throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
+            }
+            java.net.InetAddress ip = inet(n.ip(), at + "ip");
+            Mac mac = neighMac(n.mac(), at + "mac");
+            if (batch.put(ip, mac) != null) {
+                throw VtepException.invalid(at + "ip", ip.getHostAddress() + " is listed twice");
+            }
+        }
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        Map<java.net.InetAddress, Mac> previous = new java.util.LinkedHashMap<>();
+        List<java.net.InetAddress> added = new ArrayList<>();
+        Map<java.net.InetAddress, Mac> cur = dp.neighOf(cfg.vni());
+        int new4 = 0;
+        int new6 = 0;
+        for (java.net.InetAddress ip : batch.keySet()) {
+            if (cur.containsKey(ip)) {
+                previous.put(ip, cur.get(ip));
+            } else {
+                added.add(ip);
+                if (ip instanceof java.net.Inet6Address) {
+                    new6++;
+                } else {
+                    new4++;
+                }
+            }
+        }
+        neighRoom(new4, new6);
+        try {
+            dp.putNeighBatch(cfg.vni(), batch);
+        } catch (RuntimeException e) {
+            try {
+                dp.deleteNeighBatch(cfg.vni(), added);
+                dp.putNeighBatch(cfg.vni(), previous);
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        }
+        return batch.size();
+    }
+
+    private void neighRoom(int new4, int new6) {
+        for (String m : List.of(Datapath.MAP_NEIGH, Datapath.MAP_NEIGH6)) {
+            int adding = m.equals(Datapath.MAP_NEIGH) ? new4 : new6;
+            if (adding == 0) {
+                continue;
+            }
+            var map = dp.map(m);
+            int used = map.keys().size();
+            if (used + adding > map.maxEntries()) {
+                throw VtepException.conflict("ip", "the neighbour table holds at most " + map.maxEntries()
+                        + " entries per address family");
+            }
+        }
+    }
+
+    /** An IPv4 or IPv6 literal (never a name: nothing is resolved). */
+    private static java.net.InetAddress inet(String s, String field) {
+        if (s == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
+        if (s.indexOf(':') < 0) {
+            Ipv4 a = ip(s, field);
+            if (a.isZero() || a.isMulticast()) {
+                throw VtepException.invalid(field, "not a unicast address: " + s);
+            }
+            return a.toInet();
+        }
+        if (!s.matches("[0-9A-Fa-f:.]+")) {
+            throw VtepException.invalid(field, "not an IP address: " + s);
+        }
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(s);
+            if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+                throw VtepException.invalid(field, "not a unicast address: " + s);
+            }
+            return a;
+        } catch (java.net.UnknownHostException e) {
+            throw VtepException.invalid(field, "not an IP address: " + s);
+        }
+    }
+
+    private static Mac neighMac(String s, String field) {
+        if (s == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
+        Mac mac = mac(s, field);
+        if (mac.isZero() || mac.isMulticast()) {
+            throw VtepException.invalid(field, "a neighbour needs a unicast MAC: " + mac);
+        }
+        return mac;
+    }
+
     // ------------------------------------------------------------------ counters
 
     public VniStats stats(String vniText) {
@@ -439,6 +851,9 @@ public final class VtepService {
                 if ((v.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0 && now - v.updatedNs() > maxAge
                         && dp.deleteFdbIf(e.getKey(), v)) {
                     removed++;
+                    int vni = cfg.vni();
+                    Mac mac = e.getKey().mac();
+                    listeners.forEach(l -> l.fdbAged(vni, mac, v));
                 }
             }
         }
@@ -519,6 +934,9 @@ public final class VtepService {
     }
 
     private static Ipv4 ip(String s, String field) {
+        if (s == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
         try {
             return Ipv4.parse(s);
         } catch (IllegalArgumentException e) {
@@ -538,6 +956,9 @@ public final class VtepService {
     }
 
     private static Mac mac(String s, String field) {
+        if (s == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
         try {
             return Mac.parse(s);
         } catch (IllegalArgumentException e) {

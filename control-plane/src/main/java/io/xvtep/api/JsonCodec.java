@@ -26,7 +26,14 @@ import java.util.Set;
 public final class JsonCodec {
 
     public static final Set<String> VNI_FIELDS = Set.of("vni", "dstport", "local", "remote", "group", "ttl", "tos", "df",
-            "learning", "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu");
+            "learning", "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "device",
+            "allowed_src");
+    /** What PATCH may change (the immutable fields get their own error). */
+    public static final Set<String> VNI_PATCH_FIELDS = Set.of("ttl", "tos", "df", "learning", "proxy", "l2miss",
+            "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src", "vni", "dstport", "local", "group",
+            "remote", "device");
+    public static final Set<String> NEIGH_FIELDS = Set.of("ip", "mac");
+    public static final Set<String> BULK_FIELDS = Set.of("entries");
     public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp");
     public static final Set<String> FDB_FIELDS = Set.of("mac", "dst", "ifname");
 
@@ -113,7 +120,135 @@ public final class JsonCodec {
         return new VniSpec(integer(o, "vni"), integer(o, "dstport"), string(o, "local"), string(o, "remote"),
                 string(o, "group"), numberOrInherit(o, "ttl"), numberOrInherit(o, "tos"), string(o, "df"),
                 bool(o, "learning"), bool(o, "proxy"), bool(o, "l2miss"), bool(o, "l3miss"), integer(o, "ageing"),
-                integer(o, "srcport_min"), integer(o, "srcport_max"), integer(o, "mtu"));
+                integer(o, "srcport_min"), integer(o, "srcport_max"), integer(o, "mtu"), string(o, "device"),
+                stringList(o, "allowed_src"));
+    }
+
+    /** A list of strings (null when absent). */
+    static java.util.List<String> stringList(JsonObject o, String f) {
+        Object v = o.getValue(f);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof JsonArray a)) {
+            throw VtepException.invalid(f, f + " must be a list of strings");
+        }
+        java.util.List<String> l = new java.util.ArrayList<>();
+        for (Object x : a) {
+            if (!(x instanceof String s)) {
+                throw VtepException.invalid(f, f + " must be a list of strings");
+            }
+            l.add(s);
+        }
+        return l;
+    }
+
+    /** The PATCH body: immutable fields are refused by name, the rest as for create. */
+    public static VniSpec vniPatch(JsonObject o) {
+        for (String f : io.xvtep.agent.VtepService.IMMUTABLE) {
+            if (o.containsKey(f)) {
+                throw VtepException.invalid(f, f + " cannot be changed (delete and re-create the VNI)");
+            }
+        }
+        return vniSpec(o);
+    }
+
+    /** The entries of a bulk body, each a JSON object with only {@code allowed} fields. */
+    public static java.util.List<JsonObject> bulkEntries(JsonObject body, Set<String> allowed) {
+        Object v = body.getValue("entries");
+        if (!(v instanceof JsonArray a)) {
+            throw VtepException.invalid("entries", "entries must be a list of objects");
+        }
+        java.util.List<JsonObject> l = new java.util.ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
+            if (!(a.getValue(i) instanceof JsonObject e)) {
+                throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
+            }
+            for (String k : e.fieldNames()) {
+                if (!allowed.contains(k)) {
+                    throw VtepException.invalid("entries[" + i + "]." + k, "unknown field: " + k);
+                }
+            }
+            l.add(e);
+        }
+        return l;
+    }
+
+    public static java.util.List<io.xvtep.agent.VtepService.FdbSpec> fdbSpecs(JsonObject body) {
+        java.util.List<JsonObject> l = bulkEntries(body, FDB_FIELDS);
+        java.util.List<io.xvtep.agent.VtepService.FdbSpec> out = new java.util.ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) {
+            JsonObject e = l.get(i);
+            String at = "entries[" + i + "].";
+            out.add(new io.xvtep.agent.VtepService.FdbSpec(string(e, "mac", at), string(e, "dst", at),
+                    string(e, "ifname", at)));
+        }
+        return out;
+    }
+
+    public static java.util.List<io.xvtep.agent.VtepService.NeighSpec> neighSpecs(JsonObject body) {
+        java.util.List<JsonObject> l = bulkEntries(body, NEIGH_FIELDS);
+        java.util.List<io.xvtep.agent.VtepService.NeighSpec> out = new java.util.ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) {
+            JsonObject e = l.get(i);
+            String at = "entries[" + i + "].";
+            out.add(new io.xvtep.agent.VtepService.NeighSpec(string(e, "ip", at), string(e, "mac", at)));
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String f, String prefix) {
+        Object v = o.getValue(f);
+        if (v == null || v instanceof String) {
+            return (String) v;
+        }
+        throw VtepException.invalid(prefix + f, f + " must be a string");
+    }
+
+    public static JsonObject neigh(io.xvtep.agent.Views.NeighView n) {
+        return new JsonObject().put("vni", n.vni()).put("ip", ipText(n.ip())).put("mac", n.mac().toString());
+    }
+
+    /** IPv4 dotted, IPv6 in the RFC 5952 short form (longest run of zero groups as ::). */
+    public static String ipText(java.net.InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return a.getHostAddress();
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 0;
+        for (int i = 0; i < 8;) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen && j - i >= 2) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     // ------------------------------------------------------------------ out
@@ -145,6 +280,8 @@ public final class JsonCodec {
                 .put("srcport_min", c.srcportMin())
                 .put("srcport_max", c.srcportMax())
                 .put("mtu", c.mtu())
+                .put("device", v.device())
+                .put("allowed_src", new JsonArray(v.allowedSrc().stream().map(Ipv4::toString).toList()))
                 .put("ports", ports)
                 .put("flood", flood);
     }

@@ -1,5 +1,6 @@
 package io.xvtep.cli;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -9,32 +10,88 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** Shared by the client commands: where the agent listens, and one HTTP round trip. */
+/**
+ * Shared by the client commands: where the agent listens, its token, --json, one HTTP round
+ * trip, and the iproute2-style argument words. Bad arguments end in a picocli
+ * ParameterException (message + usage, exit 2); API errors print the API's error, exit 1.
+ */
 public abstract class ClientCommand {
 
     @Option(names = "--api", paramLabel = "HOST:PORT",
             description = "Agent API address (default: $XVTEP_API or 127.0.0.1:8470)")
     String api;
 
-    String base() {
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "File holding the API bearer token (default: $XVTEP_TOKEN)")
+    Path tokenFile;
+
+    @Option(names = "--json", description = "Print the API's JSON instead of text")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Thrown by {@link #call} when the API refused; the message is already printed. */
+    static final class ApiError extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        ApiError(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    String origin() {
         String a = api != null ? api : System.getenv().getOrDefault("XVTEP_API", "127.0.0.1:8470");
-        return (a.startsWith("http://") ? a : "http://" + a) + "/api/v1";
+        return a.startsWith("http://") || a.startsWith("https://") ? a : "http://" + a;
+    }
+
+    String base() {
+        return origin() + "/api/v1";
+    }
+
+    String token() throws IOException {
+        if (tokenFile != null) {
+            return Files.readString(tokenFile).trim();
+        }
+        String t = System.getenv("XVTEP_TOKEN");
+        return t == null || t.isBlank() ? null : t.trim();
     }
 
     static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Sends the request, prints the JSON answer (or the error) and returns the exit code. */
-    int request(String method, String path, JsonObject body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60));
+    ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    HttpRequest.Builder request(String path) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path));
+        String t = token();
+        if (t != null) {
+            b.header("Authorization", "Bearer " + t);
+        }
+        return b;
+    }
+
+    /** One round trip; the body (possibly empty) on success, else prints the API's error and throws. */
+    String call(String method, String path, Object body) throws IOException, InterruptedException, ApiError {
+        HttpRequest.Builder b = request(path).timeout(Duration.ofSeconds(120));
         if (body != null) {
-            b.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+            String text = body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode();
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(text));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -42,8 +99,8 @@ public abstract class ClientCommand {
         try {
             r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
-            System.err.println("xvtep: no agent at " + base() + " (is `xvtep agent` running?)");
-            return 2;
+            System.err.println("xvtep: no agent at " + origin() + " (is `xvtep agent` running?)");
+            throw new ApiError(0, "no agent");
         }
         if (r.statusCode() >= 400) {
             String msg = r.body();
@@ -55,11 +112,101 @@ public abstract class ClientCommand {
                 // not JSON: print as is
             }
             System.err.println("xvtep: " + msg);
+            throw new ApiError(r.statusCode(), msg);
+        }
+        return r.body();
+    }
+
+    /** Runs {@code body}, mapping an API refusal to exit code 1. */
+    int run(Action a) throws Exception {
+        try {
+            a.run();
+            System.out.flush();
+            return 0;
+        } catch (ApiError e) {
             return 1;
         }
-        if (!r.body().isEmpty()) {
-            System.out.print(r.body());
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** Prints the API's JSON as it came (for --json). */
+    static void printRaw(String body) {
+        if (!body.isEmpty()) {
+            System.out.print(body.endsWith("\n") ? body : body + "\n");
         }
-        return 0;
+    }
+
+    // ------------------------------------------------------------------ argument words
+
+    /** A cursor over iproute2-style words: `vni 42 dst 1.2.3.4 self`. */
+    final class Words {
+        private final List<String> w;
+        private int i;
+
+        Words(List<String> words) {
+            this.w = words == null ? List.of() : words;
+        }
+
+        boolean more() {
+            return i < w.size();
+        }
+
+        String next() {
+            return w.get(i++);
+        }
+
+        String peek() {
+            return more() ? w.get(i) : null;
+        }
+
+        /** The value after keyword {@code kw}. */
+        String value(String kw) {
+            if (!more()) {
+                throw usage("\"" + kw + "\" needs a value");
+            }
+            return next();
+        }
+
+        long number(String kw, long min, long max) {
+            String v = value(kw);
+            try {
+                long n = Long.parseLong(v);
+                if (n < min || n > max) {
+                    throw usage(kw + " must be in " + min + ".." + max + ": " + v);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw usage(kw + " must be a number: " + v);
+            }
+        }
+
+        /** A number or "inherit", as JSON. */
+        Object numberOrInherit(String kw, long min, long max) {
+            String v = peek();
+            if ("inherit".equals(v)) {
+                next();
+                return "inherit";
+            }
+            return number(kw, min, max);
+        }
+
+        ParameterException unknown(String word) {
+            return usage("unknown argument \"" + word + "\"");
+        }
+    }
+
+    static long vniNumber(ClientCommand c, String text) {
+        try {
+            long v = Long.parseLong(text);
+            if (v < 1 || v > 16_777_215) {
+                throw c.usage("a VNI is 1..16777215: " + text);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw c.usage("not a VNI: " + text);
+        }
     }
 }

@@ -1,53 +1,119 @@
 package io.xvtep.cli;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `xvtep port add|list|del`: attach local interfaces (container veths) to a VNI. */
-@Command(name = "port", mixinStandardHelpOptions = true, description = "Manage the local ports of a VNI",
-        subcommands = {PortCommand.Add.class, PortCommand.List.class, PortCommand.Del.class})
+/** `xvtep port add|show|del`: attach local interfaces (container veths) to a VNI, like `ip link set X master br0`. */
+@Command(name = "port", mixinStandardHelpOptions = true, description = "Manage the local ports of VNIs",
+        subcommands = {PortCommand.Add.class, PortCommand.Show.class, PortCommand.Del.class})
 public final class PortCommand {
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Attach an interface to a VNI")
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Attach an interface to a VNI",
+            customSynopsis = "xvtep port add IFNAME vni VNI [xdp]")
     static final class Add extends ClientCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "VNI") String vni;
-        @Parameters(index = "1", paramLabel = "IFNAME") String ifname;
-        @Option(names = "--xdp", description = "XDP redirects into this port work (its peer has an XDP program)")
-        boolean xdp;
+        @Parameters(arity = "1..*", paramLabel = "IFNAME vni VNI [xdp]") List<String> words;
 
         @Override
         public Integer call() throws Exception {
+            Words w = new Words(words);
+            String ifname = w.next();
+            Long vni = null;
+            boolean xdp = false;
+            while (w.more()) {
+                String kw = w.next();
+                switch (kw) {
+                    case "vni" -> vni = vniNumber(this, w.value(kw));
+                    case "xdp" -> xdp = true;
+                    default -> throw w.unknown(kw);
+                }
+            }
+            if (vni == null) {
+                throw usage("port add needs \"vni VNI\"");
+            }
             JsonObject b = new JsonObject().put("ifname", ifname);
             if (xdp) {
                 b.put("xdp", true);
             }
-            return request("POST", "/vnis/" + enc(vni) + "/ports", b);
+            long v = vni;
+            return run(() -> {
+                String out = call("POST", "/vnis/" + v + "/ports", b);
+                if (json) {
+                    printRaw(out);
+                }
+            });
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the ports of a VNI")
-    static final class List extends ClientCommand implements Callable<Integer> {
-        @Parameters(paramLabel = "VNI") String vni;
+    static String line(JsonObject p) {
+        return p.getString("ifname", "(gone, ifindex " + p.getValue("ifindex") + ")") + " vni " + p.getValue("vni")
+                + (Boolean.TRUE.equals(p.getBoolean("xdp")) ? " xdp" : "");
+    }
+
+    @Command(name = "show", aliases = "list", mixinStandardHelpOptions = true, description = "List ports",
+            customSynopsis = "xvtep port show [vni VNI]")
+    static final class Show extends ClientCommand implements Callable<Integer> {
+        @Parameters(arity = "0..*", paramLabel = "[vni VNI]") List<String> words;
 
         @Override
         public Integer call() throws Exception {
-            return request("GET", "/vnis/" + enc(vni) + "/ports", null);
+            Words w = new Words(words);
+            Long vni = null;
+            while (w.more()) {
+                String kw = w.next();
+                if (kw.equals("vni")) {
+                    vni = vniNumber(this, w.value(kw));
+                } else {
+                    throw w.unknown(kw);
+                }
+            }
+            Long v = vni;
+            return run(() -> {
+                JsonArray all = new JsonArray();
+                if (v != null) {
+                    all = new JsonArray(call("GET", "/vnis/" + v + "/ports", null));
+                } else {
+                    for (Object o : new JsonArray(call("GET", "/vnis", null))) {
+                        ((JsonObject) o).getJsonArray("ports").forEach(all::add);
+                    }
+                }
+                if (json) {
+                    printRaw(all.encodePrettily());
+                } else {
+                    all.forEach(p -> System.out.println(line((JsonObject) p)));
+                }
+            });
         }
     }
 
-    @Command(name = "del", mixinStandardHelpOptions = true, description = "Detach an interface from a VNI")
+    @Command(name = "del", aliases = "delete", mixinStandardHelpOptions = true,
+            description = "Detach an interface from its VNI", customSynopsis = "xvtep port del IFNAME vni VNI")
     static final class Del extends ClientCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "VNI") String vni;
-        @Parameters(index = "1", paramLabel = "IFNAME") String ifname;
+        @Parameters(arity = "1..*", paramLabel = "IFNAME vni VNI") List<String> words;
 
         @Override
         public Integer call() throws Exception {
-            return request("DELETE", "/vnis/" + enc(vni) + "/ports/" + enc(ifname), null);
+            Words w = new Words(words);
+            String ifname = w.next();
+            Long vni = null;
+            while (w.more()) {
+                String kw = w.next();
+                if (kw.equals("vni")) {
+                    vni = vniNumber(this, w.value(kw));
+                } else {
+                    throw w.unknown(kw);
+                }
+            }
+            if (vni == null) {
+                throw usage("port del needs \"vni VNI\"");
+            }
+            long v = vni;
+            return run(() -> call("DELETE", "/vnis/" + v + "/ports/" + enc(ifname), null));
         }
     }
 }

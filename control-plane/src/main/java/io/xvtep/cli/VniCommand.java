@@ -1,83 +1,196 @@
 package io.xvtep.cli;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `xvtep vni add|list|show|del`: like `ip link add/show/del ... type vxlan`. */
-@Command(name = "vni", mixinStandardHelpOptions = true, description = "Manage VNIs",
-        subcommands = {VniCommand.Add.class, VniCommand.List.class, VniCommand.Show.class, VniCommand.Del.class})
+/** `xvtep vni add|set|show|del`: like `ip link add/set/show/del ... type vxlan`. */
+@Command(name = "vni", mixinStandardHelpOptions = true, description = "Manage VNIs (like ip link ... type vxlan)",
+        subcommands = {VniCommand.Add.class, VniCommand.SetCmd.class, VniCommand.Show.class, VniCommand.Del.class})
 public final class VniCommand {
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Create a VNI")
+    static final String OPTIONS = "[dstport N] [remote IP] [group IP] [local IP] [dev NAME] [ttl N|inherit] "
+            + "[tos N|inherit] [df set|unset|inherit] [learning|nolearning] [proxy|noproxy] [l2miss|nol2miss] "
+            + "[l3miss|nol3miss] [ageing SECONDS] [srcport MIN MAX] [mtu N] [allowed-src IP[,IP...]|none]";
+
+    private static final Set<String> IMMUTABLE = Set.of("dstport", "remote", "group", "local", "dev");
+
+    /** Parses the option words into API fields. */
+    static JsonObject options(ClientCommand c, ClientCommand.Words w, boolean create) {
+        JsonObject b = new JsonObject();
+        while (w.more()) {
+            String kw = w.next();
+            if (!create && IMMUTABLE.contains(kw)) {
+                throw c.usage(kw + " cannot be changed (delete and re-create the VNI)");
+            }
+            switch (kw) {
+                case "dstport" -> b.put("dstport", w.number(kw, 1, 65535));
+                case "remote", "group", "local" -> b.put(kw, w.value(kw));
+                case "dev" -> b.put("device", w.value(kw));
+                case "ttl" -> b.put("ttl", w.numberOrInherit(kw, 1, 255));
+                case "tos" -> b.put("tos", w.numberOrInherit(kw, 0, 255));
+                case "df" -> {
+                    String v = w.value(kw);
+                    if (!Set.of("set", "unset", "inherit").contains(v)) {
+                        throw c.usage("df must be set, unset or inherit: " + v);
+                    }
+                    b.put("df", v);
+                }
+                case "learning", "proxy", "l2miss", "l3miss" -> b.put(kw, true);
+                case "nolearning", "noproxy", "nol2miss", "nol3miss" -> b.put(kw.substring(2), false);
+                case "ageing" -> b.put("ageing", w.number(kw, 0, Integer.MAX_VALUE));
+                case "mtu" -> b.put("mtu", w.number(kw, 68, 65535));
+                case "srcport" -> {
+                    b.put("srcport_min", w.number(kw, 1, 65535));
+                    b.put("srcport_max", w.number(kw, 1, 65535));
+                }
+                case "allowed-src" -> {
+                    String v = w.value(kw);
+                    JsonArray a = new JsonArray();
+                    if (!v.equals("none")) {
+                        for (String ip : v.split(",")) {
+                            if (!ip.isBlank()) {
+                                a.add(ip.trim());
+                            }
+                        }
+                    }
+                    b.put("allowed_src", a);
+                }
+                default -> throw w.unknown(kw);
+            }
+        }
+        return b;
+    }
+
+    /** One VNI as `ip -d link show` would print a vxlan device. */
+    static String line(JsonObject v) {
+        StringBuilder sb = new StringBuilder("vni ").append(v.getValue("vni"));
+        sb.append(" dstport ").append(v.getValue("dstport"));
+        if (v.getString("remote") != null) {
+            sb.append(" remote ").append(v.getString("remote"));
+        }
+        if (v.getString("group") != null) {
+            sb.append(" group ").append(v.getString("group"));
+        }
+        if (v.getString("local") != null) {
+            sb.append(" local ").append(v.getString("local"));
+        }
+        if (v.getString("device") != null) {
+            sb.append(" dev ").append(v.getString("device"));
+        }
+        sb.append(" ttl ").append(v.getValue("ttl"));
+        sb.append(" tos ").append(v.getValue("tos"));
+        sb.append(" df ").append(v.getValue("df"));
+        sb.append(" ageing ").append(v.getValue("ageing"));
+        sb.append(" srcport ").append(v.getValue("srcport_min")).append(' ').append(v.getValue("srcport_max"));
+        sb.append(" mtu ").append(v.getValue("mtu"));
+        if (!Boolean.TRUE.equals(v.getBoolean("learning"))) {
+            sb.append(" nolearning");
+        }
+        for (String f : List.of("proxy", "l2miss", "l3miss")) {
+            if (Boolean.TRUE.equals(v.getBoolean(f))) {
+                sb.append(' ').append(f);
+            }
+        }
+        JsonArray allowed = v.getJsonArray("allowed_src");
+        if (allowed != null && !allowed.isEmpty()) {
+            List<String> l = new ArrayList<>();
+            allowed.forEach(x -> l.add(String.valueOf(x)));
+            sb.append(" allowed-src ").append(String.join(",", l));
+        }
+        JsonArray ports = v.getJsonArray("ports");
+        if (ports != null && !ports.isEmpty()) {
+            List<String> l = new ArrayList<>();
+            ports.forEach(p -> l.add(((JsonObject) p).getString("ifname", "?")));
+            sb.append("\n    ports ").append(String.join(" ", l));
+        }
+        JsonArray flood = v.getJsonArray("flood");
+        if (flood != null && !flood.isEmpty()) {
+            List<String> l = new ArrayList<>();
+            flood.forEach(x -> l.add(String.valueOf(x)));
+            sb.append("\n    flood ").append(String.join(" ", l));
+        }
+        return sb.toString();
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Create a VNI",
+            customSynopsis = "xvtep vni add VNI " + OPTIONS)
     static final class Add extends ClientCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "VNI") long vni;
-        @Option(names = "--dstport") Integer dstport;
-        @Option(names = "--local", paramLabel = "IP") String local;
-        @Option(names = "--remote", paramLabel = "IP") String remote;
-        @Option(names = "--group", paramLabel = "IP") String group;
-        @Option(names = "--ttl", paramLabel = "N|inherit") String ttl;
-        @Option(names = "--tos", paramLabel = "N|inherit") String tos;
-        @Option(names = "--df", paramLabel = "unset|set|inherit") String df;
-        @Option(names = "--learning", negatable = true, defaultValue = "true", fallbackValue = "true")
-        boolean learning;
-        @Option(names = "--proxy") boolean proxy;
-        @Option(names = "--l2miss") boolean l2miss;
-        @Option(names = "--l3miss") boolean l3miss;
-        @Option(names = "--ageing", paramLabel = "SECONDS") Long ageing;
-        @Option(names = "--srcport", arity = "2", paramLabel = "PORT") int[] srcport;
-        @Option(names = "--mtu") Integer mtu;
+        @Parameters(arity = "1..*", paramLabel = "VNI [OPTION VALUE]...") List<String> words;
 
         @Override
         public Integer call() throws Exception {
-            JsonObject b = new JsonObject().put("vni", vni).put("learning", learning);
-            if (dstport != null) b.put("dstport", dstport);
-            if (local != null) b.put("local", local);
-            if (remote != null) b.put("remote", remote);
-            if (group != null) b.put("group", group);
-            if (ttl != null) b.put("ttl", ttl.equals("inherit") ? ttl : Long.parseLong(ttl));
-            if (tos != null) b.put("tos", tos.equals("inherit") ? tos : Long.parseLong(tos));
-            if (df != null) b.put("df", df);
-            if (proxy) b.put("proxy", true);
-            if (l2miss) b.put("l2miss", true);
-            if (l3miss) b.put("l3miss", true);
-            if (ageing != null) b.put("ageing", ageing);
-            if (srcport != null) b.put("srcport_min", srcport[0]).put("srcport_max", srcport[1]);
-            if (mtu != null) b.put("mtu", mtu);
-            return request("POST", "/vnis", b);
+            Words w = new Words(words);
+            long vni = vniNumber(this, w.next());
+            JsonObject b = new JsonObject().put("vni", vni).mergeIn(options(this, w, true));
+            return run(() -> {
+                String out = call("POST", "/vnis", b);
+                if (json) {
+                    printRaw(out);
+                }
+            });
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List VNIs")
-    static final class List extends ClientCommand implements Callable<Integer> {
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change options of a VNI",
+            customSynopsis = "xvtep vni set VNI [ttl|tos|df|learning|nolearning|proxy|l2miss|l3miss|ageing|srcport|mtu"
+                    + "|allowed-src ...]")
+    static final class SetCmd extends ClientCommand implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "VNI [OPTION VALUE]...") List<String> words;
+
         @Override
         public Integer call() throws Exception {
-            return request("GET", "/vnis", null);
+            Words w = new Words(words);
+            long vni = vniNumber(this, w.next());
+            JsonObject b = options(this, w, false);
+            if (b.isEmpty()) {
+                throw usage("nothing to change: give at least one option");
+            }
+            return run(() -> {
+                String out = call("PATCH", "/vnis/" + vni, b);
+                if (json) {
+                    printRaw(out);
+                }
+            });
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one VNI")
+    @Command(name = "show", aliases = "list", mixinStandardHelpOptions = true, description = "Show VNIs")
     static final class Show extends ClientCommand implements Callable<Integer> {
-        @Parameters(paramLabel = "VNI") String vni;
+        @Parameters(arity = "0..1", paramLabel = "VNI") String vni;
 
         @Override
         public Integer call() throws Exception {
-            return request("GET", "/vnis/" + enc(vni), null);
+            Long n = vni == null ? null : vniNumber(this, vni);
+            return run(() -> {
+                String out = call("GET", n == null ? "/vnis" : "/vnis/" + n, null);
+                if (json) {
+                    printRaw(out);
+                } else if (n == null) {
+                    new JsonArray(out).forEach(o -> System.out.println(line((JsonObject) o)));
+                } else {
+                    System.out.println(line(new JsonObject(out)));
+                }
+            });
         }
     }
 
-    @Command(name = "del", mixinStandardHelpOptions = true,
+    @Command(name = "del", aliases = "delete", mixinStandardHelpOptions = true,
             description = "Delete a VNI with its ports, FDB entries and counters")
     static final class Del extends ClientCommand implements Callable<Integer> {
         @Parameters(paramLabel = "VNI") String vni;
 
         @Override
         public Integer call() throws Exception {
-            return request("DELETE", "/vnis/" + enc(vni), null);
+            long n = vniNumber(this, vni);
+            return run(() -> call("DELETE", "/vnis/" + n, null));
         }
     }
 }

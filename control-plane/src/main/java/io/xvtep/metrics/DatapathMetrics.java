@@ -8,12 +8,17 @@ import io.xvtep.agent.VtepService;
 import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.xvtep.datapath.Datapath;
 import io.xvtep.model.FdbType;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Datapath counters as Micrometer meters. Per-VNI counters are FunctionCounters over the
@@ -22,10 +27,23 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * Names are chosen so the Prometheus output reads xvtep_rx_packets_total{vni="42"},
  * xvtep_drops_total{vni="42",reason="truncated"}, xvtep_passed_total{vni="0",reason="not_vxlan"}.
+ *
+ * Events: xvtep_events_emitted_total / xvtep_events_lost_total come from the datapath's
+ * per-VNI counters; xvtep_events_total{type} counts what this agent consumed;
+ * xvtep_events_lag is emitted minus consumed (events still in the ring buffer or not yet
+ * handled) since this agent started; xvtep_event_latency_seconds is the time from the
+ * datapath's bpf_ktime_get_ns() to the agent's handling (both CLOCK_MONOTONIC).
+ * docs/metrics.md lists every metric.
  */
 public final class DatapathMetrics implements VtepService.Listener {
 
     private static final long SNAPSHOT_NS = 500_000_000L;
+
+    /** Event latency histogram buckets: 10 us to 10 s. */
+    static final Duration[] LATENCY_BUCKETS = java.util.stream.LongStream.of(10_000, 25_000, 50_000, 100_000,
+            250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000,
+            250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000L, 5_000_000_000L, 10_000_000_000L)
+            .mapToObj(Duration::ofNanos).toArray(Duration[]::new);
 
     /** Counter field -> meter name and description; drop_ and pass_ fields become reason tags. */
     private record Plain(String field, String name, String description) {
@@ -43,7 +61,11 @@ public final class DatapathMetrics implements VtepService.Listener {
             new Plain("learned", "xvtep.fdb.learned", "FDB entries learned"),
             new Plain("moved", "xvtep.fdb.moved", "Learned MACs that moved to another port or VTEP"),
             new Plain("l2miss", "xvtep.l2miss", "Unicast frames with no FDB entry and no default destination"),
-            new Plain("l3miss", "xvtep.l3miss", "ARP requests the proxy could not answer"));
+            new Plain("l3miss", "xvtep.l3miss", "ARP requests the proxy could not answer"),
+            new Plain("events_emitted", "xvtep.events.emitted",
+                    "Events the datapath wrote to the xvtep_events ring buffer"),
+            new Plain("events_lost", "xvtep.events.lost",
+                    "Events the datapath could not write because the ring buffer was full"));
 
     private final MeterRegistry registry;
     private final VtepService service;
@@ -53,6 +75,13 @@ public final class DatapathMetrics implements VtepService.Listener {
     private volatile long snapshotAt;
     private volatile Map<FdbType, Long> fdbCounts = Map.of();
     private volatile long fdbAt;
+    private volatile long[] neighCounts = {0, 0};
+    private volatile long neighAt;
+    /** Events consumed per VNI since this agent started (or since the VNI was created). */
+    private final Map<Integer, AtomicLong> consumed = new ConcurrentHashMap<>();
+    /** events_emitted of each VNI when this agent first saw it (events of earlier agents). */
+    private final Map<Integer, Long> emittedBaseline = new ConcurrentHashMap<>();
+    private final Timer latency;
 
     public DatapathMetrics(MeterRegistry registry, VtepService service) {
         this.registry = registry;
@@ -61,8 +90,22 @@ public final class DatapathMetrics implements VtepService.Listener {
             Gauge.builder("xvtep.fdb.entries", this, m -> m.fdbCount(t)).tag("type", t.label())
                     .description("FDB entries by type (all-zero flood entries count as static)").register(registry);
         }
+        Gauge.builder("xvtep.neigh.entries", this, m -> m.neighCount(0)).tag("family", "ipv4")
+                .description("ARP/ND proxy neighbour entries by address family").register(registry);
+        Gauge.builder("xvtep.neigh.entries", this, m -> m.neighCount(1)).tag("family", "ipv6")
+                .description("ARP/ND proxy neighbour entries by address family").register(registry);
+        Gauge.builder("xvtep.events.lag", this, DatapathMetrics::lag)
+                .description("Events emitted by the datapath and not yet handled by this agent (since it started)")
+                .register(registry);
+        // Fixed buckets (the Prometheus registry drops client-side percentiles when a histogram is
+        // published): PromQL's histogram_quantile() gives p50/p99 from them.
+        latency = Timer.builder("xvtep.event.latency")
+                .description("Time from the datapath writing an event to the agent handling it")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
         Gauge.builder("xvtep.vnis", this, m -> m.stats().keySet().stream().filter(v -> v != 0).count())
                 .description("VNIs served").register(registry);
+        // Events emitted before this agent started were handled (or not) by an earlier one.
+        service.allStats().forEach((vni, st) -> emittedBaseline.put(vni, st.get("events_emitted")));
         vniCreated(0);
         service.addListener(this);
     }
@@ -74,6 +117,7 @@ public final class DatapathMetrics implements VtepService.Listener {
 
     @Override
     public void vniCreated(int vni) {
+        emittedBaseline.putIfAbsent(vni, 0L); // a new VNI's counters start at zero
         perVni.computeIfAbsent(vni, v -> {
             String tag = Integer.toString(v);
             List<Meter> meters = new ArrayList<>();
@@ -102,13 +146,38 @@ public final class DatapathMetrics implements VtepService.Listener {
         if (meters != null) {
             meters.forEach(registry::remove);
         }
+        consumed.remove(vni);
+        // A VNI created again starts with zeroed counters.
+        emittedBaseline.put(vni, 0L);
         snapshotAt = 0;
     }
 
-    /** Counts a ring-buffer event (learn, move, l2miss, l3miss, neigh_miss). */
+    /**
+     * Counts a ring-buffer event (learn, move, l2miss, l3miss, neigh_miss) and its latency.
+     * Runs on the polling thread for every event: lock-free, no I/O.
+     */
     public void event(XvtepEvent e) {
+        long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
         events.computeIfAbsent(e.typeName(), t -> Counter.builder("xvtep.events").tag("type", t)
                 .description("Datapath events read from the ring buffer").register(registry)).increment();
+        consumed.computeIfAbsent(e.vni(), v -> new AtomicLong()).incrementAndGet();
+        long age = now - e.tsNs();
+        if (e.tsNs() > 0 && age >= 0) {
+            latency.record(age, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Events emitted minus events consumed, per VNI, since this agent first saw the VNI; never negative. */
+    private double lag() {
+        long lag = 0;
+        for (Map.Entry<Integer, VniStats> e : stats().entrySet()) {
+            int vni = e.getKey();
+            long emitted = e.getValue().get("events_emitted");
+            long base = emittedBaseline.computeIfAbsent(vni, v -> emitted);
+            AtomicLong c = consumed.get(vni);
+            lag += Math.max(0, emitted - base - (c == null ? 0 : c.get()));
+        }
+        return lag;
     }
 
     private double read(int vni, String field) {
@@ -123,6 +192,17 @@ public final class DatapathMetrics implements VtepService.Listener {
             snapshotAt = now;
         }
         return snapshot;
+    }
+
+    private double neighCount(int family) {
+        long now = System.nanoTime();
+        if (now - neighAt > SNAPSHOT_NS) {
+            Datapath dp = service.datapath();
+            neighCounts = new long[] {dp.map(Datapath.MAP_NEIGH).keys().size(),
+                    dp.map(Datapath.MAP_NEIGH6).keys().size()};
+            neighAt = now;
+        }
+        return neighCounts[family];
     }
 
     private double fdbCount(FdbType t) {

@@ -29,6 +29,10 @@ final class AgentHarness implements AutoCloseable {
     final Path jar;
     final Path log;
     private Process agent;
+    /** Extra `xvtep agent` arguments (e.g. --token-file). */
+    final List<String> agentArgs = new ArrayList<>();
+    /** Extra curl arguments for every request (e.g. an Authorization header). */
+    final List<String> curlArgs = new ArrayList<>();
 
     record Response(int status, String body) {
         JsonObject json() {
@@ -67,6 +71,7 @@ final class AgentHarness implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString(),
                 "agent", "--underlay", "ul0", "--api", "127.0.0.1:" + port, "--pin-root", pinRoot.toString(),
                 "--xdp-mode", "generic"));
+        cmd.addAll(agentArgs);
         agent = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
                 log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -99,7 +104,8 @@ final class AgentHarness implements AutoCloseable {
 
     Response request(String method, String path, String body) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "curl", "-s", "-g",
-                "--max-time", "30", "-o", "-", "-w", "\n%{http_code}", "-X", method));
+                "--max-time", "60", "-o", "-", "-w", "\n%{http_code}", "-X", method));
+        cmd.addAll(curlArgs);
         if (body != null) {
             cmd.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", "@-"));
         }
@@ -122,6 +128,63 @@ final class AgentHarness implements AutoCloseable {
 
     Response post(String path, String body) throws Exception {
         return request("POST", path, body);
+    }
+
+    Response patch(String path, String body) throws Exception {
+        return request("PATCH", path, body);
+    }
+
+    Response put(String path, String body) throws Exception {
+        return request("PUT", path, body);
+    }
+
+    /** The real CLI (target/xvtep.jar) in the namespace against this agent: exit code, stdout, stderr. */
+    record Cli(int exit, String out, String err) {
+    }
+
+    Cli cli(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        cmd.add("--api");
+        cmd.add("127.0.0.1:" + port);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("XVTEP_TOKEN");
+        pb.environment().remove("XVTEP_API");
+        pb.environment().putAll(env);
+        Path err = Files.createTempFile("xvtep-cli", ".err");
+        try {
+            Process p = pb.redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("xvtep " + String.join(" ", args) + " hung");
+            }
+            return new Cli(p.exitValue(), out, Files.readString(err));
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    Cli cli(String... args) throws Exception {
+        return cli(Map.of(), args);
+    }
+
+    /** A long-running CLI command (e.g. monitor) writing its stdout to {@code out}; the caller destroys it. */
+    Process cliBackground(Path out, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        cmd.add("--api");
+        cmd.add("127.0.0.1:" + port);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
+    /** `curl -N` on a streaming path (server-sent events) writing to {@code out}; the caller destroys it. */
+    Process stream(String path, Path out) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "curl", "-sN"));
+        cmd.addAll(curlArgs);
+        cmd.add("http://127.0.0.1:" + port + path);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
     Response delete(String path) throws Exception {

@@ -1,0 +1,221 @@
+package io.xvtep.api;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.xvtep.agent.Interfaces;
+import io.xvtep.agent.VtepService;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.Mac;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fans datapath events (and the reaper's ageouts) out to server-sent-event clients.
+ *
+ * {@link #publish} runs on the ring-buffer polling thread and never blocks it: each client has
+ * a bounded queue that is only offered to; its event loop drains the queue into the HTTP
+ * response while the response's write queue has room. A client whose queue overflows (it reads
+ * slower than events arrive) is disconnected and counted in {@link #droppedClients()}.
+ */
+public final class EventHub implements VtepService.Listener {
+
+    public static final Set<String> TYPES = Set.of("learn", "move", "ageout", "l2miss", "l3miss");
+    static final int QUEUE = 4096;
+    static final int WRITE_QUEUE_BYTES = 64 * 1024;
+    private static final long KEEPALIVE_MS = 15_000;
+
+    private final List<Client> clients = new CopyOnWriteArrayList<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong published = new AtomicLong();
+
+    /** Clients disconnected because they fell behind. */
+    public long droppedClients() {
+        return dropped.get();
+    }
+
+    public int clients() {
+        return clients.size();
+    }
+
+    /** Events handed to at least the filter stage (every learn/move/ageout/miss seen). */
+    public long published() {
+        return published.get();
+    }
+
+    /** From the ring-buffer thread: one datapath event (neigh_miss is internal and not forwarded). */
+    public void publish(XvtepEvent ev) {
+        String type = switch (ev.type()) {
+            case XvtepEvent.LEARN -> "learn";
+            case XvtepEvent.MOVE -> "move";
+            case XvtepEvent.L2MISS -> "l2miss";
+            case XvtepEvent.L3MISS -> "l3miss";
+            default -> null;
+        };
+        if (type == null) {
+            return;
+        }
+        published.incrementAndGet();
+        if (clients.isEmpty()) {
+            return;
+        }
+        JsonObject o = new JsonObject().put("type", type).put("vni", ev.vni());
+        if (ev.type() != XvtepEvent.L3MISS && ev.mac() != null) {
+            o.put("mac", ev.mac().toString());
+        }
+        if (ev.type() == XvtepEvent.LEARN || ev.type() == XvtepEvent.MOVE) {
+            if (ev.ifindex() != 0) {
+                o.put("ifname", Interfaces.name(ev.ifindex()).orElse(null)).put("ifindex", ev.ifindex());
+            } else if (ev.remote() != null) {
+                o.put("remote", ev.remote().toString());
+            }
+        }
+        if (ev.type() == XvtepEvent.L3MISS && ev.ip() != null) {
+            o.put("ip", ev.ip().toString());
+        }
+        long ageNs = System.nanoTime() - ev.tsNs();
+        long ts = System.currentTimeMillis() - (ageNs > 0 && ageNs < 3_600_000_000_000L ? ageNs / 1_000_000 : 0);
+        o.put("ts", ts);
+        deliver(type, ev.vni(), o);
+    }
+
+    /** From the reaper: a learned entry aged out. */
+    @Override
+    public void fdbAged(int vni, Mac mac, FdbValue old) {
+        published.incrementAndGet();
+        if (clients.isEmpty()) {
+            return;
+        }
+        JsonObject o = new JsonObject().put("type", "ageout").put("vni", vni).put("mac", mac.toString());
+        if (old.ifindex() != 0) {
+            o.put("ifname", Interfaces.name(old.ifindex()).orElse(null)).put("ifindex", old.ifindex());
+        } else if (old.remote() != null) {
+            o.put("remote", old.remote().toString());
+        }
+        o.put("ts", System.currentTimeMillis());
+        deliver("ageout", vni, o);
+    }
+
+    @Override
+    public void vniCreated(int vni) {
+    }
+
+    @Override
+    public void vniDeleted(int vni) {
+    }
+
+    private void deliver(String type, int vni, JsonObject o) {
+        String frame = null;
+        for (Client c : clients) {
+            if (!c.wants(type, vni)) {
+                continue;
+            }
+            if (frame == null) {
+                frame = "data: " + o.encode() + "\n\n";
+            }
+            c.offer(frame);
+        }
+    }
+
+    /**
+     * Starts streaming to {@code resp} (on its event loop): headers, a comment line so the
+     * client sees the stream open, then events matching the filters (null: all).
+     */
+    public void subscribe(Vertx vertx, HttpServerResponse resp, Set<Integer> vnis, Set<String> types) {
+        Context ctx = vertx.getOrCreateContext();
+        Client c = new Client(ctx, resp, vnis, types);
+        resp.setChunked(true)
+                .setStatusCode(200)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no");
+        resp.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+        resp.closeHandler(v -> c.close(false));
+        resp.exceptionHandler(e -> c.close(false));
+        resp.write(": xvtep events\n\n");
+        c.timer = vertx.setPeriodic(KEEPALIVE_MS, id -> {
+            if (!c.closed.get() && !resp.writeQueueFull()) {
+                resp.write(": keepalive\n\n");
+            }
+        });
+        clients.add(c);
+    }
+
+    private final class Client {
+        final Context ctx;
+        final HttpServerResponse resp;
+        final Set<Integer> vnis;
+        final Set<String> types;
+        final ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
+        final AtomicBoolean scheduled = new AtomicBoolean();
+        final AtomicBoolean closed = new AtomicBoolean();
+        volatile long timer = -1;
+
+        Client(Context ctx, HttpServerResponse resp, Set<Integer> vnis, Set<String> types) {
+            this.ctx = ctx;
+            this.resp = resp;
+            this.vnis = vnis;
+            this.types = types;
+        }
+
+        boolean wants(String type, int vni) {
+            return (vnis == null || vnis.contains(vni)) && (types == null || types.contains(type));
+        }
+
+        /** Any thread; never blocks. */
+        void offer(String frame) {
+            if (closed.get()) {
+                return;
+            }
+            if (!queue.offer(frame)) {
+                dropped.incrementAndGet();
+                ctx.runOnContext(v -> close(true));
+                closed.set(true);
+                clients.remove(this);
+                return;
+            }
+            if (scheduled.compareAndSet(false, true)) {
+                ctx.runOnContext(v -> drain());
+            }
+        }
+
+        /** On the client's event loop. */
+        void drain() {
+            scheduled.set(false);
+            if (closed.get()) {
+                return;
+            }
+            String s;
+            while (!resp.writeQueueFull() && (s = queue.poll()) != null) {
+                resp.write(s);
+            }
+            if (!queue.isEmpty()) {
+                resp.drainHandler(v -> drain());
+            }
+        }
+
+        /** On the client's event loop. */
+        void close(boolean reset) {
+            closed.set(true);
+            clients.remove(this);
+            queue.clear();
+            if (timer >= 0) {
+                ctx.owner().cancelTimer(timer);
+            }
+            if (reset) {
+                try {
+                    resp.reset(); // the client fell behind: drop the connection
+                } catch (RuntimeException e) {
+                    // already closed
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package io.xvtep.cluster;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.xvtep.cluster.Keys.Ep;
+import io.xvtep.cluster.Keys.EndpointKey;
+import io.xvtep.cluster.Keys.NodeKey;
+import io.xvtep.cluster.Keys.VniKey;
+import io.xvtep.model.Ipv4;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The agent's mirror of the store (everything under the key prefix), with the indexes the
+ * programming needs. Pure data: no etcd, no maps, so that it is unit-testable. Every change
+ * is guarded by mod revision: an event older than what the mirror holds for a key is ignored,
+ * so replaying a list and a watch over each other never goes backwards.
+ */
+public final class StoreView {
+
+    public record Node(Ipv4 vtep, Set<Integer> vnis, long rev, long lease) {
+    }
+
+    public record Claim(String node, Ipv4 vtep, List<InetAddress> ips, long rev, long lease) {
+    }
+
+    /** What changed: endpoints, nodes and VNIs to look at again. */
+    public static final class Dirty {
+        public final Set<Ep> eps = new HashSet<>();
+        public final Set<Integer> floodVnis = new HashSet<>();
+        public final Set<Integer> vnisPut = new HashSet<>();
+        public final Set<Integer> vnisDeleted = new HashSet<>();
+        public final Set<String> nodes = new HashSet<>();
+
+        public boolean isEmpty() {
+            return eps.isEmpty() && floodVnis.isEmpty() && vnisPut.isEmpty() && vnisDeleted.isEmpty() && nodes.isEmpty();
+        }
+    }
+
+    private final Keys keys;
+    /** key -> [mod revision, lease] for every key mirrored (tombstones are not kept). */
+    private final Map<String, long[]> revs = new HashMap<>();
+    private final Map<String, Node> nodes = new HashMap<>();
+    private final Map<Integer, JsonObject> vnis = new HashMap<>();
+    private final Map<Ep, Map<String, Claim>> claims = new HashMap<>();
+    private final Map<String, Set<Ep>> claimsByNode = new HashMap<>();
+    private long revision;
+
+    public StoreView(Keys keys) {
+        this.keys = keys;
+    }
+
+    /** The highest revision applied (from events or a list's header). */
+    public long revision() {
+        return revision;
+    }
+
+    public void seenRevision(long rev) {
+        revision = Math.max(revision, rev);
+    }
+
+    /** Current mod revision of {@code key} (0: absent). */
+    public long rev(String key) {
+        long[] r = revs.get(key);
+        return r == null ? 0 : r[0];
+    }
+
+    public long lease(String key) {
+        long[] r = revs.get(key);
+        return r == null ? 0 : r[1];
+    }
+
+    public Set<String> keys() {
+        return revs.keySet();
+    }
+
+    public Map<String, Node> nodes() {
+        return nodes;
+    }
+
+    public Map<Integer, JsonObject> vnis() {
+        return vnis;
+    }
+
+    public Map<String, Claim> claims(Ep ep) {
+        return claims.getOrDefault(ep, Map.of());
+    }
+
+    public Set<Ep> endpoints() {
+        return claims.keySet();
+    }
+
+    public Set<Ep> claimedBy(String node) {
+        return claimsByNode.getOrDefault(node, Set.of());
+    }
+
+    /** The winning claim: the frozen node's while it still claims, else the highest revision. */
+    public Claim winner(Ep ep, String frozenOn) {
+        Map<String, Claim> m = claims(ep);
+        if (frozenOn != null && m.containsKey(frozenOn)) {
+            return m.get(frozenOn);
+        }
+        Claim best = null;
+        for (Claim c : m.values()) {
+            if (best == null || c.rev() > best.rev()) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** VTEPs of the nodes other than {@code self} with ports in {@code vni}, sorted. */
+    public List<Ipv4> floodOf(int vni, String self) {
+        TreeSet<Ipv4> s = new TreeSet<>();
+        nodes.forEach((name, n) -> {
+            if (!name.equals(self) && n.vnis().contains(vni) && n.vtep() != null) {
+                s.add(n.vtep());
+            }
+        });
+        return new ArrayList<>(s);
+    }
+
+    /** The VTEP a claim points at: its node's current address, else what the claim says. */
+    public Ipv4 vtepOf(Claim c) {
+        Node n = nodes.get(c.node());
+        return n != null && n.vtep() != null ? n.vtep() : c.vtep();
+    }
+
+    /** Puts {@code key}; false (and nothing changes) when the mirror already holds this or a newer revision. */
+    public boolean put(String key, String value, long rev, long lease, Dirty d) {
+        seenRevision(rev);
+        var parsed = keys.parse(key);
+        if (parsed.isEmpty() || rev(key) >= rev) {
+            return false;
+        }
+        JsonObject o;
+        try {
+            o = new JsonObject(value);
+        } catch (RuntimeException e) {
+            return false; // not JSON: ignored, as a key of no meaning
+        }
+        removeIndexes(key, parsed.get(), d);
+        revs.put(key, new long[] {rev, lease});
+        Keys.Parsed pk = parsed.get();
+        if (pk instanceof NodeKey nk) {
+                Set<Integer> v = new HashSet<>();
+                JsonArray a = o.getJsonArray("vnis", new JsonArray());
+                for (int i = 0; i < a.size(); i++) {
+                    v.add(a.getInteger(i));
+                }
+                Node n = new Node(ip(o.getString("vtep")), v, rev, lease);
+                nodes.put(nk.node(), n);
+                d.floodVnis.addAll(v);
+                d.nodes.add(nk.node());
+                d.eps.addAll(claimedBy(nk.node()));
+        } else if (pk instanceof VniKey vk) {
+                vnis.put(vk.vni(), o);
+                d.vnisPut.add(vk.vni());
+        } else if (pk instanceof EndpointKey ek) {
+                List<InetAddress> ips = new ArrayList<>();
+                JsonArray a = o.getJsonArray("ips", new JsonArray());
+                for (int i = 0; i < a.size(); i++) {
+                    try {
+                        ips.add(literal(a.getString(i)));
+                    } catch (RuntimeException e) {
+                        // a bad address is skipped, the rest of the claim stands
+                    }
+                }
+                Claim c = new Claim(ek.node(), ip(o.getString("vtep")), List.copyOf(ips), rev, lease);
+                claims.computeIfAbsent(ek.ep(), k -> new HashMap<>(2)).put(ek.node(), c);
+                claimsByNode.computeIfAbsent(ek.node(), k -> new HashSet<>()).add(ek.ep());
+                d.eps.add(ek.ep());
+        }
+        return true;
+    }
+
+    /** Deletes {@code key} at revision {@code rev} (0: unconditionally, as a re-list found it gone). */
+    public boolean delete(String key, long rev, Dirty d) {
+        seenRevision(rev);
+        var parsed = keys.parse(key);
+        long cur = rev(key);
+        if (parsed.isEmpty() || cur == 0 || (rev != 0 && cur > rev)) {
+            return false;
+        }
+        removeIndexes(key, parsed.get(), d);
+        revs.remove(key);
+        return true;
+    }
+
+    private void removeIndexes(String key, Keys.Parsed p, Dirty d) {
+        if (!revs.containsKey(key)) {
+            return;
+        }
+        if (p instanceof NodeKey nk) {
+                Node old = nodes.remove(nk.node());
+                if (old != null) {
+                    d.floodVnis.addAll(old.vnis());
+                }
+                d.nodes.add(nk.node());
+                d.eps.addAll(claimedBy(nk.node()));
+        } else if (p instanceof VniKey vk) {
+                vnis.remove(vk.vni());
+                d.vnisDeleted.add(vk.vni());
+        } else if (p instanceof EndpointKey ek) {
+                Map<String, Claim> m = claims.get(ek.ep());
+                if (m != null) {
+                    m.remove(ek.node());
+                    if (m.isEmpty()) {
+                        claims.remove(ek.ep());
+                    }
+                }
+                Set<Ep> s = claimsByNode.get(ek.node());
+                if (s != null) {
+                    s.remove(ek.ep());
+                    if (s.isEmpty()) {
+                        claimsByNode.remove(ek.node());
+                    }
+                }
+                d.eps.add(ek.ep());
+        }
+    }
+
+    /** An IP literal (never a name lookup). */
+    static InetAddress literal(String s) {
+        if (s.indexOf(':') < 0) {
+            return Ipv4.parse(s).toInet();
+        }
+        if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+            throw new IllegalArgumentException("not an IPv6 literal: " + s);
+        }
+        try {
+            return InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static Ipv4 ip(String s) {
+        try {
+            return s == null ? null : Ipv4.parse(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.xvtep.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xvtep.cluster.Keys.Ep;
+import io.xvtep.cluster.StoreView.Dirty;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+class StoreViewTest {
+
+    private final Keys keys = new Keys("/t/");
+    private final StoreView v = new StoreView(keys);
+    private final Mac mac = Mac.parse("02:00:00:00:01:01");
+    private final Ep ep = new Ep(42, mac);
+
+    private static String node(String vtep, int... vnis) {
+        StringBuilder sb = new StringBuilder("{\"vtep\":\"" + vtep + "\",\"vnis\":[");
+        for (int i = 0; i < vnis.length; i++) {
+            sb.append(i > 0 ? "," : "").append(vnis[i]);
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static String claim(String node, String vtep, String... ips) {
+        return "{\"node\":\"" + node + "\",\"vtep\":\"" + vtep + "\",\"ips\":[" + String.join(",",
+                java.util.Arrays.stream(ips).map(i -> "\"" + i + "\"").toList()) + "]}";
+    }
+
+    @Test
+    void keyLayoutRoundTrips() {
+        assertThat(keys.prefix()).isEqualTo("/t/v1/");
+        assertThat(keys.parse(keys.endpoint(42, mac, "h1"))).contains(new Keys.EndpointKey(ep, "h1"));
+        assertThat(keys.parse(keys.node("h1"))).contains(new Keys.NodeKey("h1"));
+        assertThat(keys.parse(keys.vni(7))).contains(new Keys.VniKey(7));
+        assertThat(keys.parse("/t/v1/endpoints/x/y/z")).isEmpty();
+        assertThat(keys.parse("/other/v1/nodes/h1")).isEmpty();
+        assertThat(Keys.validNode("a/b")).isFalse();
+    }
+
+    @Test
+    void newestRevisionWinsAndStaleEventsAreIgnored() {
+        Dirty d = new Dirty();
+        v.put(keys.endpoint(42, mac, "h1"), claim("h1", "198.18.0.11", "10.0.0.1"), 10, 1, d);
+        v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 12, 2, d);
+        assertThat(v.winner(ep, null).node()).isEqualTo("h2");
+        // a replayed (older) event changes nothing
+        assertThat(v.put(keys.endpoint(42, mac, "h1"), claim("h1", "198.18.0.11"), 9, 1, d)).isFalse();
+        assertThat(v.claims(ep).get("h1").ips()).hasSize(1);
+        // h1 claims again: newer revision, h1 wins
+        v.put(keys.endpoint(42, mac, "h1"), claim("h1", "198.18.0.11"), 13, 1, d);
+        assertThat(v.winner(ep, null).node()).isEqualTo("h1");
+        // frozen on h2 while h2 still claims it
+        assertThat(v.winner(ep, "h2").node()).isEqualTo("h2");
+        // a delete older than the key's revision is ignored; a newer one removes it
+        assertThat(v.delete(keys.endpoint(42, mac, "h1"), 11, d)).isFalse();
+        assertThat(v.delete(keys.endpoint(42, mac, "h1"), 14, d)).isTrue();
+        assertThat(v.winner(ep, null).node()).isEqualTo("h2");
+        assertThat(v.revision()).isEqualTo(14);
+    }
+
+    @Test
+    void nodeAddressWinsOverTheClaimsAndDrivesFloodLists() {
+        Dirty d = new Dirty();
+        v.put(keys.node("h1"), node("198.18.0.11", 42), 1, 1, d);
+        v.put(keys.node("h2"), node("198.18.0.12", 42, 43), 2, 2, d);
+        v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 3, 2, d);
+        assertThat(v.floodOf(42, "h1")).containsExactly(Ipv4.parse("198.18.0.12"));
+        assertThat(v.floodOf(42, "h3")).containsExactly(Ipv4.parse("198.18.0.11"), Ipv4.parse("198.18.0.12"));
+        Dirty d2 = new Dirty();
+        v.put(keys.node("h2"), node("198.18.0.99", 43), 4, 2, d2);
+        // the VTEP change re-resolves h2's endpoints and both VNIs' flood lists
+        assertThat(d2.eps).containsExactly(ep);
+        assertThat(d2.floodVnis).containsExactlyInAnyOrder(42, 43);
+        assertThat(v.vtepOf(v.winner(ep, null))).isEqualTo(Ipv4.parse("198.18.0.99"));
+        assertThat(v.floodOf(42, "h1")).isEmpty();
+        Dirty d3 = new Dirty();
+        v.delete(keys.node("h2"), 5, d3);
+        assertThat(d3.floodVnis).containsExactly(43);
+        assertThat(v.vtepOf(v.winner(ep, null))).isEqualTo(Ipv4.parse("198.18.0.12")); // the claim's own address
+    }
+
+    @Test
+    void mobilityFreezesAfterTooManyMovesAndThaws() {
+        Mobility m = new Mobility(5, TimeUnit.SECONDS.toNanos(180));
+        long t = 0;
+        for (int i = 0; i < 5; i++) {
+            assertThat(m.moved(ep, i % 2 == 0 ? "h1" : "h2", t += 1_000_000_000L)).isFalse();
+        }
+        assertThat(m.moved(ep, "h2", t += 1_000_000_000L)).isTrue();
+        assertThat(m.frozenOn(ep, t)).isEqualTo("h2");
+        assertThat(m.frozenCount(t)).isEqualTo(1);
+        assertThat(m.frozenOn(ep, t + TimeUnit.SECONDS.toNanos(181))).isNull();
+        // moves spread wider than the window never freeze
+        Mobility slow = new Mobility(5, TimeUnit.SECONDS.toNanos(180));
+        for (int i = 0; i < 20; i++) {
+            assertThat(slow.moved(ep, "h" + i, i * TimeUnit.SECONDS.toNanos(60))).isFalse();
+        }
+        assertThat(new Mobility(0, 1).moved(ep, "h1", 0)).isFalse();
+    }
+
+    @Test
+    void badValuesAreIgnored() {
+        Dirty d = new Dirty();
+        assertThat(v.put(keys.node("h1"), "not json", 1, 0, d)).isFalse();
+        assertThat(v.put(keys.endpoint(42, mac, "h1"), "{\"node\":\"h1\",\"ips\":[\"nope\",\"10.0.0.1\",\"fd00::1\"]}",
+                2, 0, d)).isTrue();
+        assertThat(v.claims(ep).get("h1").ips()).hasSize(2);
+        assertThat(v.winner(ep, null).vtep()).isNull();
+        assertThat(List.copyOf(v.keys())).hasSize(1);
+    }
+}

@@ -1,0 +1,257 @@
+# shellcheck shell=bash
+# Cluster mode on namespace hosts (docs/cluster.md): etcd (Debian etcd-server) runs in
+# namespaces of the run's own, attached to the lab switch; the agents find each other only
+# through it. Sourced by test-vm/itest and test-vm/bench after lib.sh.
+#
+#   etcd member M: namespace "$LAB_P-etcdM", 198.18.0.(99+M) on the lab switch, data dir under $LAB_STATE
+#   keys: /xvtep-$LAB_P/v1/... (a prefix of the run's own)
+
+etcd_ns() { echo "$LAB_P-etcd$1"; }
+etcd_ip() { echo "198.18.0.$((99 + $1))"; }
+etcd_url() { echo "http://$(etcd_ip "$1"):2379"; }
+cluster_prefix() { echo "/xvtep-$LAB_P"; }
+in_etcd() { local m=$1; shift; ip netns exec "$(etcd_ns "$m")" "$@"; }
+
+# etcd_member M CLUSTER_SPEC: namespace + veth to the switch + a started etcd (waits for health when alone).
+etcd_member() {
+	local m=$1 spec=$2 ns sw; ns=$(etcd_ns "$m"); sw=$(ns_sw)
+	if ! ip netns list | grep -q "^$ns\b"; then
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip -n "$sw" link add "e$m" type veth peer name eth0 netns "$ns"
+		ip -n "$sw" link set "e$m" master br0 up
+		ip -n "$ns" addr add "$(etcd_ip "$m")/24" dev eth0
+		ip -n "$ns" link set eth0 up
+	fi
+	etcd_start "$m" "$spec"
+}
+
+etcd_start() {
+	local m=$1 spec=$2 ip; ip=$(etcd_ip "$m")
+	local dir="$LAB_STATE/etcd$m.data" state=new
+	[ -d "$dir" ] && state=existing
+	mkdir -p "$dir"
+	# not through a function: $! must be etcd itself (ip netns exec execs it)
+	ip netns exec "$(etcd_ns "$m")" etcd --name "e$m" --data-dir "$dir" \
+		--listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
+		--listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
+		--initial-cluster "$spec" --initial-cluster-state "$state" --initial-cluster-token "$LAB_P" \
+		>>"$LAB_STATE/etcd$m.log" 2>&1 &
+	echo $! >"$LAB_STATE/etcd$m.pid"
+}
+
+# etcd_wait M: the member answers /health.
+etcd_wait() {
+	local m=$1
+	for _ in $(seq 1 100); do
+		in_etcd "$m" curl -sf "$(etcd_url "$m")/health" 2>/dev/null | grep -q '"health":"true"' && return 0
+		sleep 0.2
+	done
+	lab_log "etcd member $m not healthy; log:"; tail -n 20 "$LAB_STATE/etcd$m.log" >&2
+	return 1
+}
+
+etcd_stop() {
+	local m=$1 sig=${2:-TERM} pidf="$LAB_STATE/etcd$1.pid"
+	[ -f "$pidf" ] || return 0
+	local pid; pid=$(cat "$pidf")
+	local p
+	for p in $(descendants "$pid") "$pid"; do kill "-$sig" "$p" 2>/dev/null || true; done
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$pidf"
+}
+
+# etcd_single: one member at 198.18.0.100.
+etcd_single() {
+	etcd_member 1 "e1=http://$(etcd_ip 1):2380" && etcd_wait 1
+}
+
+# etcd_three: three members at 198.18.0.100-102.
+etcd_three() {
+	local spec="e1=http://$(etcd_ip 1):2380,e2=http://$(etcd_ip 2):2380,e3=http://$(etcd_ip 3):2380"
+	etcd_member 1 "$spec" && etcd_member 2 "$spec" && etcd_member 3 "$spec" &&
+		etcd_wait 1 && etcd_wait 2 && etcd_wait 3
+}
+
+# etcd_put KEY VALUE / etcd_get_prefix PREFIX: through etcd's JSON gateway (no etcdctl in etcd-server).
+b64() { printf '%s' "$1" | base64 -w0; }
+etcd_put() {
+	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/put" -d "{\"key\":\"$(b64 "$1")\",\"value\":\"$(b64 "$2")\"}" >/dev/null
+}
+etcd_count_prefix() {
+	local end; end=$(printf '%s' "$1" | python3 -c 'import sys,base64;p=sys.stdin.buffer.read();print(base64.b64encode(p[:-1]+bytes([p[-1]+1])).decode())')
+	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$1")\",\"range_end\":\"$end\",\"count_only\":true}" |
+		python3 -c 'import sys,json;print(json.load(sys.stdin).get("count","0"))'
+}
+
+# cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests).
+cluster_agent() {
+	local n=$1 urls=${2:-$(etcd_url 1)}; shift 2 2>/dev/null || shift 1
+	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 "$@"
+}
+
+# cluster_agent_kill N [SIG]: the agent process itself (lab_agent records the pid of the subshell
+# around nsenter, whose child the JVM is), then the recorded pid.
+descendants() { local p; for p in $(pgrep -P "$1"); do descendants "$p"; echo "$p"; done; }
+cluster_agent_kill() {
+	local n=$1 sig=${2:-TERM} pidf="$LAB_STATE/agent-h$1.pid"
+	[ -f "$pidf" ] || return 0
+	local pid p; pid=$(cat "$pidf")
+	for p in $(descendants "$pid") "$pid"; do kill "-$sig" "$p" 2>/dev/null || true; done
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$pidf"
+}
+
+# cluster_fdb N VNI: "mac dst type" lines of host N's FDB for VNI.
+cluster_fdb() {
+	api "$1" GET "/api/v1/vnis/$2/fdb" | python3 -c '
+import sys, json
+d = json.load(sys.stdin)
+for e in (d if isinstance(d, list) else d.get("entries", d.get("fdb", []))):
+    print(e.get("mac"), e.get("dst") or e.get("ifname"), e.get("type"))'
+}
+
+# wait_for SECONDS CMD...: CMD succeeds within SECONDS.
+wait_for() {
+	local t=$1; shift
+	local end=$((SECONDS + t))
+	while [ $SECONDS -le "$end" ]; do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+
+has_fdb() { cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 $4 cluster$"; }
+no_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 "; }
+has_neigh() {
+	api "$1" GET "/api/v1/vnis/$2/neigh" | python3 -c '
+import sys, json
+sys.exit(0 if any(e.get("ip") == sys.argv[1] and e.get("mac") == sys.argv[2] for e in json.load(sys.stdin)) else 1)' "$3" "$4"
+}
+has_vni() { api "$1" GET "/api/v1/vnis/$2" >/dev/null 2>&1; }
+flood_of() { api "$1" GET "/api/v1/vnis/$2" | python3 -c 'import sys,json;print(" ".join(sorted(json.load(sys.stdin)["flood"])))'; }
+flood_is() { [ "$(flood_of "$1" "$2" 2>/dev/null)" = "$3" ]; }
+
+# Three hosts, one container each, etcd; VNI 42 created once through host 1's API; ports attached
+# locally on each host; nothing else configured.
+cluster_three_hosts() {
+	local etcd_urls=${1:-}
+	if [ -z "$etcd_urls" ]; then lab_switch; etcd_single || return 1; etcd_urls=$(etcd_url 1); fi
+	for n in 1 2 3; do lab_host "$n"; lab_container "$n" 1; done
+	for n in 1 2 3; do cluster_agent "$n" "$etcd_urls" || return 1; done
+	api 1 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "create VNI 42 on host 1" || return 1
+	for n in 2 3; do wait_for 10 has_vni "$n" 42 || fail "VNI 42 did not reach host $n" || return 1; done
+	for n in 1 2 3; do api "$n" POST /api/v1/vnis/42/ports '{"ifname":"c1"}' >/dev/null || fail "port c1 on host $n" || return 1; done
+	wait_for 10 flood_is 1 42 "$(underlay_ip 2) $(underlay_ip 3)" || fail "flood list of host 1: '$(flood_of 1 42)'" || return 1
+}
+
+cluster_pings() {
+	ping_ok 1 1 "$(overlay_ip 2 1)" 3 || fail "h1c1 -> h2c1" || return 1
+	ping_ok 2 1 "$(overlay_ip 3 1)" 3 || fail "h2c1 -> h3c1" || return 1
+	ping_ok 3 1 "$(overlay_ip 1 1)" 3 || fail "h3c1 -> h1c1" || return 1
+}
+
+# Hosts converge from the store alone: VNI everywhere, flood lists, cluster FDB entries, pings.
+case_cluster_converge() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	for n in 1 2 3; do
+		for o in 1 2 3; do
+			[ "$n" = "$o" ] && continue
+			wait_for 5 has_fdb "$n" 42 "$(ctr_mac "$o" 1)" "$(underlay_ip "$o")" ||
+				fail "host $n has no cluster entry for $(ctr_mac "$o" 1) -> $(underlay_ip "$o")" || return 1
+		done
+	done
+	# an address registered on the owning host reaches the others' ARP-proxy tables
+	api 2 POST /api/v1/vnis/42/neigh "{\"ip\":\"$(overlay_ip 2 1)\",\"mac\":\"$(ctr_mac 2 1)\"}" >/dev/null ||
+		fail "neigh on host 2" || return 1
+	wait_for 5 has_neigh 1 42 "$(overlay_ip 2 1)" "$(ctr_mac 2 1)" || fail "host 1 has no neigh entry for h2c1" || return 1
+	wait_for 5 has_neigh 3 42 "$(overlay_ip 2 1)" "$(ctr_mac 2 1)" || fail "host 3 has no neigh entry for h2c1" || return 1
+	# a VNI deleted through host 2 goes everywhere; one created through host 3 appears everywhere
+	api 3 POST /api/v1/vnis '{"vni":43}' >/dev/null || fail "create VNI 43 on host 3" || return 1
+	wait_for 10 has_vni 1 43 || fail "VNI 43 did not reach host 1" || return 1
+	api 2 DELETE /api/v1/vnis/43 >/dev/null || fail "delete VNI 43 on host 2" || return 1
+	wait_for 10 eval '! has_vni 1 43 && ! has_vni 3 43' || fail "VNI 43 still on host 1 or 3" || return 1
+	curl_metric 1 'xvtep_cluster_initial_sync_complete 1' || fail "initial sync metric" || return 1
+}
+
+curl_metric() { api "$1" GET /metrics | grep -q "^$2"; }
+
+# Container h1c1 (MAC+IP) moves to host 2; h3c1 keeps reaching it.
+case_cluster_move() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	local mac ip; mac=$(ctr_mac 1 1); ip=$(overlay_ip 1 1)
+	ip netns del "$(ns_ctr 1 1)"
+	local c; c="$LAB_P-h2c9"
+	ip netns add "$c"
+	ip -n "$c" link set lo up
+	ip -n "$(ns_host 2)" link add c9 mtu 1450 type veth peer name eth0 netns "$c"
+	ip -n "$c" link set eth0 address "$mac" mtu 1450
+	ip -n "$c" addr add "$ip/24" dev eth0
+	ip -n "$c" link set eth0 up
+	ip -n "$(ns_host 2)" link set c9 up
+	api 2 POST /api/v1/vnis/42/ports '{"ifname":"c9"}' >/dev/null || fail "port c9 on host 2" || return 1
+	# what a migrated VM/container does: announce itself (gratuitous ARP)
+	ip netns exec "$c" arping -c 2 -U -I eth0 "$ip" >/dev/null 2>&1 || true
+	wait_for 5 has_fdb 3 42 "$mac" "$(underlay_ip 2)" || fail "host 3 still points $mac elsewhere: $(cluster_fdb 3 42 | grep "$mac")" || return 1
+	wait_for 5 has_fdb 1 42 "$mac" "$(underlay_ip 2)" || fail "host 1 not re-pointed: $(cluster_fdb 1 42 | grep "$mac")" || return 1
+	ping_ok 3 1 "$ip" 5 || fail "h3c1 cannot reach the moved container" || return 1
+	ip netns exec "$c" ping -c 3 -i 0.2 -W 2 "$(overlay_ip 3 1)" >/dev/null 2>&1 || fail "moved container cannot reach h3c1" || return 1
+}
+
+# A host's agent dies (kill -9): its endpoints and flood entries vanish elsewhere after the lease TTL.
+case_cluster_kill() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	wait_for 5 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "no entry for h3c1 on host 1" || return 1
+	cluster_agent_kill 3 KILL
+	local t0=$SECONDS
+	wait_for 15 no_fdb 1 42 "$(ctr_mac 3 1)" || fail "h3c1's entry still on host 1 after 15 s" || return 1
+	wait_for 5 no_fdb 2 42 "$(ctr_mac 3 1)" || fail "h3c1's entry still on host 2" || return 1
+	wait_for 5 flood_is 1 42 "$(underlay_ip 2)" || fail "host 1 flood list: '$(flood_of 1 42)'" || return 1
+	echo "    host 3's entries gone from host 1 after $((SECONDS - t0)) s (lease TTL 5 s)"
+	ping_ok 1 1 "$(overlay_ip 2 1)" 3 || fail "h1c1 -> h2c1 after host 3 died" || return 1
+	# host 3 comes back: it re-registers and is reachable again
+	cluster_agent 3 || return 1
+	wait_for 10 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || ping_ok 3 1 "$(overlay_ip 1 1)" 2
+	wait_for 10 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "host 3 did not come back on host 1" || return 1
+}
+
+# etcd stopped and restarted under a continuous ping: no loss; the store works again afterwards.
+case_cluster_etcd_restart() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	local out="$LAB_STATE/ping.out"
+	in_ctr 1 1 ping -i 0.05 -c 300 -W 1 "$(overlay_ip 2 1)" >"$out" 2>&1 &
+	local pp=$!
+	sleep 2
+	etcd_stop 1
+	sleep 5
+	etcd_start 1 "e1=http://$(etcd_ip 1):2380"
+	etcd_wait 1 || return 1
+	wait "$pp"
+	local loss; loss=$(grep -o '[0-9.]*% packet loss' "$out")
+	echo "    ping through an etcd restart: $loss"
+	[ "$loss" = "0% packet loss" ] || fail "loss: $loss" || return 1
+	# the watches resumed: a new VNI still propagates, and a new container's MAC too
+	api 2 POST /api/v1/vnis '{"vni":44}' >/dev/null || fail "create VNI 44" || return 1
+	wait_for 10 has_vni 1 44 || fail "VNI 44 did not reach host 1 after the restart" || return 1
+	wait_for 10 has_fdb 3 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "entries lost on host 3" || return 1
+}
+
+# Three etcd members; one is killed: the agents keep syncing through the others.
+case_cluster_etcd_member_killed() {
+	lab_switch
+	etcd_three || return 1
+	local urls; urls="$(etcd_url 1),$(etcd_url 2),$(etcd_url 3)"
+	cluster_three_hosts "$urls" || return 1
+	cluster_pings || return 1
+	etcd_stop 1 KILL
+	api 3 POST /api/v1/vnis '{"vni":45}' >/dev/null || fail "create VNI 45" || return 1
+	wait_for 15 has_vni 1 45 || fail "VNI 45 did not reach host 1 with member 1 dead" || return 1
+	cluster_agent_kill 2 KILL
+	wait_for 15 no_fdb 1 42 "$(ctr_mac 2 1)" || fail "host 2's entries still on host 1 (lease expiry through members 2,3)" || return 1
+	cluster_pings_13() { ping_ok 1 1 "$(overlay_ip 3 1)" 3; }
+	cluster_pings_13 || fail "h1c1 -> h3c1" || return 1
+}
+
+CLUSTER_CASES=(cluster_converge cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed)
