@@ -611,19 +611,20 @@ public final class VtepService {
     }
 
     /** Entries of every VNI counted by type (flood-list entries count as static). */
+    /**
+     * Entries of every VNI counted by type (flood-list entries count as static), as of the
+     * reaper's last pass: walking a large FDB costs seconds, so a metrics scrape must not do it.
+     */
     public Map<FdbType, Long> countFdb() {
-        Map<FdbType, Long> m = new java.util.EnumMap<>(FdbType.class);
-        for (FdbType t : FdbType.values()) {
-            m.put(t, 0L);
+        Map<FdbType, Long> c = fdbCounts;
+        if (c == null) {
+            reap(); // first call before the reaper ran
+            c = fdbCounts;
         }
-        for (FdbValue v : dp.fdbOf(0).values()) {
-            m.merge(typeOf(v), 1L, Long::sum);
-        }
-        for (VniCfg c : dp.vnis()) {
-            m.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
-        }
-        return m;
+        return c;
     }
+
+    private volatile Map<FdbType, Long> fdbCounts;
 
     public synchronized void deleteFdb(String vniText, String macText, String dstText) {
         VniCfg cfg = requireVni(vniText);
@@ -838,25 +839,37 @@ public final class VtepService {
      *
      * @return how many entries and ports went
      */
+    /**
+     * One pass over the FDB: removes learned entries older than their VNI's ageing time
+     * (telling listeners, who emit ageout events) and counts what stays, by type.
+     */
     public synchronized int reap() {
         int removed = 0;
         long now = System.nanoTime();
-        for (VniCfg cfg : dp.vnis()) {
-            if (cfg.ageing() == 0) {
+        Map<Integer, VniCfg> cfgs = new java.util.HashMap<>();
+        Map<FdbType, Long> counts = new java.util.EnumMap<>(FdbType.class);
+        for (FdbType t : FdbType.values()) {
+            counts.put(t, 0L);
+        }
+        for (VniCfg c : dp.vnis()) {
+            cfgs.put(c.vni(), c);
+            counts.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
+        }
+        for (Map.Entry<FdbKey, FdbValue> e : dp.fdbOf(0).entrySet()) {
+            FdbValue v = e.getValue();
+            VniCfg cfg = cfgs.get(e.getKey().vni());
+            boolean learned = (v.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0;
+            if (learned && cfg != null && cfg.ageing() != 0 && now - v.updatedNs() > cfg.ageing() * 1_000_000_000L
+                    && dp.deleteFdbIf(e.getKey(), v)) {
+                removed++;
+                int vni = cfg.vni();
+                Mac mac = e.getKey().mac();
+                listeners.forEach(l -> l.fdbAged(vni, mac, v));
                 continue;
             }
-            long maxAge = cfg.ageing() * 1_000_000_000L;
-            for (Map.Entry<FdbKey, FdbValue> e : dp.fdbOf(cfg.vni()).entrySet()) {
-                FdbValue v = e.getValue();
-                if ((v.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0 && now - v.updatedNs() > maxAge
-                        && dp.deleteFdbIf(e.getKey(), v)) {
-                    removed++;
-                    int vni = cfg.vni();
-                    Mac mac = e.getKey().mac();
-                    listeners.forEach(l -> l.fdbAged(vni, mac, v));
-                }
-            }
+            counts.merge(typeOf(v), 1L, Long::sum);
         }
+        fdbCounts = counts;
         for (int ifindex : dp.ports().keySet()) {
             if (Interfaces.name(ifindex).isEmpty() && dp.detachPort(ifindex)) {
                 removed++;
