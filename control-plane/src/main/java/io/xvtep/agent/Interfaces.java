@@ -124,9 +124,18 @@ public final class Interfaces {
         }
     }
 
-    /** veth devices let TC deliver straight into their peer (bpf_redirect_peer). */
+    /** A veth device (XDP on such an underlay costs GSO). */
     public static boolean isVeth(String name) {
         return validName(name) && ip("-d", "-o", "link", "show", "dev", name).contains(" veth ");
+    }
+
+    /**
+     * A veth whose peer lives in another network namespace (a container's): TC may deliver
+     * straight into that peer with bpf_redirect_peer, which the kernel refuses within one namespace.
+     */
+    public static boolean isVethToOtherNamespace(String name) {
+        String d = validName(name) ? ip("-d", "-o", "link", "show", "dev", name) : "";
+        return d.contains(" veth ") && (d.contains(" link-netns ") || d.contains(" link-netnsid "));
     }
 
     private static String ip(String... args) {

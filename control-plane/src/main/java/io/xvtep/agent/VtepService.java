@@ -356,7 +356,7 @@ public final class VtepService {
             throw VtepException.conflict("ifname", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
         }
         int flags = (Boolean.TRUE.equals(xdp) ? PortCfg.F_XDP : 0)
-                | (Interfaces.isVeth(ifname) ? PortCfg.F_PEER : 0);
+                | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
         dp.attachPort(ifindex, cfg.vni(), flags);
         return portView(ifindex, new PortCfg(cfg.vni(), flags));
     }

@@ -355,7 +355,8 @@ public final class ClusterSync implements AutoCloseable {
             }
         }
         eventsApplied.increment(n);
-        apply(d, d.eps.size() > 256);
+        // per-key lookups: a whole-map snapshot per watch response would make a burst quadratic
+        apply(d, false);
     }
 
     private void watchFailed(int gen, Throwable err) {

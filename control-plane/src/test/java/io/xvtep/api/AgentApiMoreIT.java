@@ -85,6 +85,28 @@ class AgentApiMoreIT {
     }
 
     @Test
+    @Order(0)
+    void containerVethGetsPeerDelivery() throws Exception {
+        // A container's veth: its peer is in another namespace, so TC may use bpf_redirect_peer.
+        String ctr = h.ns + "-c";
+        AgentHarness.sh("ip", "netns", "add", ctr);
+        try {
+            h.in("ip", "link", "add", "pc1", "type", "veth", "peer", "name", "eth0", "netns", ctr);
+            h.in("ip", "link", "set", "pc1", "up");
+            assertThat(h.post("/api/v1/vnis", vni(499, "")).status()).isEqualTo(201);
+            Response r = h.post("/api/v1/vnis/499/ports", "{\"ifname\":\"pc1\"}");
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            try (BpfMap m = h.map("xvtep_ports")) {
+                assertThat(MapCodec.PortCfg.decode(m.lookup(MapCodec.u32(h.ifindex("pc1"))).orElseThrow()))
+                        .isEqualTo(new MapCodec.PortCfg(499, MapCodec.PortCfg.F_PEER));
+            }
+            assertThat(h.delete("/api/v1/vnis/499").status()).isEqualTo(204);
+        } finally {
+            AgentHarness.sh("ip", "netns", "del", ctr);
+        }
+    }
+
+    @Test
     @Order(1)
     void neighAddListDelete() throws Exception {
         assertThat(h.post("/api/v1/vnis", vni(500, "")).status()).isEqualTo(201);
