@@ -20,8 +20,7 @@ echo "== cluster: MAC-move convergence"
 in_etcd_root python3 "$HERE/cluster-bench.py" moves "$(cluster_prefix)" "$(pin_root 1),$(pin_root 2),$(pin_root 3)" "$MOVES"
 
 echo "== cluster: $((NODES * PER_NODE)) simulated endpoints on $NODES nodes"
-jvm=$(descendants "$(cat "$LAB_STATE/agent-h1.pid")" | while read -r p; do
-	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = java ] && echo "$p"; done | head -1)
+jvm=$(for p in $(ip netns pids "$(ns_host 1)"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = java ] && echo "$p"; done | head -1)
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$jvm/status"; }
 metric() { api 1 GET /metrics | awk -v m="$1" '$1 == m {print int($2)}'; }
 base=$(metric xvtep_cluster_remote_endpoints)

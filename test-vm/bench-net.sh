@@ -36,7 +36,7 @@ DUR=4
 ROUNDS=3
 ONLY=underlay,kernel,xvtep,xvtep-xdp
 DOC=1
-CMDLINE="test-vm/bench net $*"
+CMDLINE="${XVTEP_JAR:+XVTEP_JAR=$XVTEP_JAR }test-vm/bench net $*"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration) DUR=$2; shift 2 ;;
@@ -193,7 +193,9 @@ measure_pps() {
 		echo "sent_pps=$((dtx * 1000000000 / dt))"
 		echo "pps_samples=${samples[*]}"
 		echo "cpu_util=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
-		echo "cpu_ns=$(awk -v b="$busy" -v hz="$hz" -v p="$drx" 'BEGIN{if (p>0) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
+		# with the machine already busy (other work) before the window, the difference means nothing
+		echo "cpu_ns=$(awk -v b="$busy" -v hz="$hz" -v p="$drx" -v u=$(( (b1b - b0b) * 100 / (a1b - a0b > 0 ? a1b - a0b : 1) )) \
+			'BEGIN{if (p>0 && u<50) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
 		echo "xdp_h2_eth0_delta=$(xdp_delta "$LAB_STATE/xdp0" "$LAB_STATE/xdp1")"
 		echo "u1_tx=$((u1tx - u1tx0)) u2_rx=$((u2rx - u2rx0)) c2_rxdrop=$((c2drop - c2drop0)) c1_tx=$dtx c2_rx=$drx"
 	} >>"$out"
@@ -211,9 +213,11 @@ measure_tcp() {
 	for _ in $(seq 1 50); do
 		ip netns exec "$c2" ss -Hltn 'sport = :5201' | grep -q . && break; sleep 0.1
 	done
-	bps1=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c1.json" | jq '.end.sum_received.bits_per_second // empty')
-	bps4=$(in_ctr 1 1 iperf3 -c "$(overlay_ip 2 1)" -p 5201 -t "$DUR" -O 1 -P 4 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c4.json" | jq '.end.sum_received.bits_per_second // empty')
+	bps1=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c1.json" | jq '.end.sum_received.bits_per_second // empty')
+	bps4=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -P 4 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c4.json" | jq '.end.sum_received.bits_per_second // empty')
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$LAB_STATE/iperf3.pid"
+	# receiver's TCP checksum failures (frames that arrived but were thrown away)
+	echo "tcp_in_csum_errors_c2=$(ip netns exec "$c2" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") f = i; h = 1 } else print $f }' /proc/net/snmp)" >>"$out"
 	if [ -z "$bps1" ] || [ -z "$bps4" ]; then
 		log "$COL: iperf3 failed:"; cat "$LAB_STATE/iperf3-c.err" "$LAB_STATE/iperf3-s.log" >&2
 		jq -r '.error // empty' "$LAB_STATE"/iperf3-c*.json >&2
@@ -241,8 +245,10 @@ run_column() {
 	local out=$2
 	(
 		local p; p=xb$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
-		LAB_STATE=$BENCH_RUN/$p
 		lab_init "$p"
+		rmdir "$LAB_STATE" 2>/dev/null
+		LAB_STATE=$BENCH_RUN/$p
+		mkdir -p "$LAB_STATE"
 		trap 'lab_down' EXIT
 		trap 'exit 130' INT TERM
 		lab_switch

@@ -79,19 +79,24 @@ def scale(prefix, nodes, per_node, vnis):
     for v in range(vnis):
         put("%s/v1/vnis/%d" % (prefix, 1000 + v), json.dumps({"vni": 1000 + v}))
     batch = []
+
+    def add(k, v):
+        nonlocal batch
+        batch.append((k, v))
+        if len(batch) >= 128:  # etcd's default --max-txn-ops
+            txn(batch)
+            batch = []
+
     for i in range(nodes):
         vtep = "198.19.%d.%d" % (i // 250, 1 + i % 250)
         vni = 1000 + i % vnis
         name = "sim%04d" % i
-        batch.append(("%s/v1/nodes/%s" % (prefix, name), json.dumps({"vtep": vtep, "vnis": [vni]})))
+        add("%s/v1/nodes/%s" % (prefix, name), json.dumps({"vtep": vtep, "vnis": [vni]}))
         for j in range(per_node):
             mac = "0a:%02x:%02x:%02x:%02x:%02x" % (i >> 8, i & 255, j >> 8, j & 255, 1)
             ip = "10.%d.%d.%d" % (100 + i // 250, i % 250, 1 + j)
-            batch.append(("%s/v1/endpoints/%d/%s/%s" % (prefix, vni, mac, name),
-                          json.dumps({"node": name, "vtep": vtep, "ips": [ip]})))
-            if len(batch) >= 128:
-                txn(batch)
-                batch = []
+            add("%s/v1/endpoints/%d/%s/%s" % (prefix, vni, mac, name),
+                json.dumps({"node": name, "vtep": vtep, "ips": [ip]}))
     if batch:
         txn(batch)
     print("  wrote %d nodes, %d endpoints, %d VNIs to etcd in %.1f s" % (nodes, nodes * per_node, vnis,

@@ -111,7 +111,7 @@ lab_agent_kill() {
 # api N METHOD PATH [JSON]: the agent's HTTP API on host N; prints the body, fails on >= 400.
 api() {
 	local n=$1 method=$2 path=$3 body=${4:-}
-	local args=(-sS -f -X "$method" "http://127.0.0.1:$LAB_API_PORT$path")
+	local args=(-sS -f --max-time 60 -X "$method" "http://127.0.0.1:$LAB_API_PORT$path")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
 	in_host "$n" curl "${args[@]}"
 }
