@@ -222,8 +222,8 @@ measure_tcp() {
 		log "$COL: iperf3 failed:"; cat "$LAB_STATE/iperf3-c.err" "$LAB_STATE/iperf3-s.log" >&2
 		jq -r '.error // empty' "$LAB_STATE"/iperf3-c*.json >&2
 	fi
-	echo "tcp1=$(awk -v b="${bps1:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
-	echo "tcp4=$(awk -v b="${bps4:-0}" 'BEGIN{printf "%.2f", b/1e9}')" >>"$out"
+	echo "tcp1=$(awk -v b="$bps1" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')" >>"$out"
+	echo "tcp4=$(awk -v b="$bps4" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')" >>"$out"
 }
 
 measure_latency() {
@@ -284,7 +284,9 @@ best() {
 	for f in "$RES/$col".r*; do
 		v=$(get "$f" "$key"); [[ "$v" =~ ^[0-9.]+$ ]] && vals+=("$v")
 	done
-	[ ${#vals[@]} -eq 0 ] && { echo n/a; return; }
+	if [ ${#vals[@]} -eq 0 ]; then  # no figure in any round: say why (e.g. "failed")
+		v=$(for f in "$RES/$col".r*; do get "$f" "$key"; done | grep -m1 .); echo "${v:-n/a}"; return
+	fi
 	printf '%s\n' "${vals[@]}" | sort -g | if [ "$mode" = min ]; then head -n 1; else tail -n 1; fi
 }
 

@@ -16,7 +16,8 @@ ops_fdb() {
 # attached and the maps pinned; the new agent replaces the programs in place). Static,
 # local and learned FDB entries are the same before and after.
 case_restart_under_ping() {
-	two_hosts xvtep 4789 && pings_both_ways || return 1
+	# native XDP on purpose: both XDP and TC must stay attached and be replaced in place
+	two_hosts xvtep 4789 --xdp-mode native && pings_both_ways || return 1
 	api 1 POST /api/v1/vnis/42/fdb "{\"mac\":\"02:00:00:00:99:01\",\"dst\":\"$(underlay_ip 2)\"}" >/dev/null ||
 		fail "static FDB entry" || return 1
 	local before; before=$(ops_fdb 1 42) || fail "GET fdb" || return 1
@@ -34,7 +35,8 @@ case_restart_under_ping() {
 	lab_agent_kill 1 KILL
 	! kill -0 "$old" 2>/dev/null || fail "agent $old still running after kill -9" || return 1
 	in_host 1 ip link show dev eth0 | grep -q xdp || fail "XDP program gone after kill -9" || return 1
-	lab_agent 1 || return 1
+	in_host 1 tc filter show dev eth0 ingress | grep -q tc_underlay_ing || fail "TC program gone after kill -9" || return 1
+	lab_agent 1 --xdp-mode native || return 1
 	local restart_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	[ "$(in_host 1 ss -Hltnp "sport = :$LAB_API_PORT" | grep -o 'pid=[0-9]*')" = "pid=$(cat "$LAB_STATE/agent-h1.pid")" ] ||
 		fail "the API is not served by the new agent: $(in_host 1 ss -Hltnp "sport = :$LAB_API_PORT")" || return 1
@@ -62,7 +64,7 @@ case_restart_under_ping() {
 # `xvtep agent --cleanup` removes every program (underlay XDP and TC, port TC) and the pins.
 case_agent_cleanup() {
 	lab_switch; lab_host 1; lab_container 1 1
-	lab_agent 1 || return 1
+	lab_agent 1 --xdp-mode native || return 1 # native on purpose: cleanup must remove XDP too
 	api 1 POST /api/v1/vnis '{"vni":42,"remote":"198.18.0.12"}' >/dev/null || fail "create VNI" || return 1
 	api 1 POST /api/v1/vnis/42/ports '{"ifname":"c1","xdp":true}' >/dev/null || fail "attach c1" || return 1
 	in_host 1 ip link show dev eth0 | grep -q 'prog/xdp' || fail "no XDP on eth0" || return 1
