@@ -27,6 +27,7 @@ int xdp_underlay(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vni_cfg *cfg = 0;
 	struct vx_info vx = {};
+	struct xvtep_config *gc;
 	struct fdb_entry *e;
 	struct port_cfg *port;
 	struct ethhdr *inner;
@@ -50,6 +51,9 @@ int xdp_underlay(struct xdp_md *ctx)
 	if (!e || !e->ifindex || fdb_is_stale(e, cfg, bpf_ktime_get_ns()))
 		return XDP_PASS;
 	target = e->ifindex;
+	gc = config_get();
+	if (!gc || (gc->flags & XVTEP_CFG_F_NO_XDP_REDIRECT))
+		return XDP_PASS;
 	port = bpf_map_lookup_elem(&xvtep_ports, &target);
 	if (!port || port->vni != vx.vni || !(port->flags & PORT_F_XDP))
 		return XDP_PASS;

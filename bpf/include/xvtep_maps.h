@@ -32,8 +32,15 @@ struct xvtep_config {
 	__be32 local_ip;         /* default outer source address */
 	__u8   underlay_mac[6];  /* outer source MAC for multicast copies (unicast ones take the FIB's) */
 	__u16  pad;
-	__u32  flags;            /* reserved, 0 */
+	__u32  flags;            /* XVTEP_CFG_F_* */
 };
+
+/*
+ * The underlay is a veth: XDP must not redirect. veth hands XDP a converted copy of
+ * each skb, and a redirected frame loses its checksum state (CHECKSUM_PARTIAL from a
+ * container's TCP arrives as CHECKSUM_NONE and fails verification); XDP_PASS keeps it.
+ */
+#define XVTEP_CFG_F_NO_XDP_REDIRECT (1u << 0)
 
 /* ---- VNIs: HASH, key __u32 vni ---- */
 #define VNI_F_LEARNING     (1u << 0) /* learn remote MACs from decapsulated frames */

@@ -67,6 +67,9 @@ public final class MapCodec {
 
     /** struct xvtep_config: the one entry of the xvtep_config array. */
     public record XvtepConfig(int underlayIfindex, Ipv4 localIp, Mac underlayMac, int flags) {
+        /** XVTEP_CFG_F_NO_XDP_REDIRECT: a veth underlay, where XDP_REDIRECT loses checksum state. */
+        public static final int F_NO_XDP_REDIRECT = 1;
+
         public static final int SIZE = 20;
         public static final int OFF_UNDERLAY_IFINDEX = 0, OFF_LOCAL_IP = 4, OFF_UNDERLAY_MAC = 8, OFF_PAD = 14,
                 OFF_FLAGS = 16;

@@ -89,6 +89,13 @@ class DatapathPacketTest {
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(XDP_REDIRECT, PING_R1_TO_C1)
                 .counter(42, "rx_packets", 1),
+            PacketCase.of("xdp_never_redirects_on_veth_underlay",
+                    "with XVTEP_CFG_F_NO_XDP_REDIRECT (veth underlay) XDP leaves even an XDP port's frame to TC, untouched")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)
+                        .configFlags(MapCodec.XvtepConfig.F_NO_XDP_REDIRECT))
+                .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(XDP_PASS, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .counter(42, "rx_packets", 0),
             PacketCase.of("xdp_defers_port_without_xdp",
                     "XDP leaves a frame for a port without XDP-redirect support untouched to TC, counting nothing")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))

@@ -133,6 +133,15 @@ final class Harness implements AutoCloseable {
         });
     }
 
+    Harness configFlags(int flags) {
+        ns.inside(() -> {
+            map("xvtep_config").update(MapCodec.u32(0), new XvtepConfig(ifindex.get("u0"), Ipv4.parse(LOCAL_IP),
+                    Mac.parse(UNDERLAY_MAC), flags).encode(), UpdateFlag.ANY);
+            return null;
+        });
+        return this;
+    }
+
     BpfMap map(String name) {
         return underlay.map(name);
     }

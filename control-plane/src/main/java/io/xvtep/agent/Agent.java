@@ -77,7 +77,13 @@ public final class Agent implements AutoCloseable {
             dp.config().map(XvtepConfig::underlayIfindex)
                     .filter(old -> old != 0 && old != underlay)
                     .ifPresent(Datapath::detachUnderlay);
-            dp.setConfig(new XvtepConfig(underlay, s.local(), Interfaces.mac(s.underlay()), 0));
+            boolean vethUnderlay = Interfaces.isVeth(s.underlay());
+            if (vethUnderlay && s.xdpMode() != null) {
+                LOG.log(System.Logger.Level.WARNING, "XDP on a veth underlay: frames are left to TC (no XDP"
+                        + " redirect: it loses checksum state), and GSO frames are converted; --xdp-mode auto avoids both");
+            }
+            dp.setConfig(new XvtepConfig(underlay, s.local(), Interfaces.mac(s.underlay()),
+                    vethUnderlay ? XvtepConfig.F_NO_XDP_REDIRECT : 0));
             UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot());
             dp.attachUnderlay(underlay, s.xdpMode());
 
