@@ -340,6 +340,41 @@ table() {
 	done
 }
 
+# chart PNG: every column's figures as a ratio to the kernel device (1.0 = the kernel), one group per metric
+chart() {
+	command -v gnuplot >/dev/null || { log "no gnuplot: no chart"; return 1; }
+	local out=$1 dat="$RES/chart.dat" c m key mode label vk v
+	{
+		printf 'metric'; for c in "${COLS[@]}"; do [ "$c" = kernel ] || printf '\t%s' "$c"; done; echo
+		for m in "pps|max|64-byte pps" "tcp1|max|TCP 1 stream" "tcp4|max|TCP 4 streams" "p50|min|RTT p50 (lower is better)" \
+			"p99|min|RTT p99 (lower is better)"; do
+			IFS='|' read -r key mode label <<<"$m"
+			vk=$(best kernel "$key" "$mode")
+			printf '"%s"' "$label"
+			for c in "${COLS[@]}"; do
+				[ "$c" = kernel ] && continue
+				v=$(best "$c" "$key" "$mode")
+				awk -v a="$v" -v b="$vk" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "\t%.3f", a/b; else printf "\t0" }'
+			done
+			echo
+		done
+	} >"$dat"
+	local n; n=$(head -n 1 "$dat" | awk -F'\t' '{print NF}')
+	gnuplot <<GP
+set terminal pngcairo size 1000,520 noenhanced
+set output "$out"
+set title "xvtep benchmark ($START): ratio to the kernel vxlan device (1.0 = kernel)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top right
+set yrange [0:*]
+set grid ytics
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
+plot for [i=2:$n] "$dat" using i:xtic(1) title columnheader(i)
+GP
+}
+
 TABLE=$(table)
 echo
 echo "$TABLE"
@@ -377,4 +412,5 @@ if [ "$DOC" = 1 ]; then
 		{ echo "# Benchmarks"; echo; echo "## Network: underlay vs kernel vxlan vs xvtep"; echo; echo "$GEN"; } >"$DOCF"
 	fi
 	log "wrote $DOCF"
+	chart "$XVTEP_ROOT/docs/benchmarks.png" && log "wrote docs/benchmarks.png"
 fi
