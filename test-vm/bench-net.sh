@@ -346,8 +346,8 @@ chart() {
 	local out=$1 dat="$RES/chart.dat" c m key mode label vk v
 	{
 		printf 'metric'; for c in "${COLS[@]}"; do [ "$c" = kernel ] || printf '\t%s' "$c"; done; echo
-		for m in "pps|max|64-byte pps" "tcp1|max|TCP 1 stream" "tcp4|max|TCP 4 streams" "p50|min|RTT p50 (lower is better)" \
-			"p99|min|RTT p99 (lower is better)"; do
+		for m in "pps|max|64-byte pps" "tcp1|max|TCP 1 stream" "tcp4|max|TCP 4 streams" "p50|min|RTT p50" \
+			"p99|min|RTT p99"; do
 			IFS='|' read -r key mode label <<<"$m"
 			vk=$(best kernel "$key" "$mode")
 			printf '"%s"' "$label"
@@ -363,7 +363,7 @@ chart() {
 	gnuplot <<GP
 set terminal pngcairo size 1000,520 noenhanced
 set output "$out"
-set title "xvtep benchmark ($START): ratio to the kernel vxlan device (1.0 = kernel)"
+set title "xvtep benchmark ($START): ratio to the kernel vxlan device (1.0 = kernel; RTT: lower is better)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
