@@ -145,7 +145,15 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 			target = e->ifindex;
 	}
 	n = cfg->n_ports;
-	if (!target && !n) {
+	if (target) {
+		/* the port must still be this VNI's before the frame counts as received */
+		struct port_cfg *port = bpf_map_lookup_elem(&xvtep_ports, &target);
+
+		if (!port || port->vni != vni) {
+			STAT_INC(st, drop_no_dest);
+			return TC_ACT_SHOT;
+		}
+	} else if (!n) {
 		STAT_INC(st, drop_no_dest);
 		return TC_ACT_SHOT;
 	}
