@@ -18,13 +18,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real agent (target/xvtep.jar) in a network namespace of its own, with a veth underlay
- * and veth ports. Requests go through `nsenter --net curl` because the API listens on the
+ * and veth ports, plus threads that live inside the namespace (for BPF_PROG_TEST_RUN on the
+ * agent's pinned maps, and for timing requests without a curl process). Requests go through `nsenter --net curl` because the API listens on the
  * namespace's loopback; `nsenter` rather than `ip netns exec` keeps /sys/fs/bpf visible.
  */
-final class AgentHarness implements AutoCloseable {
+public final class AgentHarness implements AutoCloseable {
 
     final String ns = "xvtep-cp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-    final Path pinRoot = Path.of("/sys/fs/bpf/xvtep-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+    public final Path pinRoot = Path.of("/sys/fs/bpf/xvtep-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
     final int port = 20000 + ThreadLocalRandom.current().nextInt(30000);
     final Path jar;
     final Path log;
@@ -34,24 +35,24 @@ final class AgentHarness implements AutoCloseable {
     /** Extra curl arguments for every request (e.g. an Authorization header). */
     final List<String> curlArgs = new ArrayList<>();
 
-    record Response(int status, String body) {
-        JsonObject json() {
+    public record Response(int status, String body) {
+        public JsonObject json() {
             return new JsonObject(body);
         }
 
-        JsonArray array() {
+        public JsonArray array() {
             return new JsonArray(body);
         }
     }
 
-    AgentHarness(Path jar, Path logDir) throws IOException {
+    public AgentHarness(Path jar, Path logDir) throws IOException {
         this.jar = jar;
         Files.createDirectories(logDir);
         this.log = logDir.resolve(ns + ".log");
     }
 
     /** Namespace with IPv6 off (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
-    void setUp(String... portNames) throws Exception {
+    public void setUp(String... portNames) throws Exception {
         sh("ip", "netns", "add", ns);
         in("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
         in("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
@@ -67,7 +68,7 @@ final class AgentHarness implements AutoCloseable {
         }
     }
 
-    void startAgent() throws Exception {
+    public void startAgent() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString(),
                 "agent", "--underlay", "ul0", "--api", "127.0.0.1:" + port, "--pin-root", pinRoot.toString(),
                 "--xdp-mode", "generic"));
@@ -98,6 +99,10 @@ final class AgentHarness implements AutoCloseable {
         }
     }
 
+    public long agentPid() {
+        return agent.pid();
+    }
+
     boolean agentAlive() {
         return agent != null && agent.isAlive();
     }
@@ -122,11 +127,11 @@ final class AgentHarness implements AutoCloseable {
         return new Response(status, out.substring(0, nl));
     }
 
-    Response get(String path) throws Exception {
+    public Response get(String path) throws Exception {
         return request("GET", path, null);
     }
 
-    Response post(String path, String body) throws Exception {
+    public Response post(String path, String body) throws Exception {
         return request("POST", path, body);
     }
 
@@ -187,7 +192,7 @@ final class AgentHarness implements AutoCloseable {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
-    Response delete(String path) throws Exception {
+    public Response delete(String path) throws Exception {
         return request("DELETE", path, null);
     }
 
@@ -209,7 +214,7 @@ final class AgentHarness implements AutoCloseable {
         }
     }
 
-    static String sh(String... cmd) throws Exception {
+    public static String sh(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -218,7 +223,7 @@ final class AgentHarness implements AutoCloseable {
         return out;
     }
 
-    int ifindex(String ifname) throws Exception {
+    public int ifindex(String ifname) throws Exception {
         String out = in("ip", "-o", "link", "show", "dev", ifname);
         return Integer.parseInt(out.substring(0, out.indexOf(':')).trim());
     }
@@ -278,6 +283,61 @@ final class AgentHarness implements AutoCloseable {
             sh("ip", "netns", "del", ns);
         } catch (Exception e) {
             // not created
+        }
+    }
+
+    /** libc's setns, to move a thread into the namespace. */
+    public interface LibC {
+        int open(String path, int flags);
+
+        int setns(int fd, int nstype);
+
+        int close(int fd);
+    }
+
+    private static final int CLONE_NEWNET = 0x40000000;
+    private static volatile LibC libc;
+
+    /** Moves the calling thread into this harness's network namespace. */
+    public void enter() {
+        if (libc == null) {
+            libc = jnr.ffi.LibraryLoader.create(LibC.class).load("c");
+        }
+        int fd = libc.open("/run/netns/" + ns, 0);
+        if (fd < 0 || libc.setns(fd, CLONE_NEWNET) != 0) {
+            throw new IllegalStateException("setns " + ns);
+        }
+        libc.close(fd);
+    }
+
+    /** {@code n} daemon threads that live inside the namespace. */
+    public java.util.concurrent.ExecutorService threadsInside(int n, String name) {
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(() -> {
+                enter();
+                r.run();
+            }, name);
+            t.setDaemon(true);
+            return t;
+        });
+        return ex;
+    }
+
+    /**
+     * A GET over a plain socket; call it on a thread inside the namespace. Returns the status
+     * line's code and the body (HTTP/1.0, so the server closes the connection).
+     */
+    public Response rawGet(String path, int timeoutMs) throws IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), timeoutMs);
+            s.setSoTimeout(timeoutMs);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int sp = all.indexOf(' ');
+            int status = Integer.parseInt(all.substring(sp + 1, sp + 4));
+            int body = all.indexOf("\r\n\r\n");
+            return new Response(status, body < 0 ? "" : all.substring(body + 4));
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.xvtep.ops;
 
+import io.xvtep.api.AgentHarness;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -53,7 +55,7 @@ class LearningStormIT {
     static final int OVERFLOW_N = 100_000;
     static final String DST_MAC = "02:dd:00:00:00:01";
 
-    private OpsHarness h;
+    private AgentHarness h;
     private BpfObject obj;
     private ExecutorService inside;
     private int ul0;
@@ -63,7 +65,7 @@ class LearningStormIT {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root (netns, bpf)");
         Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
         assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        h = new OpsHarness(jar, Path.of("target", "it-logs"));
+        h = new AgentHarness(jar, Path.of("target", "it-logs"));
         try {
             h.setUp("p1", "p2");
             h.startAgent();
@@ -339,13 +341,13 @@ class LearningStormIT {
         vni(78, "p2");
         double consumedBefore = Prom.valueOr0(h.get("/metrics").body(), "xvtep_events_total{type=\"learn\"}");
         long pid = h.agentPid();
-        OpsHarness.sh("kill", "-STOP", Long.toString(pid));
+        AgentHarness.sh("kill", "-STOP", Long.toString(pid));
         double secs;
         try {
             // the agent reads nothing meanwhile: the 4 MiB ring fills up and the rest is lost
             secs = inject(78, OVERFLOW_N);
         } finally {
-            OpsHarness.sh("kill", "-CONT", Long.toString(pid));
+            AgentHarness.sh("kill", "-CONT", Long.toString(pid));
         }
         long resumed = System.nanoTime();
         JsonObject st = stats(78);
