@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,32 +14,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class BpfMapTest {
-    Path pinRoot;
-    BpfObject obj;
-
-    @BeforeEach
-    void setUp() {
-        assumeRoot();
-        pinRoot = newPinRoot();
-        obj = BpfObject.open(bpfObject("test_prog.o"), pinRoot);
-        obj.load();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (obj != null) {
-            obj.close();
-        }
-        if (pinRoot != null) {
-            Bpffs.removeTree(pinRoot);
-        }
-    }
-
+class BpfMapTest extends LoadedObjectTest {
     @Test
     void crud() {
         BpfMap m = obj.map("test_hash");

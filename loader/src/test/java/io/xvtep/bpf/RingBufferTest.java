@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,32 +15,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class RingBufferTest {
-    Path pinRoot;
-    BpfObject obj;
-
-    @BeforeEach
-    void setUp() {
-        assumeRoot();
-        pinRoot = newPinRoot();
-        obj = BpfObject.open(bpfObject("test_prog.o"), pinRoot);
-        obj.load();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (obj != null) {
-            obj.close();
-        }
-        if (pinRoot != null) {
-            Bpffs.removeTree(pinRoot);
-        }
-    }
-
+class RingBufferTest extends LoadedObjectTest {
     @Test
     void receivesEventFromTestRun() {
         List<byte[]> events = new ArrayList<>();

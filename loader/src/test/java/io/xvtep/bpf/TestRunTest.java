@@ -3,36 +3,12 @@ package io.xvtep.bpf;
 import static io.xvtep.bpf.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TestRunTest {
+class TestRunTest extends LoadedObjectTest {
     static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3;
-
-    Path pinRoot;
-    BpfObject obj;
-
-    @BeforeEach
-    void setUp() {
-        assumeRoot();
-        pinRoot = newPinRoot();
-        obj = BpfObject.open(bpfObject("test_prog.o"), pinRoot);
-        obj.load();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (obj != null) {
-            obj.close();
-        }
-        if (pinRoot != null) {
-            Bpffs.removeTree(pinRoot);
-        }
-    }
 
     @Test
     void xdpRewriteReturnsTxAndExactBytes() {
