@@ -198,6 +198,26 @@ public abstract class ClientCommand {
         }
     }
 
+    /**
+     * The `[vni VNI]` filter of the show commands (with {@code bare}, also a plain `VNI`, as in
+     * `xvtep stats 42`); null when absent.
+     */
+    Long vniFilter(List<String> words, boolean bare) {
+        Words w = new Words(words);
+        Long vni = null;
+        while (w.more()) {
+            String kw = w.next();
+            if (kw.equals("vni")) {
+                vni = vniNumber(this, w.value(kw));
+            } else if (bare && vni == null && kw.matches("\\d+")) {
+                vni = vniNumber(this, kw);
+            } else {
+                throw w.unknown(kw);
+            }
+        }
+        return vni;
+    }
+
     static long vniNumber(ClientCommand c, String text) {
         try {
             long v = Long.parseLong(text);

@@ -62,17 +62,7 @@ public final class PortCommand {
 
         @Override
         public Integer call() throws Exception {
-            Words w = new Words(words);
-            Long vni = null;
-            while (w.more()) {
-                String kw = w.next();
-                if (kw.equals("vni")) {
-                    vni = vniNumber(this, w.value(kw));
-                } else {
-                    throw w.unknown(kw);
-                }
-            }
-            Long v = vni;
+            Long v = vniFilter(words, false);
             return run(() -> {
                 JsonArray all = new JsonArray();
                 if (v != null) {

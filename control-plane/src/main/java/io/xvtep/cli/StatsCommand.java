@@ -26,19 +26,7 @@ public final class StatsCommand extends ClientCommand implements Callable<Intege
 
     @Override
     public Integer call() throws Exception {
-        Words w = new Words(words);
-        Long vni = null;
-        while (w.more()) {
-            String kw = w.next();
-            if (kw.equals("vni")) {
-                vni = vniNumber(this, w.value(kw));
-            } else if (vni == null && kw.matches("\\d+")) {
-                vni = vniNumber(this, kw); // `xvtep stats 42`
-            } else {
-                throw w.unknown(kw);
-            }
-        }
-        Long v = vni;
+        Long v = vniFilter(words, true); // also `xvtep stats 42`
         return run(() -> {
             String out = call("GET", v == null ? "/stats" : "/vnis/" + v + "/stats", null);
             if (json) {
