@@ -254,4 +254,70 @@ case_cluster_etcd_member_killed() {
 	cluster_pings_13 || fail "h1c1 -> h3c1" || return 1
 }
 
-CLUSTER_CASES=(cluster_converge cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed)
+# vni_has N VNI FIELD VALUE: GET /api/v1/vnis/VNI on host N shows FIELD = VALUE (JSON literal).
+vni_has() {
+	api "$1" GET "/api/v1/vnis/$2" 2>/dev/null | python3 -c '
+import sys, json
+sys.exit(0 if json.load(sys.stdin).get(sys.argv[1]) == json.loads(sys.argv[2]) else 1)' "$3" "$4"
+}
+etcd_has() { [ "$(etcd_count_prefix "$1")" != "0" ]; }
+
+# A PATCH on one host reaches every host through the VNI key; nothing loops.
+case_cluster_vni_update() {
+	cluster_three_hosts || return 1
+	api 1 PATCH /api/v1/vnis/42 '{"proxy":true,"ageing":120}' >/dev/null || fail "PATCH VNI 42 on host 1" || return 1
+	local t0=$SECONDS n
+	for n in 2 3; do
+		wait_for 5 eval "vni_has $n 42 proxy true && vni_has $n 42 ageing 120" ||
+			fail "host $n: VNI 42 not updated: $(api "$n" GET /api/v1/vnis/42)" || return 1
+	done
+	echo "    PATCH on host 1 applied on hosts 2 and 3 within $((SECONDS - t0)) s"
+	# the store holds the new definition without per-node fields
+	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$(cluster_prefix)/v1/vnis/42")\"}" |
+		python3 -c '
+import sys, json, base64
+v = json.loads(base64.b64decode(json.load(sys.stdin)["kvs"][0]["value"]))
+assert v["proxy"] is True and v["ageing"] == 120 and "local" not in v and "remote" not in v, v' ||
+		fail "VNI 42 in etcd" || return 1
+	# a second change from another host wins the same way, and no agent writes the key back (no loop)
+	api 3 PATCH /api/v1/vnis/42 '{"proxy":false,"learning":false}' >/dev/null || fail "PATCH VNI 42 on host 3" || return 1
+	for n in 1 2; do
+		wait_for 5 eval "vni_has $n 42 proxy false && vni_has $n 42 learning false && vni_has $n 42 ageing 120" ||
+			fail "host $n: second update missing: $(api "$n" GET /api/v1/vnis/42)" || return 1
+	done
+	local w1 w2
+	w1=$(cat "$LAB_STATE"/agent-h*.log | grep -c "VNI 42 written to the store")
+	sleep 2
+	w2=$(cat "$LAB_STATE"/agent-h*.log | grep -c "VNI 42 written to the store")
+	[ "$w1" = "$w2" ] || fail "VNI 42 keeps being written ($w1 -> $w2 writes)" || return 1
+	# a PATCH the service refuses is refused before anything reaches the store
+	if api 2 PATCH /api/v1/vnis/42 '{"ageing":-1}' >/dev/null 2>&1; then fail "invalid PATCH accepted"; return 1; fi
+	vni_has 1 42 ageing 120 || fail "host 1 ageing changed by a refused PATCH" || return 1
+	cluster_pings || return 1
+}
+
+# A VNI deleted while a host's agent is down stays deleted when that agent comes back with the
+# VNI still in its (pinned) maps: the deletion left a tombstone in the store.
+case_cluster_vni_delete_while_down() {
+	cluster_three_hosts || return 1
+	cluster_agent_kill 3 KILL
+	api 1 DELETE /api/v1/vnis/42 >/dev/null || fail "delete VNI 42 on host 1" || return 1
+	wait_for 10 eval '! has_vni 2 42' || fail "VNI 42 still on host 2" || return 1
+	etcd_has "$(cluster_prefix)/v1/vni-tombstones/42" || fail "no tombstone for VNI 42 in etcd" || return 1
+	if etcd_has "$(cluster_prefix)/v1/vnis/42"; then fail "VNI 42 still in etcd"; return 1; fi
+	cluster_agent 3 || return 1
+	wait_for 10 eval '! has_vni 3 42' || fail "VNI 42 came back on host 3" || return 1
+	sleep 3 # and stays gone everywhere
+	local n
+	for n in 1 2 3; do ! has_vni "$n" 42 || fail "VNI 42 is back on host $n" || return 1; done
+	if etcd_has "$(cluster_prefix)/v1/vnis/42"; then fail "VNI 42 is back in etcd"; return 1; fi
+	grep -q "VNI 42 was deleted from the cluster while this node was away" "$LAB_STATE/agent-h3.log" ||
+		fail "host 3 did not log the tombstone" || return 1
+	# re-creating the VNI removes the tombstone and works everywhere again
+	api 2 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "re-create VNI 42 on host 2" || return 1
+	for n in 1 3; do wait_for 10 has_vni "$n" 42 || fail "re-created VNI 42 did not reach host $n" || return 1; done
+	wait_for 5 eval '! etcd_has "$(cluster_prefix)/v1/vni-tombstones/42"' || fail "tombstone left after re-creation" || return 1
+}
+
+CLUSTER_CASES=(cluster_converge cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed
+	cluster_vni_update cluster_vni_delete_while_down)

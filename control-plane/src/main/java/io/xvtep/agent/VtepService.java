@@ -44,6 +44,10 @@ public final class VtepService {
 
         void vniDeleted(int vni);
 
+        /** The VNI's options were changed (PATCH); called with the service's lock held. */
+        default void vniUpdated(int vni) {
+        }
+
         /** A remote VTEP became a destination (flood list or FDB): its underlay neighbour is needed. */
         default void vtepAdded(Ipv4 vtep) {
         }
@@ -232,6 +236,7 @@ public final class VtepService {
                 HostDevices.setMtu(dev.get(), HostDevices.peerName(cur.vni()), n.mtu());
             }
         }
+        listeners.forEach(l -> l.vniUpdated(cur.vni()));
         return view(dp.vni(cur.vni()).orElseThrow());
     }
 

@@ -5,6 +5,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
@@ -66,6 +68,16 @@ public final class ClusterSync implements AutoCloseable {
     private static final long OP_TIMEOUT_MS = 5_000;
     private static final long CONFLICT_GRACE_MS = 3_000;
     private static final String DELETE = "\0delete";
+    /** How long a VNI tombstone lives (seconds): a node down longer than this brings the VNI back. */
+    static final long TOMBSTONE_TTL_S = Long.getLong("xvtep.cluster.tombstoneTtl", 86_400L);
+    /** VNI options a PATCH changes, i.e. what an update from the store is compared on. */
+    private static final Set<String> VNI_MUTABLE = mutableFields();
+
+    private static Set<String> mutableFields() {
+        Set<String> s = new HashSet<>(JsonCodec.VNI_PATCH_FIELDS);
+        VtepService.IMMUTABLE.forEach(s::remove);
+        return Set.copyOf(s);
+    }
 
     /** Settings; {@code root} is the key prefix root (default /xvtep). */
     public record Options(List<String> endpoints, String node, String root, int leaseTtl, int moveLimit,
@@ -110,6 +122,12 @@ public final class ClusterSync implements AutoCloseable {
     private Watch.Watcher watcher;
     private int watchGen;
     private boolean applyingVni;
+    // VNIs changed through this node's API, to be written to the store
+    private final Map<Integer, String> vniPuts = new HashMap<>(); // created/patched: definition at that moment
+    private final Set<Integer> vniDels = new HashSet<>(); // deleted: key deleted + tombstone written
+    private final Set<Integer> vniInflight = new HashSet<>();
+    private final Set<Integer> createdHere = new HashSet<>(); // created through the API during this run
+    private long vniRetryAt;
     private volatile boolean closed;
 
     // metrics
@@ -168,14 +186,37 @@ public final class ClusterSync implements AutoCloseable {
             @Override
             public void vniCreated(int vni) {
                 if (!(Thread.currentThread() == exThread && applyingVni)) {
-                    run(() -> publishVni(vni));
+                    String def = vniDefinition(vni).encode(); // as it is now (the service's lock is held)
+                    run(() -> {
+                        createdHere.add(vni);
+                        vniDels.remove(vni);
+                        vniPuts.put(vni, def);
+                        flushVnis();
+                    });
+                }
+            }
+
+            @Override
+            public void vniUpdated(int vni) {
+                // An update applied from the store (applyingVni, on this thread) is never published back.
+                if (!(Thread.currentThread() == exThread && applyingVni)) {
+                    String def = vniDefinition(vni).encode();
+                    run(() -> {
+                        vniPuts.put(vni, def);
+                        flushVnis();
+                    });
                 }
             }
 
             @Override
             public void vniDeleted(int vni) {
                 if (!(Thread.currentThread() == exThread && applyingVni)) {
-                    run(() -> withdrawVni(vni));
+                    run(() -> {
+                        vniPuts.remove(vni);
+                        createdHere.remove(vni);
+                        vniDels.add(vni);
+                        flushVnis();
+                    });
                 }
             }
         });
@@ -307,11 +348,10 @@ public final class ClusterSync implements AutoCloseable {
         apply(d, true);
         if (first) {
             sweep();
-            for (VniCfg c : dp.vnis()) {
-                publishVni(c.vni()); // VNIs this node has and the store lacks are shared (a union, never a flush)
-            }
+            reconcileLocalVnis();
             scanLocal();
             synced = true;
+            flushVnis();
             LOG.log(System.Logger.Level.INFO, "cluster: initial sync at revision " + rev + ": " + view.keys().size()
                     + " keys, " + fdbProg.size() + " remote endpoints, applied in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -423,6 +463,9 @@ public final class ClusterSync implements AutoCloseable {
     private void apply(Dirty d, boolean bulk) {
         long now = System.nanoTime();
         for (int vni : d.vnisDeleted) {
+            if (!view.vnis().containsKey(vni)) {
+                vniPuts.remove(vni); // a delete in the store outranks an update of ours not yet written
+            }
             if (!view.vnis().containsKey(vni) && dp.vni(vni).isPresent()) {
                 applyingVni = true;
                 try {
@@ -441,24 +484,32 @@ public final class ClusterSync implements AutoCloseable {
             }
         }
         for (int vni : d.vnisPut) {
-            if (dp.vni(vni).isEmpty()) {
-                JsonObject def = view.vnis().get(vni);
-                applyingVni = true;
-                try {
-                    service.createVni(JsonCodec.vniSpec(def));
-                    LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " created from the store");
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cluster: creating VNI " + vni + " from " + def + ": "
-                            + e.getMessage());
-                    continue;
-                } finally {
-                    applyingVni = false;
-                }
-                d.floodVnis.add(vni);
-                for (Ep ep : view.endpoints()) {
-                    if (ep.vni() == vni) {
-                        d.eps.add(ep);
-                    }
+            if (dp.vni(vni).isPresent()) {
+                updateFromStore(vni);
+                continue;
+            }
+            if (vniDels.contains(vni)) {
+                continue; // deleted here; the store's key is about to go
+            }
+            JsonObject def = view.vnis().get(vni);
+            if (def == null) {
+                continue;
+            }
+            applyingVni = true;
+            try {
+                service.createVni(JsonCodec.vniSpec(def));
+                LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " created from the store");
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cluster: creating VNI " + vni + " from " + def + ": "
+                        + e.getMessage());
+                continue;
+            } finally {
+                applyingVni = false;
+            }
+            d.floodVnis.add(vni);
+            for (Ep ep : view.endpoints()) {
+                if (ep.vni() == vni) {
+                    d.eps.add(ep);
                 }
             }
         }
@@ -714,6 +765,9 @@ public final class ClusterSync implements AutoCloseable {
         }
         frozenGauge.set(mobility.frozenCount(now));
         publishOwn();
+        if ((!vniPuts.isEmpty() || !vniDels.isEmpty()) && now - vniRetryAt >= 0) {
+            flushVnis();
+        }
     }
 
     private void leaseLost(long id, String why) {
@@ -851,29 +905,153 @@ public final class ClusterSync implements AutoCloseable {
         return def;
     }
 
-    private void publishVni(int vni) {
-        if (!synced || view.vnis().containsKey(vni) || dp.vni(vni).isEmpty()) {
-            return;
+    /** The stored definition compared on what a PATCH changes: true when this node's VNI differs. */
+    private boolean differs(int vni, JsonObject stored) {
+        JsonObject local = new JsonObject(vniDefinition(vni).encode());
+        for (String f : VNI_MUTABLE) {
+            Object a = stored.getValue(f), b = local.getValue(f);
+            if (a instanceof JsonArray x && b instanceof JsonArray y) { // allowed_src: order does not matter
+                a = new TreeSet<>(x.getList().stream().map(String::valueOf).toList());
+                b = new TreeSet<>(y.getList().stream().map(String::valueOf).toList());
+            }
+            if (stored.containsKey(f) && !java.util.Objects.equals(a, b)) {
+                return true;
+            }
         }
-        String v = vniDefinition(vni).encode();
-        op("put", client.getKVClient().put(bs(keys.vni(vni)), bs(v)), r -> {
-            Dirty d = new Dirty();
-            view.put(keys.vni(vni), v, r.getHeader().getRevision(), 0, d);
-        }, e -> {
-            LOG.log(System.Logger.Level.WARNING, "cluster: publishing VNI " + vni + " failed: " + e.getMessage()
-                    + " (retried at the next re-list)");
-        });
+        return false;
     }
 
-    private void withdrawVni(int vni) {
-        if (!synced || !view.vnis().containsKey(vni)) {
+    /**
+     * A VNI key put by some agent while this node has the VNI: its options are applied through
+     * {@link VtepService#patchVni} (the API's validation), unless this node has an update of its
+     * own still to write (that one is newer and comes back through the watch).
+     */
+    private void updateFromStore(int vni) {
+        JsonObject stored = view.vnis().get(vni);
+        if (stored == null || vniPuts.containsKey(vni) || !differs(vni, stored)) {
             return;
         }
-        op("delete", client.getKVClient().delete(bs(keys.vni(vni))), r -> {
-            Dirty d = new Dirty();
-            view.delete(keys.vni(vni), r.getHeader().getRevision(), d);
-        }, e -> LOG.log(System.Logger.Level.WARNING, "cluster: deleting VNI " + vni + " from the store failed: "
-                + e.getMessage()));
+        JsonObject patch = new JsonObject();
+        VNI_MUTABLE.forEach(f -> {
+            if (stored.containsKey(f)) {
+                patch.put(f, stored.getValue(f));
+            }
+        });
+        applyingVni = true;
+        try {
+            service.patchVni(String.valueOf(vni), JsonCodec.vniSpec(patch));
+            LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " updated from the store: " + patch.encode());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: updating VNI " + vni + " from " + stored + ": "
+                    + e.getMessage());
+        } finally {
+            applyingVni = false;
+        }
+    }
+
+    /**
+     * First sync: the VNIs this node has and the store lacks. One with a tombstone was deleted in the
+     * cluster while this node was away: it is deleted here (unless this agent's API created it since
+     * it started). The others are published (a node joining with VNIs of its own shares them).
+     */
+    private void reconcileLocalVnis() {
+        for (VniCfg c : dp.vnis()) {
+            int vni = c.vni();
+            if (view.vnis().containsKey(vni) || vniPuts.containsKey(vni)) {
+                continue;
+            }
+            Long tomb = view.tombstones().get(vni);
+            if (tomb != null && !createdHere.contains(vni)) {
+                applyingVni = true;
+                try {
+                    service.deleteVni(String.valueOf(vni));
+                    LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " was deleted from the cluster while "
+                            + "this node was away (tombstone at revision " + tomb + "): removed here");
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cluster: deleting VNI " + vni + ": " + e.getMessage());
+                } finally {
+                    applyingVni = false;
+                }
+                continue;
+            }
+            vniPuts.put(vni, vniDefinition(vni).encode());
+        }
+    }
+
+    /**
+     * Writes the VNI changes made through this node's API: a created/updated VNI's key (and its
+     * tombstone removed, in one transaction); a deleted VNI's key removed and its tombstone written
+     * under a lease of its own of {@link #TOMBSTONE_TTL_S}. Failures are retried every second.
+     */
+    private void flushVnis() {
+        if (!synced || closed) {
+            return;
+        }
+        for (Map.Entry<Integer, String> e : new ArrayList<>(vniPuts.entrySet())) {
+            int vni = e.getKey();
+            String v = e.getValue();
+            if (vniInflight.contains(vni)) {
+                continue;
+            }
+            JsonObject stored = view.vnis().get(vni);
+            if (stored != null && stored.equals(new JsonObject(v))) {
+                vniPuts.remove(vni);
+                continue;
+            }
+            vniInflight.add(vni);
+            String k = keys.vni(vni), t = keys.tombstone(vni);
+            op("put", client.getKVClient().txn().Then(Op.put(bs(k), bs(v), PutOption.DEFAULT),
+                    Op.delete(bs(t), DeleteOption.DEFAULT)).commit(), (TxnResponse r) -> {
+                        vniInflight.remove(vni);
+                        long rev = r.getHeader().getRevision();
+                        Dirty d = new Dirty();
+                        view.put(k, v, rev, 0, d);
+                        view.delete(t, rev, d);
+                        vniPuts.remove(vni, v);
+                        LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " written to the store: " + v);
+                        flushVnis();
+                    }, err -> {
+                        vniInflight.remove(vni);
+                        vniRetryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                        LOG.log(System.Logger.Level.WARNING, "cluster: writing VNI " + vni + " to the store failed: "
+                                + err.getMessage() + " (retried)");
+                    });
+        }
+        for (int vni : new ArrayList<>(vniDels)) {
+            if (vniInflight.contains(vni)) {
+                continue;
+            }
+            vniInflight.add(vni);
+            Consumer<Throwable> failed = err -> {
+                vniInflight.remove(vni);
+                vniRetryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                LOG.log(System.Logger.Level.WARNING, "cluster: deleting VNI " + vni + " from the store failed: "
+                        + err.getMessage() + " (retried)");
+            };
+            op("grant", client.getLeaseClient().grant(TOMBSTONE_TTL_S), g -> {
+                if (!vniDels.contains(vni)) { // re-created meanwhile
+                    vniInflight.remove(vni);
+                    flushVnis();
+                    return;
+                }
+                String k = keys.vni(vni), t = keys.tombstone(vni);
+                String tv = new JsonObject().put("vni", vni).put("node", self)
+                        .put("deleted", java.time.Instant.now().toString()).encode();
+                op("delete", client.getKVClient().txn().Then(Op.delete(bs(k), DeleteOption.DEFAULT),
+                        Op.put(bs(t), bs(tv), PutOption.builder().withLeaseId(g.getID()).build())).commit(),
+                        (TxnResponse r) -> {
+                            vniInflight.remove(vni);
+                            long rev = r.getHeader().getRevision();
+                            Dirty d = new Dirty();
+                            view.delete(k, rev, d);
+                            view.put(t, tv, rev, g.getID(), d);
+                            vniDels.remove(vni);
+                            LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " deleted from the store "
+                                    + "(tombstone kept " + TOMBSTONE_TTL_S + " s)");
+                            flushVnis();
+                        }, failed);
+            }, failed);
+        }
     }
 
     // ------------------------------------------------------------------ teardown

@@ -11,6 +11,7 @@ import java.util.Optional;
  *   ROOT/v1/nodes/NODE                  {"vtep":"198.18.0.11","vnis":[42]}          under NODE's lease
  *   ROOT/v1/vnis/VNI                    {"vni":42,"dstport":4789,...}               no lease
  *   ROOT/v1/endpoints/VNI/MAC/NODE      {"node":"h1","vtep":"198.18.0.11","ips":[]} under NODE's lease
+ *   ROOT/v1/vni-tombstones/VNI          {"vni":42,"node":"h1","deleted":"2026-..."} under a lease of its own (bounded life)
  * </pre>
  *
  * An endpoint key carries the claiming node, so two hosts claiming the same MAC write two keys
@@ -38,6 +39,10 @@ public record Keys(String root) {
         return prefix() + "vnis/" + vni;
     }
 
+    public String tombstone(int vni) {
+        return prefix() + "vni-tombstones/" + vni;
+    }
+
     public String endpoint(int vni, Mac mac, String node) {
         return endpointPrefix(vni, mac) + node;
     }
@@ -54,6 +59,9 @@ public record Keys(String root) {
     }
 
     public record VniKey(int vni) implements Parsed {
+    }
+
+    public record TombstoneKey(int vni) implements Parsed {
     }
 
     public record EndpointKey(Ep ep, String node) implements Parsed {
@@ -74,6 +82,9 @@ public record Keys(String root) {
             }
             if (p.length == 2 && p[0].equals("vnis")) {
                 return Optional.of(new VniKey(Integer.parseInt(p[1])));
+            }
+            if (p.length == 2 && p[0].equals("vni-tombstones")) {
+                return Optional.of(new TombstoneKey(Integer.parseInt(p[1])));
             }
             if (p.length == 4 && p[0].equals("endpoints") && validNode(p[3])) {
                 return Optional.of(new EndpointKey(new Ep(Integer.parseInt(p[1]), Mac.parse(p[2])), p[3]));

@@ -49,6 +49,8 @@ public final class StoreView {
     private final Map<String, long[]> revs = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Integer, JsonObject> vnis = new HashMap<>();
+    /** VNI -> mod revision of its tombstone (deleted through some agent's API, bounded life). */
+    private final Map<Integer, Long> tombstones = new HashMap<>();
     private final Map<Ep, Map<String, Claim>> claims = new HashMap<>();
     private final Map<String, Set<Ep>> claimsByNode = new HashMap<>();
     private long revision;
@@ -87,6 +89,10 @@ public final class StoreView {
 
     public Map<Integer, JsonObject> vnis() {
         return vnis;
+    }
+
+    public Map<Integer, Long> tombstones() {
+        return tombstones;
     }
 
     public Map<String, Claim> claims(Ep ep) {
@@ -163,6 +169,8 @@ public final class StoreView {
         } else if (pk instanceof VniKey vk) {
                 vnis.put(vk.vni(), o);
                 d.vnisPut.add(vk.vni());
+        } else if (pk instanceof Keys.TombstoneKey tk) {
+                tombstones.put(tk.vni(), rev);
         } else if (pk instanceof EndpointKey ek) {
                 List<InetAddress> ips = new ArrayList<>();
                 JsonArray a = o.getJsonArray("ips", new JsonArray());
@@ -208,6 +216,8 @@ public final class StoreView {
         } else if (p instanceof VniKey vk) {
                 vnis.remove(vk.vni());
                 d.vnisDeleted.add(vk.vni());
+        } else if (p instanceof Keys.TombstoneKey tk) {
+                tombstones.remove(tk.vni());
         } else if (p instanceof EndpointKey ek) {
                 Map<String, Claim> m = claims.get(ek.ep());
                 if (m != null) {

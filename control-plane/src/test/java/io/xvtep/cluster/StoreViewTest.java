@@ -44,6 +44,24 @@ class StoreViewTest {
     }
 
     @Test
+    void vniTombstonesAreMirroredAndDoNotTouchTheVnis() {
+        assertThat(keys.parse(keys.tombstone(42))).contains(new Keys.TombstoneKey(42));
+        Dirty d = new Dirty();
+        v.put(keys.vni(42), "{\"vni\":42}", 5, 0, d);
+        assertThat(v.delete(keys.vni(42), 6, d)).isTrue();
+        Dirty t = new Dirty();
+        v.put(keys.tombstone(42), "{\"vni\":42,\"node\":\"h1\"}", 6, 9, t);
+        assertThat(v.tombstones()).containsEntry(42, 6L);
+        assertThat(v.vnis()).isEmpty();
+        assertThat(t.isEmpty()).isTrue();
+        // re-created: the create transaction removes the tombstone
+        v.put(keys.vni(42), "{\"vni\":42}", 7, 0, t);
+        assertThat(v.delete(keys.tombstone(42), 7, t)).isTrue();
+        assertThat(v.tombstones()).isEmpty();
+        assertThat(v.vnis()).containsKey(42);
+    }
+
+    @Test
     void newestRevisionWinsAndStaleEventsAreIgnored() {
         Dirty d = new Dirty();
         v.put(keys.endpoint(42, mac, "h1"), claim("h1", "198.18.0.11", "10.0.0.1"), 10, 1, d);
