@@ -218,6 +218,23 @@ public abstract class ClientCommand {
         return vni;
     }
 
+    /** The `vni VNI` that must follow the object of a command (`port del c1 vni 42`). */
+    long requiredVni(Words w, String command) {
+        Long vni = null;
+        while (w.more()) {
+            String kw = w.next();
+            if (kw.equals("vni")) {
+                vni = vniNumber(this, w.value(kw));
+            } else {
+                throw w.unknown(kw);
+            }
+        }
+        if (vni == null) {
+            throw usage(command + " needs \"vni VNI\"");
+        }
+        return vni;
+    }
+
     static long vniNumber(ClientCommand c, String text) {
         try {
             long v = Long.parseLong(text);

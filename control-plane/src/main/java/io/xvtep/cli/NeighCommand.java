@@ -91,19 +91,7 @@ public final class NeighCommand {
         public Integer call() throws Exception {
             Words w = new Words(words);
             String ip = w.next();
-            Long vni = null;
-            while (w.more()) {
-                String kw = w.next();
-                if (kw.equals("vni")) {
-                    vni = vniNumber(this, w.value(kw));
-                } else {
-                    throw w.unknown(kw);
-                }
-            }
-            if (vni == null) {
-                throw usage("neigh del needs \"vni VNI\"");
-            }
-            long v = vni;
+            long v = requiredVni(w, "neigh del");
             return run(() -> call("DELETE", "/vnis/" + v + "/neigh/" + enc(ip), null));
         }
     }

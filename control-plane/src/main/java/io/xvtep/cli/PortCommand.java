@@ -90,19 +90,7 @@ public final class PortCommand {
         public Integer call() throws Exception {
             Words w = new Words(words);
             String ifname = w.next();
-            Long vni = null;
-            while (w.more()) {
-                String kw = w.next();
-                if (kw.equals("vni")) {
-                    vni = vniNumber(this, w.value(kw));
-                } else {
-                    throw w.unknown(kw);
-                }
-            }
-            if (vni == null) {
-                throw usage("port del needs \"vni VNI\"");
-            }
-            long v = vni;
+            long v = requiredVni(w, "port del");
             return run(() -> call("DELETE", "/vnis/" + v + "/ports/" + enc(ifname), null));
         }
     }

@@ -1,7 +1,6 @@
 package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +21,6 @@ import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,17 +49,7 @@ class AgentApiIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (netns, bpf)");
-        Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
-        assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        h = new AgentHarness(jar, Path.of("target", "it-logs"));
-        try {
-            h.setUp("p1", "p2", "p3", "p4", "p5", "p6", "p7");
-            h.startAgent();
-        } catch (Exception | Error e) {
-            h.close();
-            throw e;
-        }
+        h = AgentHarness.started("p1", "p2", "p3", "p4", "p5", "p6", "p7");
     }
 
     @AfterAll

@@ -1,7 +1,6 @@
 package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,17 +42,8 @@ class AgentApiMoreIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (netns, bpf)");
-        jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
-        assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        h = new AgentHarness(jar, Path.of("target", "it-logs"));
-        try {
-            h.setUp("q1", "q2", "q3");
-            h.startAgent();
-        } catch (Exception | Error e) {
-            h.close();
-            throw e;
-        }
+        h = AgentHarness.started("q1", "q2", "q3");
+        jar = h.jar;
     }
 
     @AfterAll

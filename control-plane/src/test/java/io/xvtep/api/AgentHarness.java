@@ -52,6 +52,26 @@ public final class AgentHarness implements AutoCloseable {
     }
 
     /** Namespace with IPv6 off (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
+    /**
+     * A harness with its namespace, the given ports and a running agent; the test is skipped
+     * (not failed) when not root or when target/xvtep.jar is not built.
+     */
+    public static AgentHarness started(String... portNames) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root (netns, bpf)");
+        Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
+        AgentHarness h = new AgentHarness(jar, Path.of("target", "it-logs"));
+        try {
+            h.setUp(portNames);
+            h.startAgent();
+            return h;
+        } catch (Exception | Error e) {
+            h.close();
+            throw e;
+        }
+    }
+
     public void setUp(String... portNames) throws Exception {
         sh("ip", "netns", "add", ns);
         in("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");

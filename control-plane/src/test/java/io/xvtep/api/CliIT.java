@@ -1,7 +1,6 @@
 package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Cli;
@@ -23,17 +22,7 @@ class CliIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (netns, bpf)");
-        Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
-        assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        h = new AgentHarness(jar, Path.of("target", "it-logs"));
-        try {
-            h.setUp("c1", "c2");
-            h.startAgent();
-        } catch (Exception | Error e) {
-            h.close();
-            throw e;
-        }
+        h = AgentHarness.started("c1", "c2");
     }
 
     @AfterAll
