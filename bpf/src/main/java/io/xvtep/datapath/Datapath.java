@@ -1,17 +1,17 @@
 package io.xvtep.datapath;
 
-import io.xvtep.bpf.BpfException;
-import io.xvtep.bpf.BpfMap;
-import io.xvtep.bpf.BpfObject;
-import io.xvtep.bpf.BpfProgram;
-import io.xvtep.bpf.Bpffs;
-import io.xvtep.bpf.Net;
-import io.xvtep.bpf.RingBuffer;
-import io.xvtep.bpf.Tc;
-import io.xvtep.bpf.TcDirection;
-import io.xvtep.bpf.UpdateFlag;
-import io.xvtep.bpf.Xdp;
-import io.xvtep.bpf.XdpMode;
+import io.xvtep.libbpf.BpfException;
+import io.xvtep.libbpf.BpfMap;
+import io.xvtep.libbpf.BpfObject;
+import io.xvtep.libbpf.BpfProgram;
+import io.xvtep.libbpf.Bpffs;
+import io.xvtep.libbpf.Net;
+import io.xvtep.libbpf.RingBuffer;
+import io.xvtep.libbpf.Tc;
+import io.xvtep.libbpf.TcDirection;
+import io.xvtep.libbpf.UpdateFlag;
+import io.xvtep.libbpf.Xdp;
+import io.xvtep.libbpf.XdpMode;
 import io.xvtep.datapath.MapCodec.FdbKey;
 import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.datapath.MapCodec.FloodDst;
@@ -101,7 +101,7 @@ public final class Datapath implements AutoCloseable {
     }
 
     /**
-     * Loads both objects from the classpath (/bpf/*.bpf.o in the xvtep-bpf jar) with
+     * Loads both objects from the classpath (/bpf/*.bpf.o in the xvtep-datapath jar) with
      * {@code pinRoot} as the pin root, reusing maps already pinned there, and makes sure the
      * vni 0 counters exist.
      */

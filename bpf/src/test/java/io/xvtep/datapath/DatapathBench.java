@@ -3,7 +3,7 @@ package io.xvtep.datapath;
 import static io.xvtep.datapath.DatapathPacketTest.*;
 import static io.xvtep.datapath.Frames.*;
 
-import io.xvtep.bpf.BpfObject;
+import io.xvtep.libbpf.BpfObject;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 

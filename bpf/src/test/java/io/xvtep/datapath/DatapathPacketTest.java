@@ -4,7 +4,7 @@ import static io.xvtep.datapath.Frames.*;
 import static io.xvtep.datapath.Harness.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xvtep.bpf.TestRunResult;
+import io.xvtep.libbpf.TestRunResult;
 import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.datapath.MapCodec.XvtepEvent;

@@ -1,14 +1,14 @@
 package io.xvtep.datapath;
 
-import io.xvtep.bpf.BpfMap;
-import io.xvtep.bpf.BpfObject;
-import io.xvtep.bpf.Bpffs;
-import io.xvtep.bpf.Net;
-import io.xvtep.bpf.RingBuffer;
-import io.xvtep.bpf.Tc;
-import io.xvtep.bpf.TcDirection;
-import io.xvtep.bpf.TestRunResult;
-import io.xvtep.bpf.UpdateFlag;
+import io.xvtep.libbpf.BpfMap;
+import io.xvtep.libbpf.BpfObject;
+import io.xvtep.libbpf.Bpffs;
+import io.xvtep.libbpf.Net;
+import io.xvtep.libbpf.RingBuffer;
+import io.xvtep.libbpf.Tc;
+import io.xvtep.libbpf.TcDirection;
+import io.xvtep.libbpf.TestRunResult;
+import io.xvtep.libbpf.UpdateFlag;
 import io.xvtep.datapath.MapCodec.FdbKey;
 import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.datapath.MapCodec.FloodDst;

@@ -2,7 +2,7 @@ package io.xvtep.agent;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.bpf.XdpMode;
+import io.xvtep.libbpf.XdpMode;
 import io.xvtep.datapath.Datapath;
 import io.xvtep.model.Ipv4;
 

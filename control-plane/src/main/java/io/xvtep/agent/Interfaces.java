@@ -1,6 +1,6 @@
 package io.xvtep.agent;
 
-import io.xvtep.bpf.Net;
+import io.xvtep.libbpf.Net;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 

@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.xvtep.agent.VtepException;
 import io.xvtep.agent.VtepService;
-import io.xvtep.bpf.BpfException;
+import io.xvtep.libbpf.BpfException;
 
 import java.util.List;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package io.xvtep.cluster;
 
-import io.xvtep.bpf.BpfMap;
-import io.xvtep.bpf.UpdateFlag;
+import io.xvtep.libbpf.BpfMap;
+import io.xvtep.libbpf.UpdateFlag;
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.MapCodec;
 import io.xvtep.datapath.MapCodec.FloodDst;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
-import io.xvtep.bpf.BpfMap;
+import io.xvtep.libbpf.BpfMap;
 import io.xvtep.datapath.MapCodec;
 import io.xvtep.datapath.MapCodec.FdbKey;
 import io.xvtep.datapath.MapCodec.FdbValue;
@@ -406,7 +406,7 @@ class AgentApiMoreIT {
             assertThat(Files.readString(log)).contains("--token-file").contains("not a loopback address");
         } finally {
             Files.deleteIfExists(log);
-            io.xvtep.bpf.Bpffs.removeTree(Path.of(h.pinRoot + "-x"));
+            io.xvtep.libbpf.Bpffs.removeTree(Path.of(h.pinRoot + "-x"));
         }
         // with a token: everything but /healthz needs it
         Path token = Files.createTempFile("xvtep-token", "");

@@ -2,7 +2,7 @@ package io.xvtep.api;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.bpf.BpfMap;
+import io.xvtep.libbpf.BpfMap;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -295,7 +295,7 @@ public final class AgentHarness implements AutoCloseable {
             // the namespace may be gone already
         }
         try {
-            io.xvtep.bpf.Bpffs.removeTree(pinRoot);
+            io.xvtep.libbpf.Bpffs.removeTree(pinRoot);
         } catch (RuntimeException e) {
             // nothing left
         }

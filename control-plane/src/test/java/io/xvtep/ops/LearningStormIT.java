@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
-import io.xvtep.bpf.BpfObject;
-import io.xvtep.bpf.BpfProgram;
-import io.xvtep.bpf.internal.Native;
-import io.xvtep.bpf.internal.Structs;
+import io.xvtep.libbpf.BpfObject;
+import io.xvtep.libbpf.BpfProgram;
+import io.xvtep.libbpf.internal.Native;
+import io.xvtep.libbpf.internal.Structs;
 import io.xvtep.datapath.Datapath;
 
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Native;
+import io.xvtep.libbpf.internal.Native;
 
 /** Interface names/indexes (libc, in the calling thread's network namespace) and the possible-CPU count. */
 public final class Net {

@@ -1,13 +1,13 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.internal.Native.BPF;
+import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.lang.ref.Reference;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Errno;
-import io.xvtep.bpf.internal.Native;
-import io.xvtep.bpf.internal.Structs;
+import io.xvtep.libbpf.internal.Errno;
+import io.xvtep.libbpf.internal.Native;
+import io.xvtep.libbpf.internal.Structs;
 import jnr.ffi.Pointer;
 
 /**

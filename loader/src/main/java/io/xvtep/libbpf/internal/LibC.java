@@ -1,4 +1,4 @@
-package io.xvtep.bpf.internal;
+package io.xvtep.libbpf.internal;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Out;

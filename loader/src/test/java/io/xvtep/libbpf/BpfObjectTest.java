@@ -1,6 +1,6 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.TestSupport.*;
+import static io.xvtep.libbpf.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
 
-import io.xvtep.bpf.internal.Native;
+import io.xvtep.libbpf.internal.Native;
 
 /** Helpers shared by the loader tests: test objects, unique bpffs pin roots, network namespaces. */
 final class TestSupport {

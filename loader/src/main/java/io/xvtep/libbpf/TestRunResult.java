@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 /**
  * Outcome of {@code BPF_PROG_TEST_RUN}: the program's return value, the frame as the program left it (exactly

@@ -1,8 +1,8 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 import java.util.List;
 
-import io.xvtep.bpf.internal.Errno;
+import io.xvtep.libbpf.internal.Errno;
 
 /**
  * A failed libbpf or bpf(2) call. The message reads {@code "<op>(<subject>): <ERRNO> (<text>)"}, for example

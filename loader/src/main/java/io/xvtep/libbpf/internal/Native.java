@@ -1,4 +1,4 @@
-package io.xvtep.bpf.internal;
+package io.xvtep.libbpf.internal;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -17,7 +17,7 @@ import jnr.ffi.Runtime;
 /**
  * Process-wide native handles: libbpf ({@code libbpf.so.1}), libc, and the libbpf print callback. Internal.
  *
- * <p>libbpf's messages go to the {@code System.Logger} named {@code io.xvtep.bpf.libbpf} (WARN -> WARNING, INFO ->
+ * <p>libbpf's messages go to the {@code System.Logger} named {@code io.xvtep.libbpf.libbpf} (WARN -> WARNING, INFO ->
  * INFO, DEBUG -> DEBUG) and warnings are also kept per thread so that a failing call can attach them to its
  * exception ({@link #beginCapture()} / {@link #endCapture()}).
  */
@@ -26,7 +26,7 @@ public final class Native {
     public static final LibC LIBC;
     public static final Runtime RUNTIME;
 
-    private static final Logger LIBBPF_LOG = System.getLogger("io.xvtep.bpf.libbpf");
+    private static final Logger LIBBPF_LOG = System.getLogger("io.xvtep.libbpf.libbpf");
     private static final int MAX_CAPTURED = 64;
     private static final ThreadLocal<Deque<Captured>> CAPTURE = new ThreadLocal<>();
     /** strong reference: libbpf keeps the raw function pointer forever */

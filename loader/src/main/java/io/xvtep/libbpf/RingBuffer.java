@@ -1,6 +1,6 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.internal.Native.BPF;
+import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,9 +10,9 @@ import java.util.function.Consumer;
 
 import com.kenai.jffi.MemoryIO;
 
-import io.xvtep.bpf.internal.Errno;
-import io.xvtep.bpf.internal.LibBpf;
-import io.xvtep.bpf.internal.Native;
+import io.xvtep.libbpf.internal.Errno;
+import io.xvtep.libbpf.internal.LibBpf;
+import io.xvtep.libbpf.internal.Native;
 import jnr.ffi.Pointer;
 
 /**

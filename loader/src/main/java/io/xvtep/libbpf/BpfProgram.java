@@ -1,6 +1,6 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.internal.Native.BPF;
+import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -8,9 +8,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Errno;
-import io.xvtep.bpf.internal.Native;
-import io.xvtep.bpf.internal.Structs;
+import io.xvtep.libbpf.internal.Errno;
+import io.xvtep.libbpf.internal.Native;
+import io.xvtep.libbpf.internal.Structs;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
 

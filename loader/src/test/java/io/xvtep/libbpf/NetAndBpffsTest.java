@@ -1,6 +1,6 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.TestSupport.*;
+import static io.xvtep.libbpf.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.xvtep.bpf.internal.Native;
+import io.xvtep.libbpf.internal.Native;
 
 class NetAndBpffsTest {
 

@@ -1,8 +1,8 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.TestSupport.assumeRoot;
-import static io.xvtep.bpf.TestSupport.bpfObject;
-import static io.xvtep.bpf.TestSupport.newPinRoot;
+import static io.xvtep.libbpf.TestSupport.assumeRoot;
+import static io.xvtep.libbpf.TestSupport.bpfObject;
+import static io.xvtep.libbpf.TestSupport.newPinRoot;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

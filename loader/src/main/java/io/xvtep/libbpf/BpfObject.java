@@ -1,6 +1,6 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.internal.Native.BPF;
+import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +10,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Native;
-import io.xvtep.bpf.internal.Structs;
+import io.xvtep.libbpf.internal.Native;
+import io.xvtep.libbpf.internal.Structs;
 import jnr.ffi.Pointer;
 
 /**

@@ -1,4 +1,4 @@
-package io.xvtep.bpf.internal;
+package io.xvtep.libbpf.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

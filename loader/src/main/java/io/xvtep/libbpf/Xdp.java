@@ -1,12 +1,12 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
-import static io.xvtep.bpf.internal.Native.BPF;
+import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.util.List;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Errno;
-import io.xvtep.bpf.internal.Native;
+import io.xvtep.libbpf.internal.Errno;
+import io.xvtep.libbpf.internal.Native;
 import jnr.ffi.byref.IntByReference;
 
 /**

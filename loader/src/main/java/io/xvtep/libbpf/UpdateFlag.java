@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 /** {@code BPF_ANY} (0), {@code BPF_NOEXIST} (1), {@code BPF_EXIST} (2). */
 public enum UpdateFlag {

@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +11,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Objects;
 
-import io.xvtep.bpf.internal.Native;
-import io.xvtep.bpf.internal.Structs;
+import io.xvtep.libbpf.internal.Native;
+import io.xvtep.libbpf.internal.Structs;
 import jnr.ffi.Pointer;
 
 /** The BPF filesystem, where maps and programs are pinned. */

@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 /** XDP attach mode: driver ({@code XDP_FLAGS_DRV_MODE}) or generic/skb ({@code XDP_FLAGS_SKB_MODE}). */
 public enum XdpMode {

@@ -1,4 +1,4 @@
-package io.xvtep.bpf.internal;
+package io.xvtep.libbpf.internal;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Delegate;
@@ -9,7 +9,7 @@ import jnr.ffi.types.size_t;
 
 /**
  * jnr-ffi view of the parts of libbpf 1.1 ({@code libbpf.so.1}) that xvtep uses. Internal: use the classes in
- * {@code io.xvtep.bpf}. Int returns are {@code -errno}; pointer returns are NULL with errno set (libbpf 1.x mode).
+ * {@code io.xvtep.libbpf}. Int returns are {@code -errno}; pointer returns are NULL with errno set (libbpf 1.x mode).
  */
 public interface LibBpf {
 

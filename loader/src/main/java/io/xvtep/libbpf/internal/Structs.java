@@ -1,4 +1,4 @@
-package io.xvtep.bpf.internal;
+package io.xvtep.libbpf.internal;
 
 /**
  * Sizes and offsets of the libbpf 1.1.2 option structs, measured with {@code sizeof}/{@code offsetof} against

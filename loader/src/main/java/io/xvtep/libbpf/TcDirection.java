@@ -1,4 +1,4 @@
-package io.xvtep.bpf;
+package io.xvtep.libbpf;
 
 /** clsact hook point ({@code BPF_TC_INGRESS} = 1, {@code BPF_TC_EGRESS} = 2). */
 public enum TcDirection {
