@@ -121,6 +121,10 @@ wait_for() {
 
 has_fdb() { cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 $4 cluster$"; }
 no_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 "; }
+# no_cluster_fdb N VNI MAC: host N has no entry for MAC programmed from the store (a learned one may
+# exist: a dead agent's datapath keeps forwarding, see case_cluster_kill).
+no_cluster_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 .* cluster$"; }
+fdb_line() { cluster_fdb "$1" "$2" 2>/dev/null | grep "^$3 "; }
 has_neigh() {
 	api "$1" GET "/api/v1/vnis/$2/neigh" | python3 -c '
 import sys, json
@@ -199,14 +203,20 @@ case_cluster_move() {
 }
 
 # A host's agent dies (kill -9): its endpoints and flood entries vanish elsewhere after the lease TTL.
+# What vanishes is what the store programmed (type cluster). Host 3's datapath outlives its agent
+# by design (restart without loss) and its container keeps talking: IPv6 router solicitations
+# (4/8/16 s back-off after link-up) and ARP probes reach the other hosts through host 3's flood list
+# and FDB, and a host with learning on learns the MAC from them once the cluster entry is gone, as the
+# kernel's vxlan device would ("learned", aged by the VNI's ageing). Such an entry is not a lost event.
 case_cluster_kill() {
 	cluster_three_hosts || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "no entry for h3c1 on host 1" || return 1
 	cluster_agent_kill 3 KILL
 	local t0=$SECONDS
-	wait_for 15 no_fdb 1 42 "$(ctr_mac 3 1)" || fail "h3c1's entry still on host 1 after 15 s" || return 1
-	wait_for 5 no_fdb 2 42 "$(ctr_mac 3 1)" || fail "h3c1's entry still on host 2" || return 1
+	local m3; m3=$(ctr_mac 3 1)
+	wait_for 15 no_cluster_fdb 1 42 "$m3" || fail "h3c1's cluster entry still on host 1 after 15 s: $(fdb_line 1 42 "$m3")" || return 1
+	wait_for 5 no_cluster_fdb 2 42 "$m3" || fail "h3c1's cluster entry still on host 2: $(fdb_line 2 42 "$m3")" || return 1
 	wait_for 5 flood_is 1 42 "$(underlay_ip 2)" || fail "host 1 flood list: '$(flood_of 1 42)'" || return 1
 	echo "    host 3's entries gone from host 1 after $((SECONDS - t0)) s (lease TTL 5 s)"
 	ping_ok 1 1 "$(overlay_ip 2 1)" 3 || fail "h1c1 -> h2c1 after host 3 died" || return 1
@@ -249,7 +259,8 @@ case_cluster_etcd_member_killed() {
 	api 3 POST /api/v1/vnis '{"vni":45}' >/dev/null || fail "create VNI 45" || return 1
 	wait_for 15 has_vni 1 45 || fail "VNI 45 did not reach host 1 with member 1 dead" || return 1
 	cluster_agent_kill 2 KILL
-	wait_for 15 no_fdb 1 42 "$(ctr_mac 2 1)" || fail "host 2's entries still on host 1 (lease expiry through members 2,3)" || return 1
+	wait_for 15 no_cluster_fdb 1 42 "$(ctr_mac 2 1)" ||
+		fail "host 2's entries still on host 1 (lease expiry through members 2,3): $(fdb_line 1 42 "$(ctr_mac 2 1)")" || return 1
 	cluster_pings_13() { ping_ok 1 1 "$(overlay_ip 3 1)" 3; }
 	cluster_pings_13 || fail "h1c1 -> h3c1" || return 1
 }

@@ -335,7 +335,7 @@ public final class ClusterSync implements AutoCloseable {
                 ownValues.remove(k);
             }
         }
-        view.seenRevision(rev);
+        view.streamedTo(rev);
         eventsApplied.increment(n);
         boolean first = !synced;
         if (first) {
@@ -378,8 +378,10 @@ public final class ClusterSync implements AutoCloseable {
         }
         Dirty d = new Dirty();
         int n = 0;
+        long upTo = 0;
         for (WatchEvent ev : resp.getEvents()) {
             KeyValue kv = ev.getKeyValue();
+            upTo = Math.max(upTo, kv.getModRevision());
             String k = str(kv.getKey());
             if (ev.getEventType() == WatchEvent.EventType.PUT) {
                 String v = str(kv.getValue());
@@ -394,6 +396,7 @@ public final class ClusterSync implements AutoCloseable {
                 }
             }
         }
+        view.streamedTo(upTo);
         eventsApplied.increment(n);
         // per-key lookups: a whole-map snapshot per watch response would make a burst quadratic
         apply(d, false);
@@ -718,6 +721,9 @@ public final class ClusterSync implements AutoCloseable {
         }
         op("get", client.getKVClient().get(bs(keys.endpointPrefix(ep.vni(), ep.mac())),
                 GetOption.builder().isPrefix(true).build()), r -> {
+                    if (view.behind(r.getHeader().getRevision())) {
+                        return; // the watch has delivered all of it already, maybe a deletion since
+                    }
                     Dirty d = new Dirty();
                     for (KeyValue kv : r.getKvs()) {
                         view.put(str(kv.getKey()), str(kv.getValue()), kv.getModRevision(), kv.getLease(), d);
@@ -861,7 +867,8 @@ public final class ClusterSync implements AutoCloseable {
             op("put", client.getKVClient().put(bs(k), bs(v), PutOption.builder().withLeaseId(lease).build()), r -> {
                 inflight.remove(k);
                 Dirty d = new Dirty();
-                if (view.put(k, v, r.getHeader().getRevision(), lease, d)) {
+                long rev = r.getHeader().getRevision();
+                if (!view.behind(rev) && view.put(k, v, rev, lease, d)) {
                     ownValues.put(k, v);
                     eventsApplied.increment();
                     apply(d, false);
@@ -881,7 +888,8 @@ public final class ClusterSync implements AutoCloseable {
             op("delete", client.getKVClient().delete(bs(k), DeleteOption.DEFAULT), r -> {
                 inflight.remove(k);
                 Dirty d = new Dirty();
-                if (view.delete(k, r.getHeader().getRevision(), d)) {
+                long rev = r.getHeader().getRevision();
+                if (!view.behind(rev) && view.delete(k, rev, d)) {
                     ownValues.remove(k);
                     eventsApplied.increment();
                     apply(d, false);
@@ -1005,8 +1013,10 @@ public final class ClusterSync implements AutoCloseable {
                         vniInflight.remove(vni);
                         long rev = r.getHeader().getRevision();
                         Dirty d = new Dirty();
-                        view.put(k, v, rev, 0, d);
-                        view.delete(t, rev, d);
+                        if (!view.behind(rev)) {
+                            view.put(k, v, rev, 0, d);
+                            view.delete(t, rev, d);
+                        }
                         vniPuts.remove(vni, v);
                         LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " written to the store: " + v);
                         flushVnis();
@@ -1043,8 +1053,10 @@ public final class ClusterSync implements AutoCloseable {
                             vniInflight.remove(vni);
                             long rev = r.getHeader().getRevision();
                             Dirty d = new Dirty();
-                            view.delete(k, rev, d);
-                            view.put(t, tv, rev, g.getID(), d);
+                            if (!view.behind(rev)) {
+                                view.delete(k, rev, d);
+                                view.put(t, tv, rev, g.getID(), d);
+                            }
                             vniDels.remove(vni);
                             LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " deleted from the store "
                                     + "(tombstone kept " + TOMBSTONE_TTL_S + " s)");

@@ -22,6 +22,12 @@ import java.util.TreeSet;
  * programming needs. Pure data: no etcd, no maps, so that it is unit-testable. Every change
  * is guarded by mod revision: an event older than what the mirror holds for a key is ignored,
  * so replaying a list and a watch over each other never goes backwards.
+ *
+ * Two kinds of input: the stream (a list, then the watch from the list's revision: ordered, complete)
+ * and side results (per-key lookups, responses to this node's own writes), which can be handed over
+ * after newer watch events. A side result taken at or before {@link #streamed()} adds nothing and
+ * is skipped ({@link #behind}); a deletion is remembered until the stream has passed it, so that a
+ * side result older than the deletion cannot bring the key back.
  */
 public final class StoreView {
 
@@ -54,6 +60,10 @@ public final class StoreView {
     private final Map<Ep, Map<String, Claim>> claims = new HashMap<>();
     private final Map<String, Set<Ep>> claimsByNode = new HashMap<>();
     private long revision;
+    /** Revision through which list + watch have delivered every event. */
+    private long streamed;
+    /** key -> revision it was deleted at, kept while that revision is ahead of {@link #streamed}. */
+    private final Map<String, Long> deletedAt = new HashMap<>();
 
     public StoreView(Keys keys) {
         this.keys = keys;
@@ -66,6 +76,24 @@ public final class StoreView {
 
     public void seenRevision(long rev) {
         revision = Math.max(revision, rev);
+    }
+
+    /** The stream (list header, or watch events applied in order) is complete through {@code rev}. */
+    public void streamedTo(long rev) {
+        if (rev > streamed) {
+            streamed = rev;
+            deletedAt.values().removeIf(r -> r <= streamed);
+        }
+        seenRevision(rev);
+    }
+
+    public long streamed() {
+        return streamed;
+    }
+
+    /** True when a side result taken at {@code snapshotRev} is no newer than the stream: skip it. */
+    public boolean behind(long snapshotRev) {
+        return snapshotRev <= streamed;
     }
 
     /** Current mod revision of {@code key} (0: absent). */
@@ -143,7 +171,7 @@ public final class StoreView {
     public boolean put(String key, String value, long rev, long lease, Dirty d) {
         seenRevision(rev);
         var parsed = keys.parse(key);
-        if (parsed.isEmpty() || rev(key) >= rev) {
+        if (parsed.isEmpty() || rev(key) >= rev || deletedAt.getOrDefault(key, 0L) >= rev) {
             return false;
         }
         JsonObject o;
@@ -153,6 +181,7 @@ public final class StoreView {
             return false; // not JSON: ignored, as a key of no meaning
         }
         removeIndexes(key, parsed.get(), d);
+        deletedAt.remove(key);
         revs.put(key, new long[] {rev, lease});
         Keys.Parsed pk = parsed.get();
         if (pk instanceof NodeKey nk) {
@@ -194,6 +223,9 @@ public final class StoreView {
         seenRevision(rev);
         var parsed = keys.parse(key);
         long cur = rev(key);
+        if (parsed.isPresent() && rev > streamed && cur <= rev) {
+            deletedAt.merge(key, rev, Math::max); // even when absent here: a lookup in flight may still hold it
+        }
         if (parsed.isEmpty() || cur == 0 || (rev != 0 && cur > rev)) {
             return false;
         }
