@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Header parsing for xvtep: every access is bounds-checked right where it happens. */
+/* Wire formats and small header helpers; every packet access is bounds-checked where it happens. */
 #ifndef XVTEP_PARSE_H
 #define XVTEP_PARSE_H
 
@@ -8,20 +8,21 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
+#include "xvtep_consts.h"
 
-#define VXLAN_HLEN      8
-#define VXLAN_FLAG_I    0x08000000u  /* host order of the first 32-bit word: I flag, reserved zero */
-#define VXLAN_ENCAP_LEN (sizeof(struct iphdr) + sizeof(struct udphdr) + VXLAN_HLEN + ETH_HLEN) /* 50 */
-
-#define IP_MF     0x2000
-#define IP_OFFSET 0x1FFF
-#define IP_DF     0x4000
+/* ---- VXLAN (RFC 7348) ---- */
+#define VXLAN_HLEN          8
+#define VXLAN_FLAG_I        0x08000000u  /* host order of the first 32-bit word: I flag, the rest reserved zero */
+#define VXLAN_VNI_SHIFT     8            /* second word: VNI << 8, low byte reserved */
+#define VXLAN_VNI_RESERVED  0xffu
+#define VXLAN_ENCAP_LEN     (sizeof(struct iphdr) + sizeof(struct udphdr) + VXLAN_HLEN + ETH_HLEN) /* 50 */
 
 struct vxlanhdr {
 	__be32 vx_flags;
 	__be32 vx_vni; /* VNI << 8, low byte reserved */
 };
 
+/* ---- ARP for IPv4 over Ethernet ---- */
 struct arp_eth_ipv4 {
 	__be16 ar_hrd;
 	__be16 ar_pro;
@@ -34,27 +35,6 @@ struct arp_eth_ipv4 {
 	__be32 ar_tip;
 } __attribute__((packed));
 
-/* Result of looking at a frame that arrived on the underlay. */
-enum vx_verdict {
-	VX_OK = 0,           /* a VXLAN frame for a VNI we serve; fields below are valid */
-	VX_NOT_VXLAN,        /* not IPv4/UDP to one of our dstports: leave it to the stack */
-	VX_UNKNOWN_VNI,      /* VXLAN to our port, but a VNI we do not serve (or not to our address) */
-	VX_TRUNCATED,        /* VXLAN to our port whose headers don't fit */
-	VX_BAD_FLAGS,        /* I flag clear or reserved bits set */
-	VX_OWN_SRC,          /* sent by this VTEP itself (looped multicast) */
-	VX_SRC_DENIED,       /* from a VTEP the VNI does not accept */
-};
-
-struct vx_info {
-	__u32  vni;
-	__be32 saddr;       /* outer source = remote VTEP */
-	__be32 daddr;
-	__u8   outer_tos;
-	__u8   pad[3];
-	__u32  outer_len;   /* bytes from the outer Ethernet header to the inner one */
-	__u32  inner_len;   /* inner frame bytes (Ethernet header included) */
-};
-
 static __always_inline int mac_is_multicast(const __u8 *mac)
 {
 	return mac[0] & 1;
@@ -63,6 +43,16 @@ static __always_inline int mac_is_multicast(const __u8 *mac)
 static __always_inline int mac_is_zero(const __u8 *mac)
 {
 	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+static __always_inline int ipv4_is_multicast(__be32 a)
+{
+	return (bpf_ntohl(a) & IPV4_MCAST_MASK) == IPV4_MCAST_NET;
+}
+
+static __always_inline int ipv4_is_loopback(__be32 a)
+{
+	return (bpf_ntohl(a) >> 24) == IPV4_LOOPBACK_NET;
 }
 
 /* RFC 1071 checksum over a 20-byte IPv4 header (no options: we only build those). */
@@ -75,6 +65,15 @@ static __always_inline __u16 ipv4_csum(struct iphdr *ip)
 #pragma unroll
 	for (int i = 0; i < (int)(sizeof(struct iphdr) / 2); i++)
 		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Folds a bpf_csum_diff() sum into a 16-bit Internet checksum. */
+static __always_inline __u16 csum_fold32(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;

@@ -7,18 +7,10 @@
 #ifndef XVTEP_PROXY_H
 #define XVTEP_PROXY_H
 
-#include <linux/pkt_cls.h>
+#include <linux/in6.h>
 #include <linux/ipv6.h>
-#include <linux/icmpv6.h>
-#include "common.h"
-
-#define ETH_P_IPV6_BE bpf_htons(0x86DD)
-#define ARPOP_REQUEST 1
-#define ARPOP_REPLY   2
-#define NDISC_NS      135
-#define NDISC_NA      136
-#define ND_OPT_SLLA   1
-#define ND_OPT_TLLA   2
+#include "parse.h"
+#include "events.h"
 
 enum proxy_result {
 	PROXY_NOT_MINE = -1, /* not a request the proxy handles: forward as usual */
@@ -42,13 +34,13 @@ static __always_inline int arp_proxy(struct __sk_buff *skb, const struct vni_cfg
 
 	if (bpf_skb_load_bytes(skb, 0, &f, sizeof(f)))
 		return PROXY_NOT_MINE;
-	if (f.arp.ar_hrd != bpf_htons(1) || f.arp.ar_pro != bpf_htons(ETH_P_IP) || f.arp.ar_hln != ETH_ALEN ||
-	    f.arp.ar_pln != 4 || f.arp.ar_op != bpf_htons(ARPOP_REQUEST))
+	if (f.arp.ar_hrd != bpf_htons(ARP_HRD_ETHER) || f.arp.ar_pro != bpf_htons(ETH_P_IP) ||
+	    f.arp.ar_hln != ETH_ALEN || f.arp.ar_pln != IPV4_ALEN || f.arp.ar_op != bpf_htons(ARP_OP_REQUEST))
 		return PROXY_NOT_MINE;
 	sip = f.arp.ar_sip;
 	tip = f.arp.ar_tip;
 	/* as the kernel's arp_reduce: no answers for loopback or multicast targets; announcements pass */
-	if ((bpf_ntohl(tip) >> 24) == 127 || (bpf_ntohl(tip) & 0xf0000000) == 0xe0000000 || sip == tip)
+	if (ipv4_is_loopback(tip) || ipv4_is_multicast(tip) || sip == tip)
 		return PROXY_NOT_MINE;
 
 	k.ip = tip;
@@ -63,15 +55,13 @@ static __always_inline int arp_proxy(struct __sk_buff *skb, const struct vni_cfg
 
 	__builtin_memcpy(f.eth.h_dest, f.arp.ar_sha, ETH_ALEN);
 	__builtin_memcpy(f.eth.h_source, n->mac, ETH_ALEN);
-	f.arp.ar_op = bpf_htons(ARPOP_REPLY);
+	f.arp.ar_op = bpf_htons(ARP_OP_REPLY);
 	__builtin_memcpy(f.arp.ar_tha, f.arp.ar_sha, ETH_ALEN);
 	__builtin_memcpy(f.arp.ar_sha, n->mac, ETH_ALEN);
 	f.arp.ar_tip = sip;
 	f.arp.ar_sip = tip;
-	if (bpf_skb_store_bytes(skb, 0, &f, sizeof(f), 0)) {
-		STAT_INC(st, drop_adjust);
-		return TC_ACT_SHOT;
-	}
+	if (bpf_skb_store_bytes(skb, 0, &f, sizeof(f), 0))
+		return drop(st, DROP_ADJUST);
 	STAT_INC(st, proxied);
 	return bpf_redirect(ifindex, 0); /* back out of the port it came from */
 }
@@ -87,20 +77,13 @@ struct ns_frame {
 	__u8           type, code;
 	__be16         csum;
 	__be32         flags;     /* NS: reserved; NA: R|S|O */
-	__u8           target[16];
+	__u8           target[IPV6_ALEN];
 	__u8           opt_type, opt_len;
 	__u8           opt_mac[ETH_ALEN];
 };
-#define NS_FRAME_LEN (sizeof(struct ns_frame) - 2)
+#define NS_FRAME_LEN   (sizeof(struct ns_frame) - 2)
+#define NS_PAYLOAD_LEN (NS_FRAME_LEN - ETH_HLEN - sizeof(struct ipv6hdr)) /* ICMPv6 message: 32 bytes */
 _Static_assert(sizeof(struct ns_frame) - 2 == 86, "NS/NA frame is 86 bytes");
-
-static __always_inline __u16 csum_fold32(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
 
 /* Answer an IPv6 neighbour solicitation from the neigh6 table (RFC 4861 section 7.2.4). */
 static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg *cfg, __u32 ifindex,
@@ -114,11 +97,12 @@ static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg 
 
 	if (skb->len < NS_FRAME_LEN || bpf_skb_load_bytes(skb, 0, &f.eth, NS_FRAME_LEN))
 		return PROXY_NOT_MINE;
-	if (f.ip6.nexthdr != IPPROTO_ICMPV6 || f.ip6.hop_limit != 255 || f.type != NDISC_NS || f.code != 0 ||
-	    f.ip6.payload_len != bpf_htons(32) || f.opt_type != ND_OPT_SLLA || f.opt_len != 1)
+	if (f.ip6.nexthdr != IPPROTO_ICMPV6 || f.ip6.hop_limit != ND_HOP_LIMIT || f.type != NDISC_NS ||
+	    f.code != 0 || f.ip6.payload_len != bpf_htons(NS_PAYLOAD_LEN) || f.opt_type != ND_OPT_SLLA ||
+	    f.opt_len != 1 /* units of 8 bytes */)
 		return PROXY_NOT_MINE; /* DAD (no SLLA, source ::) and odd options go on as usual */
 
-	__builtin_memcpy(k.ip, f.target, 16);
+	__builtin_memcpy(k.ip, f.target, IPV6_ALEN);
 	n = bpf_map_lookup_elem(&xvtep_neigh6, &k);
 	if (!n) {
 		if (cfg->flags & VNI_F_L3MISS) {
@@ -130,26 +114,24 @@ static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg 
 
 	__builtin_memcpy(f.eth.h_dest, f.eth.h_source, ETH_ALEN);
 	__builtin_memcpy(f.eth.h_source, n->mac, ETH_ALEN);
-	__builtin_memcpy(&f.ip6.daddr, &f.ip6.saddr, 16);
-	__builtin_memcpy(&f.ip6.saddr, f.target, 16);
+	__builtin_memcpy(&f.ip6.daddr, &f.ip6.saddr, IPV6_ALEN);
+	__builtin_memcpy(&f.ip6.saddr, f.target, IPV6_ALEN);
 	f.type = NDISC_NA;
-	f.flags = bpf_htonl(0x60000000); /* Solicited | Override */
+	f.flags = bpf_htonl(ND_NA_F_SOLICITED | ND_NA_F_OVERRIDE);
 	f.opt_type = ND_OPT_TLLA;
 	__builtin_memcpy(f.opt_mac, n->mac, ETH_ALEN);
 	f.csum = 0;
 	/* ICMPv6 checksum: pseudo header (addresses, length, next header) + message */
-	pseudo[0] = bpf_htonl(32);
+	pseudo[0] = bpf_htonl(NS_PAYLOAD_LEN);
 	pseudo[1] = bpf_htonl(IPPROTO_ICMPV6);
-	sum = bpf_csum_diff(0, 0, (__be32 *)&f.ip6.saddr, 32, 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&f.ip6.saddr, 2 * IPV6_ALEN, 0);
 	sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), sum);
-	sum = bpf_csum_diff(0, 0, (__be32 *)&f.type, 32, sum);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&f.type, NS_PAYLOAD_LEN, sum);
 	if (sum < 0)
 		return PROXY_NOT_MINE;
 	f.csum = csum_fold32(sum);
-	if (bpf_skb_store_bytes(skb, 0, &f.eth, NS_FRAME_LEN, 0)) {
-		STAT_INC(st, drop_adjust);
-		return TC_ACT_SHOT;
-	}
+	if (bpf_skb_store_bytes(skb, 0, &f.eth, NS_FRAME_LEN, 0))
+		return drop(st, DROP_ADJUST);
 	STAT_INC(st, proxied);
 	return bpf_redirect(ifindex, 0);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* VXLAN (RFC 7348) on the underlay: recognising frames and building outer headers. */
+/* VXLAN (RFC 7348) on the underlay: the outer headers, and recognising frames that arrive. */
 #ifndef XVTEP_VXLAN_H
 #define XVTEP_VXLAN_H
 
-#include "common.h"
 #include <linux/in.h>
+#include "parse.h"
+#include "config.h"
+#include "stats.h"
 
 /*
  * The outer headers in front of the inner Ethernet header (14 + 20 + 8 + 8 = 50 bytes on
@@ -23,10 +25,26 @@ struct vxlan_outer {
 _Static_assert(sizeof(struct vxlan_outer) - 2 == 50, "outer headers are 50 bytes");
 _Static_assert(VXLAN_ENCAP_LEN == 50, "encapsulation adds 50 bytes");
 
-static __always_inline __be32 vni_local_ip(const struct vni_cfg *cfg, const struct xvtep_config *gc)
-{
-	return cfg->local ? cfg->local : gc->local_ip;
-}
+/* Result of looking at a frame that arrived on the underlay. */
+enum vx_verdict {
+	VX_OK = 0,           /* a VXLAN frame for a VNI we serve; vx_info is valid */
+	VX_NOT_VXLAN,        /* not IPv4/UDP to one of our dstports: leave it to the stack */
+	VX_UNKNOWN_VNI,      /* VXLAN to our port, but a VNI we do not serve (or not to our address) */
+	VX_TRUNCATED,        /* VXLAN to our port whose headers don't fit */
+	VX_BAD_FLAGS,        /* I flag clear or reserved bits set */
+	VX_OWN_SRC,          /* sent by this VTEP itself (looped multicast) */
+	VX_SRC_DENIED,       /* from a VTEP the VNI does not accept */
+};
+
+struct vx_info {
+	__u32  vni;
+	__be32 saddr;       /* outer source = remote VTEP */
+	__be32 daddr;
+	__u8   outer_tos;
+	__u8   pad[3];
+	__u32  outer_len;   /* bytes from the outer Ethernet header to the inner one */
+	__u32  inner_len;   /* inner frame bytes (Ethernet header included) */
+};
 
 /*
  * Classify a frame that arrived on the underlay. `pkt_len` is the whole frame's
@@ -70,10 +88,10 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	tot = bpf_ntohs(ip->tot_len);
 	if (tot < ihl + sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || tot + ETH_HLEN > pkt_len)
 		return VX_TRUNCATED;
-	if (vxh->vx_flags != bpf_htonl(VXLAN_FLAG_I) || (vxh->vx_vni & bpf_htonl(0xff)))
+	if (vxh->vx_flags != bpf_htonl(VXLAN_FLAG_I) || (vxh->vx_vni & bpf_htonl(VXLAN_VNI_RESERVED)))
 		return VX_BAD_FLAGS;
 
-	vx->vni = bpf_ntohl(vxh->vx_vni) >> 8;
+	vx->vni = bpf_ntohl(vxh->vx_vni) >> VXLAN_VNI_SHIFT;
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, &vx->vni);
 	gc = config_get();
 	if (!cfg || !gc || cfg->dstport != dport)
@@ -101,96 +119,32 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 
 /*
  * Count a non-OK verdict where it belongs (VNI 0 unless the frame's VNI is one we serve);
- * returns 1 when the frame must be dropped.
+ * returns 1 when the frame must be dropped, 0 when it goes on to the stack.
  */
-static __always_inline int vx_verdict_account(enum vx_verdict v, const struct vx_info *vx)
+static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_info *vx)
 {
 	struct vni_stats *st = stats_get(v == VX_SRC_DENIED ? vx->vni : 0);
 
 	switch (v) {
 	case VX_NOT_VXLAN:
-		STAT_INC(st, pass_not_vxlan);
+		stat_pass(st, PASS_NOT_VXLAN);
 		return 0;
 	case VX_UNKNOWN_VNI:
-		STAT_INC(st, pass_unknown_vni);
+		stat_pass(st, PASS_UNKNOWN_VNI);
 		return 0;
 	case VX_TRUNCATED:
-		STAT_INC(st, drop_truncated);
+		stat_drop(st, DROP_TRUNCATED);
 		return 1;
 	case VX_BAD_FLAGS:
-		STAT_INC(st, drop_bad_flags);
+		stat_drop(st, DROP_BAD_FLAGS);
 		return 1;
 	case VX_OWN_SRC:
-		STAT_INC(st, drop_src);
-		return 1;
 	case VX_SRC_DENIED:
-		STAT_INC(st, drop_src);
+		stat_drop(st, DROP_SRC);
 		return 1;
 	default:
 		return 0;
 	}
-}
-
-/* UDP source port from the inner flow hash, within the VNI's range (RFC 7348 section 5). */
-static __always_inline __be16 vx_srcport(const struct vni_cfg *cfg, __u32 hash)
-{
-	__u32 lo = cfg->srcport_min, hi = cfg->srcport_max;
-
-	if (!lo || hi < lo) {
-		lo = 32768; /* the kernel's default: ip_local_port_range */
-		hi = 60999;
-	}
-	return bpf_htons(lo + (__u16)(((__u64)hash * (hi - lo + 1)) >> 32));
-}
-
-/* Outer Ethernet addresses for `dst`: derived for multicast groups, from the FIB otherwise. */
-enum nh_result {
-	NH_OK,         /* outer->eth filled, *ifindex set */
-	NH_NO_NEIGH,   /* route found but neighbour unresolved: nh_ip/ifindex set */
-	NH_FAIL,       /* no route */
-};
-
-static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
-						 __be32 src, __be32 dst, struct vxlan_outer *o,
-						 __u32 *ifindex, __be32 *nh_ip)
-{
-	struct bpf_fib_lookup fib = {};
-	__u8 *d = (__u8 *)&dst;
-	int rc;
-
-	if ((bpf_ntohl(dst) & 0xf0000000) == 0xe0000000) {
-		/* RFC 1112: 01:00:5e + low 23 bits of the group */
-		o->eth.h_dest[0] = 0x01;
-		o->eth.h_dest[1] = 0x00;
-		o->eth.h_dest[2] = 0x5e;
-		o->eth.h_dest[3] = d[1] & 0x7f;
-		o->eth.h_dest[4] = d[2];
-		o->eth.h_dest[5] = d[3];
-		__builtin_memcpy(o->eth.h_source, gc->underlay_mac, ETH_ALEN);
-		*ifindex = gc->underlay_ifindex;
-		return NH_OK;
-	}
-	fib.family = 2; /* AF_INET */
-	fib.l4_protocol = IPPROTO_UDP;
-	/*
-	 * tot_len stays 0: given a length, the FIB lookup checks it against the route MTU and
-	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
-	 * segment by segment for GSO.
-	 */
-	fib.ipv4_src = src;
-	fib.ipv4_dst = dst;
-	fib.ifindex = gc->underlay_ifindex;
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	*ifindex = fib.ifindex;
-	*nh_ip = fib.ipv4_dst; /* the gateway when there is one */
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		__builtin_memcpy(o->eth.h_dest, fib.dmac, ETH_ALEN);
-		__builtin_memcpy(o->eth.h_source, fib.smac, ETH_ALEN);
-		return NH_OK;
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return NH_NO_NEIGH;
-	return NH_FAIL;
 }
 
 #endif /* XVTEP_VXLAN_H */

@@ -64,11 +64,11 @@ public final class Datapath implements AutoCloseable {
     public static final int TC_HANDLE = 1;
     public static final int TC_PRIORITY = 1;
 
-    public static final int MAX_VNIS = 4096;
-    public static final int MAX_PORTS = 1024;
-    public static final int MAX_PORTS_PER_VNI = 64;
-    public static final int MAX_FLOOD = 64;
-    public static final int MAX_DSTPORTS = 64;
+    public static final int MAX_VNIS = Abi.MAX_VNIS;
+    public static final int MAX_PORTS = Abi.MAX_PORTS;
+    public static final int MAX_PORTS_PER_VNI = Abi.MAX_PORTS_PER_VNI;
+    public static final int MAX_FLOOD = Abi.MAX_FLOOD;
+    public static final int MAX_DSTPORTS = Abi.MAX_DSTPORTS;
 
     public static final String MAP_CONFIG = "xvtep_config", MAP_VNIS = "xvtep_vnis", MAP_PORTS = "xvtep_ports",
             MAP_VNI_PORTS = "xvtep_vni_ports", MAP_FLOOD = "xvtep_flood", MAP_FDB = "xvtep_fdb",

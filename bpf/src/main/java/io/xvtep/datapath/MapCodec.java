@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Byte-for-byte codecs of the structs in bpf/include/xvtep_maps.h.
+ * Byte-for-byte codecs of the structs in bpf/include/xvtep_structs.h (flag bits: {@link Abi}).
  *
  * Integers are host order (little-endian on every machine xvtep runs on), IPv4 addresses
  * (__be32) network order, MACs wire order. The OFF_* constants are the C offsets; the unit
@@ -68,7 +68,7 @@ public final class MapCodec {
     /** struct xvtep_config: the one entry of the xvtep_config array. */
     public record XvtepConfig(int underlayIfindex, Ipv4 localIp, Mac underlayMac, int flags) {
         /** XVTEP_CFG_F_NO_XDP_REDIRECT: a veth underlay, where XDP_REDIRECT loses checksum state. */
-        public static final int F_NO_XDP_REDIRECT = 1;
+        public static final int F_NO_XDP_REDIRECT = Abi.CFG_F_NO_XDP_REDIRECT;
 
         public static final int SIZE = 20;
         public static final int OFF_UNDERLAY_IFINDEX = 0, OFF_LOCAL_IP = 4, OFF_UNDERLAY_MAC = 8, OFF_PAD = 14,
@@ -100,9 +100,10 @@ public final class MapCodec {
                 OFF_SRCPORT_MIN = 18, OFF_SRCPORT_MAX = 20, OFF_TTL = 22, OFF_TOS = 23, OFF_N_PORTS = 24,
                 OFF_N_FLOOD = 28, OFF_AGEING = 32, OFF_MTU = 36, OFF_DEV_IFINDEX = 40, OFF_PAD = 44;
 
-        public static final int F_LEARNING = 1, F_PROXY = 1 << 1, F_L2MISS = 1 << 2, F_L3MISS = 1 << 3,
-                F_TTL_INHERIT = 1 << 4, F_TOS_INHERIT = 1 << 5, F_DF_SET = 1 << 6, F_DF_INHERIT = 1 << 7,
-                F_SRC_FILTER = 1 << 8;
+        public static final int F_LEARNING = Abi.VNI_F_LEARNING, F_PROXY = Abi.VNI_F_PROXY,
+                F_L2MISS = Abi.VNI_F_L2MISS, F_L3MISS = Abi.VNI_F_L3MISS, F_TTL_INHERIT = Abi.VNI_F_TTL_INHERIT,
+                F_TOS_INHERIT = Abi.VNI_F_TOS_INHERIT, F_DF_SET = Abi.VNI_F_DF_SET,
+                F_DF_INHERIT = Abi.VNI_F_DF_INHERIT, F_SRC_FILTER = Abi.VNI_F_SRC_FILTER;
 
         public boolean has(int flag) {
             return (flags & flag) != 0;
@@ -147,7 +148,7 @@ public final class MapCodec {
     public record PortCfg(int vni, int flags) {
         public static final int SIZE = 8;
         public static final int OFF_VNI = 0, OFF_FLAGS = 4;
-        public static final int F_XDP = 1, F_PEER = 1 << 1;
+        public static final int F_XDP = Abi.PORT_F_XDP, F_PEER = Abi.PORT_F_PEER;
 
         public byte[] encode() {
             byte[] b = new byte[SIZE];
@@ -180,6 +181,7 @@ public final class MapCodec {
 
     /** struct flood_dst: value of xvtep_flood. */
     public record FloodDst(Ipv4 dst, int flags) {
+        public static final int F_CLUSTER = Abi.FLOOD_F_CLUSTER;
         public static final int SIZE = 8;
         public static final int OFF_DST = 0, OFF_FLAGS = 4;
 
@@ -218,7 +220,7 @@ public final class MapCodec {
     public record FdbValue(Ipv4 remote, int ifindex, int flags, long updatedNs) {
         public static final int SIZE = 24;
         public static final int OFF_REMOTE = 0, OFF_IFINDEX = 4, OFF_FLAGS = 8, OFF_PAD = 12, OFF_UPDATED_NS = 16;
-        public static final int F_STATIC = 1, F_CLUSTER = 1 << 1;
+        public static final int F_STATIC = Abi.FDB_F_STATIC, F_CLUSTER = Abi.FDB_F_CLUSTER;
 
         public byte[] encode() {
             byte[] b = new byte[SIZE];
@@ -329,17 +331,51 @@ public final class MapCodec {
         }
     }
 
-    /** struct vni_stats: one CPU's (or, after {@link #plus}, the summed) counters of a VNI. */
+    /**
+     * struct vni_stats: one CPU's (or, after {@link #plus}, the summed) counters of a VNI. Every
+     * counter is a __u64: the named ones, then pass[] by {@link PassReason}, drop[] by
+     * {@link DropReason}, then the event counters; {@link #FIELDS} names them in that order.
+     */
     public record VniStats(long[] counters) {
-        /** Field names in struct order; each field is a __u64 at offset 8 * index. */
-        public static final List<String> FIELDS = List.of(
+        private static final List<String> HEAD = List.of(
                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "switched_packets", "switched_bytes",
-                "flooded_packets", "proxied", "learned", "moved", "l2miss", "l3miss",
-                "pass_not_vxlan", "pass_unknown_vni",
-                "drop_truncated", "drop_bad_flags", "drop_no_dest", "drop_hairpin", "drop_fib", "drop_mtu",
-                "drop_ecn", "drop_adjust", "drop_src", "drop_redirect", "events_emitted", "events_lost");
-        public static final int SIZE = 8 * 26;
-        public static final VniStats ZERO = new VniStats(new long[26]);
+                "flooded_packets", "proxied", "learned", "moved", "l2miss", "l3miss");
+        private static final List<String> TAIL = List.of("events_emitted", "events_lost");
+        /** Offsets of pass[0] and drop[0]. */
+        public static final int OFF_PASS = 8 * HEAD.size();
+        public static final int OFF_DROP = OFF_PASS + 8 * PassReason.values().length;
+        /** Counter names in struct order (the stats JSON's order); each a __u64 at offset 8 * index. */
+        public static final List<String> FIELDS = fields();
+        public static final int SIZE = 8 * FIELDS.size();
+        public static final VniStats ZERO = new VniStats(new long[FIELDS.size()]);
+
+        private static List<String> fields() {
+            List<String> f = new java.util.ArrayList<>(HEAD);
+            for (PassReason r : PassReason.values()) {
+                f.add(r.counter());
+            }
+            for (DropReason r : DropReason.values()) {
+                f.add(r.counter());
+            }
+            f.addAll(TAIL);
+            return List.copyOf(f);
+        }
+
+        public static int offset(PassReason r) {
+            return OFF_PASS + 8 * r.ordinal();
+        }
+
+        public static int offset(DropReason r) {
+            return OFF_DROP + 8 * r.ordinal();
+        }
+
+        public long pass(PassReason r) {
+            return counters[offset(r) / 8];
+        }
+
+        public long drop(DropReason r) {
+            return counters[offset(r) / 8];
+        }
 
         public VniStats {
             if (counters == null || counters.length != FIELDS.size()) {
@@ -430,17 +466,17 @@ public final class MapCodec {
         public static final int SIZE = 40;
         public static final int OFF_TYPE = 0, OFF_VNI = 4, OFF_MAC = 8, OFF_PAD = 14, OFF_REMOTE = 16,
                 OFF_IFINDEX = 20, OFF_IP = 24, OFF_PAD2 = 28, OFF_TS_NS = 32;
-        public static final int LEARN = 1, MOVE = 2, L2MISS = 3, L3MISS = 4, NEIGH_MISS = 5;
+        public static final int LEARN = Abi.EV_LEARN, MOVE = Abi.EV_MOVE, L2MISS = Abi.EV_L2MISS,
+                L3MISS = Abi.EV_L3MISS, NEIGH_MISS = Abi.EV_NEIGH_MISS;
 
+        /** The event's type; empty for a code this version does not know. */
+        public java.util.Optional<EventType> eventType() {
+            return EventType.of(type);
+        }
+
+        /** learn, move, l2miss, l3miss, neigh_miss, or unknown. */
         public String typeName() {
-            return switch (type) {
-                case LEARN -> "learn";
-                case MOVE -> "move";
-                case L2MISS -> "l2miss";
-                case L3MISS -> "l3miss";
-                case NEIGH_MISS -> "neigh_miss";
-                default -> "unknown";
-            };
+            return eventType().map(EventType::label).orElse("unknown");
         }
 
         public byte[] encode() {

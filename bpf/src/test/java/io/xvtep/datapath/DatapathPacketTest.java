@@ -5,8 +5,11 @@ import static io.xvtep.datapath.Harness.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xvtep.libbpf.TestRunResult;
+import io.xvtep.libbpf.UpdateFlag;
 import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.FloodDst;
 import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.MapCodec.VniIdxKey;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
@@ -66,6 +69,16 @@ class DatapathPacketTest {
     static String groupMacTail(String group) {
         byte[] g = ip(group);
         return String.format("%02x:%02x:%02x", g[1] & 0x7f, g[2] & 0xff, g[3] & 0xff);
+    }
+
+    /**
+     * Raises a VNI's n_ports/n_flood past the entries written, as a list rewritten behind the
+     * datapath's back would: the indexes beyond the real entries are gaps.
+     */
+    static void listCounts(Harness h, int vni, int nPorts, int nFlood) {
+        byte[] key = MapCodec.u32(vni);
+        VniCfg c = VniCfg.decode(h.map("xvtep_vnis").lookup(key).orElseThrow());
+        h.map("xvtep_vnis").update(key, c.withCounts(nPorts, nFlood).encode(), UpdateFlag.ANY);
     }
 
     static byte[] with(byte[] frame, int off, int... bytes) {
@@ -446,6 +459,35 @@ class DatapathPacketTest {
                 .run("tc_port_ingress", "p1", NS_FROM_C1)
                 .expect(TC_ACT_REDIRECT, NA_FOR_C1)
                 .counter(42, "proxied", 1),
+            // ---------------------------------------------------------------- list gaps (DROP_LIST_GAP)
+            PacketCase.of("flood_last_remote_missing_drops",
+                    "a flood list whose last entry is missing (n_flood beyond the entries) drops the frame, counted as list_gap, sending nothing")
+                .setup(h -> { h.vni(42, L, 4789).port("p1", 42, 0); listCounts(h, 42, 1, 1); })
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_list_gap", 1).counter(42, "tx_packets", 0),
+            PacketCase.of("flood_remote_gap_loses_one_copy",
+                    "a missing flood entry loses only its own copy: the remote after it still gets the frame, and the gap is counted")
+                .setup(h -> { h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V3); listCounts(h, 42, 1, 2);
+                        h.map("xvtep_flood").update(new VniIdxKey(42, 1).encode(),
+                                new FloodDst(Ipv4.parse(V3), 0).encode(), UpdateFlag.ANY);
+                        h.map("xvtep_flood").delete(new VniIdxKey(42, 0).encode()); })
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V3, 4789, 42, ARP_FROM_C1))
+                .counter(42, "drop_list_gap", 1).counter(42, "tx_packets", 1),
+            PacketCase.of("flood_port_gap_loses_one_copy",
+                    "a missing local-port entry loses that copy only: the other port and the VTEP still get theirs")
+                .setup(h -> { h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2); listCounts(h, 42, 3, 1); })
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ARP_FROM_C1))
+                .copy("p2", ARP_FROM_C1)
+                .counter(42, "drop_list_gap", 1).counter(42, "flooded_packets", 1),
+            PacketCase.of("decap_flood_port_gap_loses_one_copy",
+                    "decapsulated BUM: a missing local-port entry loses that copy only, the listed port still gets the inner frame")
+                .setup(h -> { h.vni(42, L, 4789).port("p1", 42, 0); listCounts(h, 42, 2, 0); })
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "drop_list_gap", 1).counter(42, "rx_packets", 1),
             PacketCase.of("unresolved_vtep_neighbour",
                     "an unresolved underlay neighbour: the IP frame is handed to the kernel to resolve, and the control plane is told")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, "198.18.0.9", 0))

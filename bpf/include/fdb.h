@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* The forwarding database: lookup, ageing and learning. */
+#ifndef XVTEP_FDB_H
+#define XVTEP_FDB_H
+
+#include "parse.h"
+#include "events.h"
+
+/* A learned entry older than the VNI's ageing time no longer forwards (the control plane reaps it). */
+static __always_inline int fdb_is_stale(const struct fdb_entry *e, const struct vni_cfg *cfg, __u64 now)
+{
+	if (e->flags & (FDB_F_STATIC | FDB_F_CLUSTER) || !cfg->ageing)
+		return 0;
+	return now - e->updated_ns > (__u64)cfg->ageing * NSEC_PER_SEC;
+}
+
+static __always_inline struct fdb_entry *fdb_lookup(__u32 vni, const __u8 *mac)
+{
+	struct fdb_key k = { .vni = vni };
+
+	__builtin_memcpy(k.mac, mac, ETH_ALEN);
+	return bpf_map_lookup_elem(&xvtep_fdb, &k);
+}
+
+/*
+ * Learn that (vni, mac) sits behind `remote` (a VTEP) or `ifindex` (a local port).
+ * Static entries are never overwritten, cluster ones only by a local port; a known entry only has its
+ * timestamp refreshed (at most once a second, to keep map writes off the hot path).
+ */
+static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote, __u32 ifindex,
+				      struct vni_stats *st)
+{
+	struct fdb_key k = { .vni = vni };
+	struct fdb_entry *e, ne = {};
+	__u64 now = bpf_ktime_get_ns();
+	__u32 ev = XVTEP_EV_LEARN;
+
+	if (mac_is_multicast(mac) || mac_is_zero(mac))
+		return;
+	__builtin_memcpy(k.mac, mac, ETH_ALEN);
+	e = bpf_map_lookup_elem(&xvtep_fdb, &k);
+	if (e) {
+		/* Static entries never move. A cluster entry (a remote host's claim) gives way only to
+		 * the MAC showing up behind a local port: it moved here, and the event lets the
+		 * control plane claim it in the store. */
+		if ((e->flags & FDB_F_STATIC) || ((e->flags & FDB_F_CLUSTER) && !ifindex))
+			return;
+		if (e->remote == remote && e->ifindex == ifindex) {
+			if (now - e->updated_ns > FDB_REFRESH_NS)
+				e->updated_ns = now;
+			return;
+		}
+		ev = XVTEP_EV_MOVE;
+	}
+	ne.remote = remote;
+	ne.ifindex = ifindex;
+	ne.updated_ns = now;
+	/* Whole-value replace, so a reader never sees a half-moved entry. */
+	if (bpf_map_update_elem(&xvtep_fdb, &k, &ne, BPF_ANY))
+		return;
+	if (ev == XVTEP_EV_MOVE)
+		STAT_INC(st, moved);
+	else
+		STAT_INC(st, learned);
+	event_emit(ev, vni, mac, remote, ifindex, 0);
+}
+
+#endif /* XVTEP_FDB_H */

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Encapsulation (TC, local port ingress): growing the frame by the outer headers, addressing
+ * each copy through the FIB, unicast to one VTEP and head-end replication to a flood list.
+ */
+#ifndef XVTEP_VXLAN_ENCAP_H
+#define XVTEP_VXLAN_ENCAP_H
+
+#include "vxlan.h"
+#include "events.h"
+
+struct encap_ctx {
+	struct vxlan_outer o;
+	__u32 inner_len;
+	__be32 src;
+};
+
+/*
+ * The outer headers being sent, per CPU: lets vx_send be a global function that the
+ * verifier checks once, instead of once per flood-loop iteration. Private to the object
+ * that encapsulates (not pinned), so it lives with the code that uses it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct encap_ctx);
+} xvtep_encap_scratch SEC(".maps");
+
+static __always_inline struct encap_ctx *encap_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&xvtep_encap_scratch, &zero);
+}
+
+/* RFC 6040 / kernel ip_tunnel_ecn_encap: outer ECN copies inner, inner CE becomes ECT(0). */
+static __always_inline __u8 ecn_encap(__u8 outer_tos, __u8 inner_tos)
+{
+	__u8 ecn = inner_tos & IP_ECN_MASK;
+
+	if (ecn == IP_ECN_CE)
+		ecn = IP_ECN_ECT_0;
+	return (outer_tos & ~IP_ECN_MASK) | ecn;
+}
+
+/* UDP source port from the inner flow hash, within the VNI's range (RFC 7348 section 5). */
+static __always_inline __be16 vx_srcport(const struct vni_cfg *cfg, __u32 hash)
+{
+	__u32 lo = cfg->srcport_min, hi = cfg->srcport_max;
+
+	if (!lo || hi < lo) {
+		lo = SRCPORT_DEFAULT_MIN;
+		hi = SRCPORT_DEFAULT_MAX;
+	}
+	return bpf_htons(lo + (__u16)(((__u64)hash * (hi - lo + 1)) >> 32));
+}
+
+/* Outer Ethernet addresses for `dst`: derived for multicast groups, from the FIB otherwise. */
+enum nh_result {
+	NH_OK,         /* outer->eth filled, *ifindex set */
+	NH_NO_NEIGH,   /* route found but neighbour unresolved: nh_ip/ifindex set */
+	NH_FAIL,       /* no route */
+};
+
+static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
+						 __be32 src, __be32 dst, struct vxlan_outer *o,
+						 __u32 *ifindex, __be32 *nh_ip)
+{
+	struct bpf_fib_lookup fib = {};
+	__u8 *d = (__u8 *)&dst;
+	int rc;
+
+	if (ipv4_is_multicast(dst)) {
+		o->eth.h_dest[0] = IPV4_MCAST_MAC0;
+		o->eth.h_dest[1] = IPV4_MCAST_MAC1;
+		o->eth.h_dest[2] = IPV4_MCAST_MAC2;
+		o->eth.h_dest[3] = d[1] & IPV4_MCAST_MAC_LOW;
+		o->eth.h_dest[4] = d[2];
+		o->eth.h_dest[5] = d[3];
+		__builtin_memcpy(o->eth.h_source, gc->underlay_mac, ETH_ALEN);
+		*ifindex = gc->underlay_ifindex;
+		return NH_OK;
+	}
+	fib.family = AF_INET;
+	fib.l4_protocol = IPPROTO_UDP;
+	/*
+	 * tot_len stays 0: given a length, the FIB lookup checks it against the route MTU and
+	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
+	 * segment by segment for GSO.
+	 */
+	fib.ipv4_src = src;
+	fib.ipv4_dst = dst;
+	fib.ifindex = gc->underlay_ifindex;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+	*ifindex = fib.ifindex;
+	*nh_ip = fib.ipv4_dst; /* the gateway when there is one */
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		__builtin_memcpy(o->eth.h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(o->eth.h_source, fib.smac, ETH_ALEN);
+		return NH_OK;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return NH_NO_NEIGH;
+	return NH_FAIL;
+}
+
+/* Whether the frame still fits the underlay once encapsulated (GSO frames judged by their segments). */
+static __always_inline int mtu_ok(struct __sk_buff *skb, struct xvtep_config *gc)
+{
+	__u32 mtu = 0;
+
+	return bpf_check_mtu(skb, gc->underlay_ifindex, &mtu, VXLAN_ENCAP_LEN, 0) != BPF_MTU_CHK_RET_FRAG_NEEDED;
+}
+
+_Static_assert(DROP_TRUNCATED == 0, "vx_encap returns 0 for success and never DROP_TRUNCATED");
+
+/*
+ * Grow the frame by 50 bytes in front of the inner Ethernet header and fill the
+ * outer headers except the destination (set per copy by vx_send). IP frames use
+ * adjust_room with the encap flags so GSO keeps working; the helper refuses
+ * other protocols (ARP), which are not GSO anyway and take change_head.
+ * Returns 0, or why the frame must be dropped.
+ */
+static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const struct vni_cfg *cfg,
+						 struct xvtep_config *gc)
+{
+	struct encap_ctx *c = encap_scratch();
+	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
+		      BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN);
+	__u32 hash = bpf_get_hash_recalc(skb);
+	struct ethhdr eth;
+	struct iphdr in_ip = {};
+	__u8 tos = cfg->tos;
+	__u16 frag = 0;
+
+	if (!c)
+		return DROP_INTERNAL;
+	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+		return DROP_ADJUST;
+	if (eth.h_proto == bpf_htons(ETH_P_IP))
+		bpf_skb_load_bytes(skb, ETH_HLEN, &in_ip, sizeof(in_ip));
+	if (cfg->flags & VNI_F_TOS_INHERIT)
+		tos = in_ip.tos;
+	tos = ecn_encap(tos, in_ip.tos);
+	if (cfg->flags & VNI_F_DF_SET)
+		frag = bpf_htons(IP_DF);
+	else if (cfg->flags & VNI_F_DF_INHERIT)
+		frag = in_ip.frag_off & bpf_htons(IP_DF);
+
+	c->inner_len = skb->len;
+	c->src = vni_local_ip(cfg, gc);
+	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
+			return DROP_ADJUST;
+		/* room sits after the old Ethernet header: move that header to the inner slot */
+		if (bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, ETH_HLEN, 0))
+			return DROP_ADJUST;
+	} else if (bpf_skb_change_head(skb, VXLAN_ENCAP_LEN, 0)) {
+		return DROP_ADJUST;
+	}
+
+	__builtin_memset(&c->o, 0, sizeof(c->o));
+	c->o.eth.h_proto = bpf_htons(ETH_P_IP);
+	c->o.ip.version = IPVERSION;
+	c->o.ip.ihl = sizeof(struct iphdr) / 4;
+	c->o.ip.tos = tos;
+	c->o.ip.tot_len = bpf_htons(c->inner_len + sizeof(struct iphdr) + sizeof(struct udphdr) + VXLAN_HLEN);
+	c->o.ip.id = bpf_htons((__u16)bpf_get_prandom_u32());
+	c->o.ip.frag_off = frag;
+	c->o.ip.ttl = (cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl ? in_ip.ttl : (cfg->ttl ? cfg->ttl : DEFAULT_TTL);
+	c->o.ip.protocol = IPPROTO_UDP;
+	c->o.ip.saddr = c->src;
+	c->o.udp.source = vx_srcport(cfg, hash);
+	c->o.udp.dest = bpf_htons(cfg->dstport);
+	c->o.udp.len = bpf_htons(c->inner_len + sizeof(struct udphdr) + VXLAN_HLEN);
+	c->o.udp.check = 0; /* allowed for IPv4 (RFC 7348), as the kernel sends it */
+	c->o.vx.vx_flags = bpf_htonl(VXLAN_FLAG_I);
+	c->o.vx.vx_vni = bpf_htonl(cfg->vni << VXLAN_VNI_SHIFT);
+	return 0;
+}
+
+/*
+ * Address the encapsulated frame (outer headers in the scratch map) to `dst` and
+ * send it: cloned when `clone`, else redirected. Returns TC_ACT_OK for a sent
+ * clone, the redirect verdict for the frame itself, TC_ACT_SHOT when dropped.
+ * A global function: the verifier checks it once, not once per flood copy.
+ */
+__attribute__((noinline)) int vx_send(struct __sk_buff *skb, __be32 dst, __u32 clone, __u32 vni)
+{
+	struct encap_ctx *c = encap_scratch();
+	struct xvtep_config *gc = config_get();
+	struct vni_stats *st = stats_get(vni);
+	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
+	struct iphdr ip;
+	__u32 ifindex = 0;
+	__be32 nh_ip = 0;
+	enum nh_result r;
+
+	if (!c || !gc || !skb)
+		return drop(st, DROP_INTERNAL);
+	c->o.ip.daddr = dst;
+	ip = c->o.ip;
+	c->o.ip.check = ipv4_csum(&ip);
+	r = vx_nexthop(skb, gc, c->src, dst, &c->o, &ifindex, &nh_ip);
+	if (r == NH_FAIL)
+		return drop(st, DROP_FIB);
+	if (r == NH_NO_NEIGH) {
+		/* Only a redirect may wait for neighbour resolution, and only for IP (helper limit). */
+		miss_emit(XVTEP_EV_NEIGH_MISS, vni, 0, nh_ip);
+		if (clone || skb->protocol != bpf_htons(ETH_P_IP))
+			return drop(st, DROP_FIB);
+	}
+	if (bpf_skb_store_bytes(skb, 0, &c->o.eth, VXLAN_OUTER_LEN, 0))
+		return drop(st, DROP_ADJUST);
+	STAT_INC(st, tx_packets);
+	STAT_ADD(st, tx_bytes, c->inner_len);
+	if (r == NH_NO_NEIGH) {
+		nh.ipv4_nh = nh_ip;
+		return bpf_redirect_neigh(ifindex, &nh, sizeof(nh), 0);
+	}
+	if (clone) {
+		if (bpf_clone_redirect(skb, ifindex, 0))
+			return drop(st, DROP_REDIRECT);
+		return TC_ACT_OK;
+	}
+	return bpf_redirect(ifindex, 0);
+}
+
+/* Unicast to one remote VTEP. */
+static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
+				      __be32 remote, struct vni_stats *st)
+{
+	enum drop_reason why;
+
+	if (!mtu_ok(skb, gc))
+		return drop(st, DROP_MTU);
+	why = vx_encap(skb, cfg, gc);
+	if (why)
+		return drop(st, why);
+	return vx_send(skb, remote, 0, cfg->vni);
+}
+
+/*
+ * Head-end replication: one copy to every remote of the VNI's flood list (xvtep_flood,
+ * indexes 0..n_flood-1), the last remote getting the frame itself.
+ */
+static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
+				    __u32 n_flood, struct vni_stats *st)
+{
+	__u32 vni = cfg->vni;
+	struct vni_idx_key k = { .vni = vni };
+	struct flood_dst *fd;
+	enum drop_reason why;
+
+	if (!mtu_ok(skb, gc))
+		return drop(st, DROP_MTU);
+	why = vx_encap(skb, cfg, gc);
+	if (why)
+		return drop(st, why);
+	for (__u32 i = 0; i < XVTEP_MAX_FLOOD - 1; i++) {
+		struct vni_idx_key fk = { .vni = vni, .idx = i };
+
+		if (i + 1 >= n_flood)
+			break;
+		fd = bpf_map_lookup_elem(&xvtep_flood, &fk);
+		if (!fd || !fd->dst) {
+			stat_drop(st, DROP_LIST_GAP);
+			continue;
+		}
+		vx_send(skb, fd->dst, 1, vni);
+	}
+	k.idx = n_flood - 1;
+	fd = bpf_map_lookup_elem(&xvtep_flood, &k);
+	if (!fd || !fd->dst)
+		return drop(st, DROP_LIST_GAP);
+	return vx_send(skb, fd->dst, 0, vni);
+}
+
+#endif /* XVTEP_VXLAN_ENCAP_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * xvtep constants: map limits, flag bits, event types and counter reasons (the
+ * contract with the control plane: io.xvtep.datapath.Abi, DropReason and PassReason
+ * mirror them and AbiTest checks every value against this file), then the
+ * datapath's own defaults and the protocol numbers it uses by name.
+ *
+ * Plain C with <linux/types.h> only: it compiles for BPF and for the host.
+ */
+#ifndef XVTEP_CONSTS_H
+#define XVTEP_CONSTS_H
+
+#include <linux/types.h>
+
+/* ---- map limits ---- */
+#define XVTEP_MAX_VNIS          4096
+#define XVTEP_MAX_PORTS         1024
+#define XVTEP_MAX_PORTS_PER_VNI 64     /* local ports flooded per VNI */
+#define XVTEP_MAX_FLOOD         64     /* all-zero FDB entries (remote VTEPs) per VNI */
+#define XVTEP_MAX_FDB           262144
+#define XVTEP_MAX_NEIGH         65536  /* per family; also the allowed-source table */
+#define XVTEP_MAX_DSTPORTS      64     /* distinct underlay UDP ports */
+#define XVTEP_MAX_MISS_KEYS     16384  /* miss events rate-limited per key */
+#define XVTEP_EVENTS_BYTES      (1 << 22)
+
+/* ---- xvtep_config.flags ---- */
+/*
+ * The underlay is a veth: XDP must not redirect. veth hands XDP a converted copy of
+ * each skb, and a redirected frame loses its checksum state (CHECKSUM_PARTIAL from a
+ * container's TCP arrives as CHECKSUM_NONE and fails verification); XDP_PASS keeps it.
+ */
+#define XVTEP_CFG_F_NO_XDP_REDIRECT (1u << 0)
+
+/* ---- vni_cfg.flags ---- */
+#define VNI_F_LEARNING     (1u << 0) /* learn remote MACs from decapsulated frames */
+#define VNI_F_PROXY        (1u << 1) /* answer ARP/ND from the neigh table */
+#define VNI_F_L2MISS       (1u << 2) /* event on unicast with no FDB entry */
+#define VNI_F_L3MISS       (1u << 3) /* event on ARP the proxy cannot answer */
+#define VNI_F_TTL_INHERIT  (1u << 4)
+#define VNI_F_TOS_INHERIT  (1u << 5)
+#define VNI_F_DF_SET       (1u << 6)
+#define VNI_F_DF_INHERIT   (1u << 7)
+#define VNI_F_SRC_FILTER   (1u << 8) /* accept VXLAN only from VTEPs listed in xvtep_allowed_src */
+
+/* ---- port_cfg.flags ---- */
+#define PORT_F_XDP  (1u << 0) /* XDP_REDIRECT into this port works (its veth peer has NAPI/XDP) */
+#define PORT_F_PEER (1u << 1) /* a veth: TC may deliver straight into its peer (bpf_redirect_peer) */
+
+/* ---- flood_dst.flags ---- */
+#define FLOOD_F_CLUSTER (1u << 0) /* added from the cluster store (ignored by the datapath) */
+
+/* ---- fdb_entry.flags (neither STATIC nor CLUSTER means learned) ---- */
+#define FDB_F_STATIC  (1u << 0) /* added by an operator: never aged, never moved by learning */
+#define FDB_F_CLUSTER (1u << 1) /* programmed from the cluster store: never aged, replaced only by a local port */
+
+/* ---- xvtep_event.type ---- */
+enum xvtep_event_type {
+	XVTEP_EV_LEARN      = 1, /* new (vni, mac) -> remote/ifindex */
+	XVTEP_EV_MOVE       = 2, /* (vni, mac) changed remote/ifindex */
+	XVTEP_EV_L2MISS     = 3, /* unicast to (vni, mac) with no entry */
+	XVTEP_EV_L3MISS     = 4, /* ARP for (vni, ip) the proxy could not answer */
+	XVTEP_EV_NEIGH_MISS = 5, /* underlay neighbour of VTEP `remote` unresolved: copy dropped, please resolve */
+};
+
+/*
+ * Why a frame (or one copy of a flooded frame) was dropped: the index into
+ * vni_stats.drop[]. The control plane shows DROP_X as "drop_x" in the stats JSON and
+ * as xvtep_drops_total{reason="x"}; new reasons go at the end (before DROP_REASON_MAX).
+ */
+enum drop_reason {
+	DROP_TRUNCATED = 0, /* frame shorter than its headers claim */
+	DROP_BAD_FLAGS,     /* VXLAN I flag clear or reserved bits set */
+	DROP_NO_DEST,       /* no local port, no FDB entry and nothing to flood to */
+	DROP_HAIRPIN,       /* destination sits behind the ingress port */
+	DROP_FIB,           /* no route/neighbour to the remote VTEP */
+	DROP_MTU,           /* too large for the underlay after encapsulation */
+	DROP_ECN,           /* outer CE on an inner Not-ECT packet (RFC 6040) */
+	DROP_ADJUST,        /* the kernel refused to grow/shrink/rewrite the frame */
+	DROP_SRC,           /* outer source not allowed, or our own address looped back */
+	DROP_REDIRECT,      /* redirect/clone to a port or the underlay failed */
+	DROP_LIST_GAP,      /* a port/flood list entry below n_ports/n_flood is missing: that copy is lost */
+	DROP_INTERNAL,      /* a lookup that cannot fail on a loaded object failed (verifier-required check) */
+	DROP_REASON_MAX,
+};
+
+/*
+ * Why an underlay frame was left to the kernel stack (XDP_PASS/TC_ACT_OK), counted on
+ * VNI 0: vni_stats.pass[]; shown as "pass_x" and xvtep_passed_total{reason="x"}.
+ */
+enum pass_reason {
+	PASS_NOT_VXLAN = 0, /* UDP to no xvtep dstport, or not UDP */
+	PASS_UNKNOWN_VNI,   /* VXLAN for a VNI xvtep does not serve (or to another address of the host) */
+	PASS_REASON_MAX,
+};
+
+/* ---- datapath defaults and timing ---- */
+#define NSEC_PER_SEC       1000000000ull
+#define FDB_REFRESH_NS     NSEC_PER_SEC  /* write a seen entry's timestamp at most once a second */
+#define MISS_RATELIMIT_NS  NSEC_PER_SEC  /* one miss event per key per second */
+#define DEFAULT_TTL        64            /* outer TTL when the VNI sets none */
+#define SRCPORT_DEFAULT_MIN 32768        /* outer UDP source ports: the kernel's ip_local_port_range */
+#define SRCPORT_DEFAULT_MAX 60999
+
+/* ---- protocol numbers (host order; the uapi headers that carry some of them pull in libc) ---- */
+#ifndef AF_INET
+#define AF_INET            2             /* bpf_fib_lookup.family, bpf_redir_neigh.nh_family */
+#endif
+#define ARP_HRD_ETHER      1             /* ARP hardware type Ethernet (ARPHRD_ETHER) */
+#define ARP_OP_REQUEST     1
+#define ARP_OP_REPLY       2
+#define IPV4_ALEN          4
+#define IPV6_ALEN          16
+#define IPV4_LOOPBACK_NET  127           /* 127.0.0.0/8 */
+#define IPV4_MCAST_MASK    0xf0000000u   /* 224.0.0.0/4 */
+#define IPV4_MCAST_NET     0xe0000000u
+#define IPV4_MCAST_MAC0    0x01          /* RFC 1112: 01:00:5e + the group's low 23 bits */
+#define IPV4_MCAST_MAC1    0x00
+#define IPV4_MCAST_MAC2    0x5e
+#define IPV4_MCAST_MAC_LOW 0x7f          /* mask of the group's second byte */
+#define IP_MF              0x2000        /* frag_off bits, host order */
+#define IP_OFFSET          0x1FFF
+#define IP_DF              0x4000
+#define IP_ECN_MASK        0x03          /* RFC 3168 ECN field of the TOS byte */
+#define IP_ECN_NOT_ECT     0x00
+#define IP_ECN_ECT_0       0x02
+#define IP_ECN_CE          0x03
+#define IPV6_MCAST_MAC0    0x33          /* 33:33:xx:xx:xx:xx, RFC 2464 */
+#define NDISC_NS           135           /* ICMPv6 neighbour solicitation / advertisement */
+#define NDISC_NA           136
+#define ND_OPT_SLLA        1             /* source / target link-layer address option */
+#define ND_OPT_TLLA        2
+#define ND_HOP_LIMIT       255           /* RFC 4861: ND messages must carry 255 */
+#define ND_NA_F_SOLICITED  0x40000000u
+#define ND_NA_F_OVERRIDE   0x20000000u
+
+#endif /* XVTEP_CONSTS_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * xvtep map layouts: the keys and values of every map, the contract between the BPF
+ * programs and the Java control plane (io.xvtep.datapath.MapCodec mirrors each struct
+ * byte for byte; MapCodecTest compiles this header and checks every size and offset).
+ *
+ * Every struct is naturally aligned with explicit padding so that the Java codecs need
+ * no compiler knowledge. IPv4 addresses are kept in network byte order (__be32), ports
+ * and VNIs in host byte order.
+ *
+ * Plain C with <linux/types.h> only: it compiles for BPF and for the host.
+ */
+#ifndef XVTEP_STRUCTS_H
+#define XVTEP_STRUCTS_H
+
+#include <linux/types.h>
+#include "xvtep_consts.h"
+
+/* ---- global configuration: xvtep_config (ARRAY, one entry, key 0) ---- */
+struct xvtep_config {
+	__u32  underlay_ifindex; /* where VXLAN frames leave and arrive */
+	__be32 local_ip;         /* default outer source address */
+	__u8   underlay_mac[6];  /* outer source MAC for multicast copies (unicast ones take the FIB's) */
+	__u16  pad;
+	__u32  flags;            /* XVTEP_CFG_F_* */
+};
+
+/* ---- VNIs: xvtep_vnis (HASH, key __u32 vni) ---- */
+struct vni_cfg {
+	__u32  vni;
+	__u32  flags;        /* VNI_F_* */
+	__be32 local;        /* outer source; 0 = xvtep_config.local_ip */
+	__be32 group;        /* underlay multicast group for BUM; 0 = none */
+	__u16  dstport;      /* UDP destination port, host order (4789, 8472, ...) */
+	__u16  srcport_min;  /* outer UDP source port range, host order */
+	__u16  srcport_max;
+	__u8   ttl;          /* outer TTL; 0 = DEFAULT_TTL */
+	__u8   tos;          /* outer TOS */
+	__u32  n_ports;      /* valid entries in vni_ports for this VNI: idx 0..n_ports-1 */
+	__u32  n_flood;      /* valid entries in flood for this VNI: idx 0..n_flood-1 */
+	__u32  ageing;       /* seconds; learned entries older than this are stale; 0 = never */
+	__u32  mtu;          /* largest inner frame (L2 payload, without Ethernet header) that fits; 0 = unchecked */
+	__u32  dev_ifindex;  /* host-side VNI device, 0 = none */
+	__u32  pad;
+};
+
+/* ---- local ports: xvtep_ports (HASH, key __u32 ifindex) ---- */
+struct port_cfg {
+	__u32 vni;
+	__u32 flags; /* PORT_F_* */
+};
+
+/* ---- per-VNI index lists: key of xvtep_vni_ports (value __u32 ifindex) and xvtep_flood ---- */
+struct vni_idx_key {
+	__u32 vni;
+	__u32 idx;
+};
+
+/* value of xvtep_flood */
+struct flood_dst {
+	__be32 dst;    /* remote VTEP or multicast group */
+	__u32  flags;  /* FLOOD_F_*: control-plane bookkeeping only */
+};
+
+/* ---- FDB: xvtep_fdb (HASH; all-zero MAC entries live in xvtep_flood, not here) ---- */
+struct fdb_key {
+	__u32 vni;
+	__u8  mac[6];
+	__u16 pad;
+};
+
+struct fdb_entry {
+	__be32 remote;     /* remote VTEP, or 0 when the MAC is behind a local port */
+	__u32  ifindex;    /* local port, or 0 when the MAC is behind a remote VTEP */
+	__u32  flags;      /* FDB_F_* */
+	__u32  pad;
+	__u64  updated_ns; /* bpf_ktime_get_ns() when last seen (learned) or written (static) */
+};
+
+/* ---- neighbour tables of the ARP/ND proxy: xvtep_neigh, xvtep_neigh6 (HASH) ---- */
+struct neigh_key {
+	__u32  vni;
+	__be32 ip;
+};
+struct neigh6_key {
+	__u32 vni;
+	__u8  ip[16];
+};
+struct neigh_entry {
+	__u8  mac[6];
+	__u16 flags; /* reserved, 0 */
+};
+
+/* ---- allowed source VTEPs: xvtep_allowed_src (HASH, value __u32 reserved 0);
+ *      consulted only for VNIs with VNI_F_SRC_FILTER ---- */
+struct vni_src_key {
+	__u32  vni;
+	__be32 src;
+};
+
+/* ---- underlay UDP ports in use: xvtep_dstports (HASH, key __u16 dstport host order, value __u32 refcount) ---- */
+
+/* ---- per-VNI counters: xvtep_stats (PERCPU_HASH, key __u32 vni; 0 = frames of no VNI we serve) ---- */
+struct vni_stats {
+	__u64 rx_packets;                 /* decapsulated and delivered */
+	__u64 rx_bytes;                   /* inner frame bytes */
+	__u64 tx_packets;                 /* encapsulated and sent, one per outer copy */
+	__u64 tx_bytes;                   /* inner frame bytes */
+	__u64 switched_packets;           /* local port to local port */
+	__u64 switched_bytes;
+	__u64 flooded_packets;            /* BUM/unknown frames replicated (counted once per frame) */
+	__u64 proxied;                    /* ARP/ND requests answered by the proxy */
+	__u64 learned;                    /* new FDB entries learned */
+	__u64 moved;                      /* learned MACs that moved port or VTEP */
+	__u64 l2miss;
+	__u64 l3miss;
+	__u64 pass[PASS_REASON_MAX];      /* by enum pass_reason: left to the stack */
+	__u64 drop[DROP_REASON_MAX];      /* by enum drop_reason */
+	__u64 events_emitted;             /* events written to xvtep_events */
+	__u64 events_lost;                /* events not written: ring buffer full (control plane too slow) */
+};
+
+/* ---- events to the control plane: xvtep_events (RINGBUF of struct xvtep_event) ---- */
+struct xvtep_event {
+	__u32  type;    /* enum xvtep_event_type */
+	__u32  vni;
+	__u8   mac[6];
+	__u16  pad;
+	__be32 remote;  /* learn/move: outer source VTEP; 0 for local */
+	__u32  ifindex; /* learn/move: local port; 0 for remote */
+	__be32 ip;      /* l3miss: target IPv4 */
+	__u32  pad2;
+	__u64  ts_ns;
+};
+
+/* ---- miss-event rate limit: xvtep_miss_rl (LRU_HASH, value __u64 time of the last event);
+ *      datapath-internal, the control plane never reads it ---- */
+struct miss_key {
+	__u32  type;
+	__u32  vni;
+	__u8   mac[6];
+	__u16  pad;
+	__be32 ip;
+};
+
+#endif /* XVTEP_STRUCTS_H */

@@ -1,0 +1,65 @@
+package io.xvtep.datapath;
+
+/**
+ * The datapath's limits and flag bits, as bpf/include/xvtep_consts.h defines them: the one
+ * place the Java side learns them from. AbiTest compiles that header and checks every
+ * constant here against it (the C name is the Java name, with XVTEP_ in front for the
+ * MAX_, CFG_F_ and EV_ families).
+ *
+ * Event types are named by {@link EventType}; counter reasons are {@link DropReason} and
+ * {@link PassReason}.
+ */
+public final class Abi {
+
+    private Abi() {
+    }
+
+    // ---- map limits
+    public static final int MAX_VNIS = 4096;
+    public static final int MAX_PORTS = 1024;
+    /** Local ports flooded per VNI (xvtep_vni_ports indexes). */
+    public static final int MAX_PORTS_PER_VNI = 64;
+    /** Remote VTEPs per VNI flood list (xvtep_flood indexes). */
+    public static final int MAX_FLOOD = 64;
+    public static final int MAX_FDB = 262144;
+    /** Per address family; also the allowed-source table. */
+    public static final int MAX_NEIGH = 65536;
+    /** Distinct underlay UDP destination ports. */
+    public static final int MAX_DSTPORTS = 64;
+
+    // ---- xvtep_config.flags
+    /** A veth underlay, where XDP_REDIRECT loses checksum state: XDP leaves every frame to TC. */
+    public static final int CFG_F_NO_XDP_REDIRECT = 1;
+
+    // ---- vni_cfg.flags
+    public static final int VNI_F_LEARNING = 1;
+    public static final int VNI_F_PROXY = 1 << 1;
+    public static final int VNI_F_L2MISS = 1 << 2;
+    public static final int VNI_F_L3MISS = 1 << 3;
+    public static final int VNI_F_TTL_INHERIT = 1 << 4;
+    public static final int VNI_F_TOS_INHERIT = 1 << 5;
+    public static final int VNI_F_DF_SET = 1 << 6;
+    public static final int VNI_F_DF_INHERIT = 1 << 7;
+    public static final int VNI_F_SRC_FILTER = 1 << 8;
+
+    // ---- port_cfg.flags
+    /** XDP_REDIRECT into this port works (its veth peer has NAPI/XDP). */
+    public static final int PORT_F_XDP = 1;
+    /** A veth whose peer is in another namespace: TC delivers with bpf_redirect_peer. */
+    public static final int PORT_F_PEER = 1 << 1;
+
+    // ---- flood_dst.flags
+    /** Added from the cluster store (control-plane bookkeeping; the datapath ignores it). */
+    public static final int FLOOD_F_CLUSTER = 1;
+
+    // ---- fdb_entry.flags (neither: learned)
+    public static final int FDB_F_STATIC = 1;
+    public static final int FDB_F_CLUSTER = 1 << 1;
+
+    // ---- xvtep_event.type (enum xvtep_event_type; names and labels: EventType)
+    public static final int EV_LEARN = 1;
+    public static final int EV_MOVE = 2;
+    public static final int EV_L2MISS = 3;
+    public static final int EV_L3MISS = 4;
+    public static final int EV_NEIGH_MISS = 5;
+}

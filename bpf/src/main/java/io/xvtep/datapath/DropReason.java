@@ -1,0 +1,46 @@
+package io.xvtep.datapath;
+
+import java.util.Locale;
+
+/**
+ * enum drop_reason of bpf/include/xvtep_consts.h, in the same order: the ordinal is the index
+ * into vni_stats.drop[]. {@link #counter()} ("drop_mtu") is the name in the stats JSON,
+ * {@link #label()} ("mtu") the reason label of xvtep_drops_total. AbiTest checks the order
+ * and the count against the header; docs/metrics.md explains each reason.
+ */
+public enum DropReason {
+    /** Frame shorter than its headers claim. */
+    TRUNCATED,
+    /** VXLAN I flag clear or reserved bits set. */
+    BAD_FLAGS,
+    /** No local port, no FDB entry and nothing to flood to. */
+    NO_DEST,
+    /** Destination sits behind the ingress port. */
+    HAIRPIN,
+    /** No route/neighbour to the remote VTEP. */
+    FIB,
+    /** Too large for the underlay after encapsulation. */
+    MTU,
+    /** Outer CE on an inner Not-ECT packet (RFC 6040). */
+    ECN,
+    /** The kernel refused to grow/shrink/rewrite the frame. */
+    ADJUST,
+    /** Outer source not allowed, or our own address looped back. */
+    SRC,
+    /** Redirect/clone to a port or the underlay failed. */
+    REDIRECT,
+    /** A port/flood list entry below n_ports/n_flood is missing: that copy is lost. */
+    LIST_GAP,
+    /** A lookup that cannot fail on a loaded object failed: should stay 0. */
+    INTERNAL;
+
+    /** The reason label: "mtu". */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The counter's name in the stats JSON: "drop_mtu". */
+    public String counter() {
+        return "drop_" + label();
+    }
+}
