@@ -141,6 +141,23 @@ class DatapathPacketTest {
                 .run("tc_underlay_ingress", "u0", Arrays.copyOf(fromVtep(V2, 4789, 42, PING_R1_TO_C1), 14 + 20 + 8 + 8 + 10))
                 .expect(TC_ACT_SHOT, null)
                 .counter(0, "drop_truncated", 1),
+            PacketCase.of("stats_map_pretty_prints",
+                    "bpftool map dump shows the per-CPU counters by name through BTF, drop[] and pass[] as arrays indexed by reason")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", Arrays.copyOf(fromVtep(V2, 4789, 42, PING_R1_TO_C1), 14 + 20 + 8 + 8 + 10))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_truncated", 1)
+                .then(h -> {
+                    String dump = TestNetns.run("bpftool", "-j", "map", "dump", "pinned",
+                            "/sys/fs/bpf/" + h.ns.name + "/xvtep_stats");
+                    assertThat(dump).contains("\"formatted\"", "\"rx_packets\"", "\"events_lost\"");
+                    var drops = java.util.regex.Pattern.compile("\"drop\":\\[([0-9,]+)\\]").matcher(dump).results()
+                            .map(m -> m.group(1).split(",")).toList();
+                    assertThat(drops).isNotEmpty().allSatisfy(d -> assertThat(d).hasSize(DropReason.values().length));
+                    assertThat(drops.stream().mapToLong(d -> Long.parseLong(d[DropReason.TRUNCATED.ordinal()])).sum())
+                            .isEqualTo(1);
+                    assertThat(dump).containsPattern("\"pass\":\\[[0-9]+,[0-9]+\\]");
+                }),
             PacketCase.of("xdp_truncated_drops",
                     "XDP drops the same truncated frame itself and counts it")
                 .setup(h -> h.vni(42, L, 4789))

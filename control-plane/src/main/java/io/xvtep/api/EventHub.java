@@ -53,10 +53,7 @@ public final class EventHub implements VtepService.Listener {
     /** From the ring-buffer thread: one datapath event (neigh_miss is internal and not forwarded). */
     public void publish(XvtepEvent ev) {
         String type = switch (ev.type()) {
-            case XvtepEvent.LEARN -> "learn";
-            case XvtepEvent.MOVE -> "move";
-            case XvtepEvent.L2MISS -> "l2miss";
-            case XvtepEvent.L3MISS -> "l3miss";
+            case XvtepEvent.LEARN, XvtepEvent.MOVE, XvtepEvent.L2MISS, XvtepEvent.L3MISS -> ev.typeName();
             default -> null;
         };
         if (type == null) {

@@ -21,7 +21,7 @@ import java.util.Optional;
  */
 final class ClusterMaps {
 
-    static final int FLOOD_F_CLUSTER = 1;
+    static final int FLOOD_F_CLUSTER = FloodDst.F_CLUSTER;
 
     private ClusterMaps() {
     }

@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xvtep.agent.VtepService;
+import io.xvtep.datapath.DropReason;
 import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.datapath.PassReason;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -45,7 +47,7 @@ public final class DatapathMetrics implements VtepService.Listener {
             250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000L, 5_000_000_000L, 10_000_000_000L)
             .mapToObj(Duration::ofNanos).toArray(Duration[]::new);
 
-    /** Counter field -> meter name and description; drop_ and pass_ fields become reason tags. */
+    /** Counter field -> meter name and description; drop and pass reasons become reason tags. */
     private record Plain(String field, String name, String description) {
     }
 
@@ -125,16 +127,15 @@ public final class DatapathMetrics implements VtepService.Listener {
                 meters.add(FunctionCounter.builder(p.name(), this, m -> m.read(v, p.field())).tag("vni", tag)
                         .description(p.description()).register(registry));
             }
-            for (String f : VniStats.FIELDS) {
-                if (f.startsWith("drop_")) {
-                    meters.add(FunctionCounter.builder("xvtep.drops", this, m -> m.read(v, f)).tag("vni", tag)
-                            .tag("reason", f.substring(5)).description("Frames dropped by the datapath, by reason")
-                            .register(registry));
-                } else if (f.startsWith("pass_")) {
-                    meters.add(FunctionCounter.builder("xvtep.passed", this, m -> m.read(v, f)).tag("vni", tag)
-                            .tag("reason", f.substring(5))
-                            .description("Underlay frames left to the kernel stack, by reason").register(registry));
-                }
+            for (DropReason r : DropReason.values()) {
+                meters.add(FunctionCounter.builder("xvtep.drops", this, m -> m.read(v, r.counter())).tag("vni", tag)
+                        .tag("reason", r.label()).description("Frames dropped by the datapath, by reason")
+                        .register(registry));
+            }
+            for (PassReason r : PassReason.values()) {
+                meters.add(FunctionCounter.builder("xvtep.passed", this, m -> m.read(v, r.counter())).tag("vni", tag)
+                        .tag("reason", r.label())
+                        .description("Underlay frames left to the kernel stack, by reason").register(registry));
             }
             return meters;
         });

@@ -68,4 +68,15 @@ class JsonCodecTest {
         assertThat(o.getJsonObject("vnis").getJsonObject("42").getInteger("vni")).isEqualTo(42);
         assertThat(JsonCodec.error("x", null).containsKey("field")).isFalse();
     }
+
+    /** The stats JSON keeps its names and order; reasons added since come after the older drops. */
+    @Test
+    void statsNamesArePinned() {
+        JsonObject o = JsonCodec.stats(7, VniStats.ZERO);
+        assertThat(o.fieldNames()).containsExactly("vni", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+                "switched_packets", "switched_bytes", "flooded_packets", "proxied", "learned", "moved", "l2miss",
+                "l3miss", "pass_not_vxlan", "pass_unknown_vni", "drop_truncated", "drop_bad_flags", "drop_no_dest",
+                "drop_hairpin", "drop_fib", "drop_mtu", "drop_ecn", "drop_adjust", "drop_src", "drop_redirect",
+                "drop_list_gap", "drop_internal", "events_emitted", "events_lost");
+    }
 }
