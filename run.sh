@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq etcd-server
 	tcpdump tshark iperf3 iputils-arping netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven
-	prometheus python3 gnuplot-nox)
+	prometheus python3 gnuplot-nox podman runc containernetworking-plugins busybox-static)
 
 setup() {
 	local missing=()
@@ -28,9 +28,14 @@ setup() {
 		if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
 			systemctl disable --now prometheus >/dev/null 2>&1 || true
 		fi
+		# Likewise podman's API socket and restart units: the tests run podman themselves.
+		if [[ " ${missing[*]} " == *" podman "* ]] && [ -d /run/systemd/system ]; then
+			systemctl disable --now podman.socket podman.service podman-restart.service >/dev/null 2>&1 || true
+		fi
 	fi
-	echo "setup: building (mvn package)"
+	echo "setup: building (mvn package, CNI plugin)"
 	mvn -B -q -DskipTests package
+	make -s -C cni CC=clang
 }
 
 case "${1:-}" in

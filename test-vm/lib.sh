@@ -131,6 +131,7 @@ kernel_vtep() {
 # Remove everything of this run's prefix: processes (by recorded pid), namespaces, pins.
 lab_down() {
 	local pidf pid ns
+	declare -F cni_down >/dev/null && cni_down # containers of the CNI cases (test-vm/cni.sh)
 	for pidf in "$LAB_STATE"/*.pid; do # agents and helpers this run started
 		[ -f "$pidf" ] || continue
 		pid=$(cat "$pidf")
