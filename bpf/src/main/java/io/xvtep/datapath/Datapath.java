@@ -103,10 +103,11 @@ public final class Datapath implements AutoCloseable {
     /**
      * Loads both objects from the classpath (/bpf/*.bpf.o in the xvtep-datapath jar) with
      * {@code pinRoot} as the pin root, reusing maps already pinned there, and makes sure the
-     * vni 0 counters exist.
+     * vni 0 counters exist. Counters pinned by a version with another stats layout restart from zero.
      */
     public static Datapath open(Path pinRoot) {
         Bpffs.ensureMounted(pinRoot);
+        PinnedLayouts.unpinStaleStats(pinRoot);
         BpfObject u = null;
         BpfObject p = null;
         try {

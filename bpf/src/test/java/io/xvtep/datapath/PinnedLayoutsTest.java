@@ -1,0 +1,56 @@
+package io.xvtep.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xvtep.datapath.MapCodec.FdbKey;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.libbpf.Bpffs;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * An agent upgraded over the pins of an older xvtep: a counter map of the old vni_stats layout
+ * (26 counters, before the per-reason arrays grew) is replaced, every other map is reused;
+ * a counter map of today's layout is reused as it is.
+ */
+class PinnedLayoutsTest {
+
+    @Test
+    void staleStatsMapIsReplacedAndForwardingStateKept() throws Exception {
+        Path root = Path.of("/sys/fs/bpf", "xvtep-pl-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        FdbKey key = new FdbKey(42, Mac.parse("02:00:00:00:00:42"));
+        FdbValue value = new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
+        try {
+            int statsId;
+            try (Datapath dp = Datapath.open(root)) {
+                dp.putFdb(key, value);
+                statsId = dp.map(Datapath.MAP_STATS).id();
+            }
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(dp.map(Datapath.MAP_STATS).id()).as("same layout: reused").isEqualTo(statsId);
+            }
+
+            Path stats = root.resolve(Datapath.MAP_STATS);
+            Files.delete(stats);
+            TestNetns.run("bpftool", "map", "create", stats.toString(), "type", "percpu_hash", "key", "4",
+                    "value", Integer.toString(8 * 26), "entries", Integer.toString(Abi.MAX_VNIS + 1),
+                    "name", Datapath.MAP_STATS);
+
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(dp.map(Datapath.MAP_STATS).valueSize()).isEqualTo(VniStats.SIZE);
+                assertThat(dp.stats(0)).contains(VniStats.ZERO);
+                assertThat(dp.map(Datapath.MAP_FDB).lookup(key.encode()).map(FdbValue::decode)).contains(value);
+            }
+        } finally {
+            Bpffs.removeTree(root);
+        }
+    }
+}
