@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Per-VNI per-CPU counters, and the one way to give up on a frame: every TC_ACT_SHOT /
- * XDP_DROP in xvtep comes from drop() / xdp_drop() with an enum drop_reason, or from
- * consumed() when the frame's copies already were its delivery.
+ * XDP_DROP in xvtep comes from drop() / xdp_drop() with an enum drop_reason (or, for the
+ * underlay's parse verdicts, after vx_verdict_drops() counted one), or from consumed() when
+ * the frame's copies already were its delivery.
  */
 #ifndef XVTEP_STATS_H
 #define XVTEP_STATS_H
