@@ -23,7 +23,7 @@ struct vxlan_outer {
 #define VXLAN_OUTER_LEN (sizeof(struct vxlan_outer) - 2)
 
 _Static_assert(sizeof(struct vxlan_outer) - 2 == 50, "outer headers are 50 bytes");
-_Static_assert(VXLAN_ENCAP_LEN == 50, "encapsulation adds 50 bytes");
+_Static_assert(VXLAN_ENCAP_LEN == XVTEP_ENCAP_LEN, "encapsulation adds XVTEP_ENCAP_LEN bytes");
 
 /* Result of looking at a frame that arrived on the underlay. */
 enum vx_verdict {

@@ -23,6 +23,9 @@
 #define XVTEP_MAX_MISS_KEYS     16384  /* miss events rate-limited per key */
 #define XVTEP_EVENTS_BYTES      (1 << 22)
 
+/* Bytes encapsulation adds in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
+#define XVTEP_ENCAP_LEN         50
+
 /* ---- xvtep_config.flags ---- */
 /*
  * The underlay is a veth: XDP must not redirect. veth hands XDP a converted copy of

@@ -4,7 +4,7 @@ package io.xvtep.datapath;
  * The datapath's limits and flag bits, as bpf/include/xvtep_consts.h defines them: the one
  * place the Java side learns them from. AbiTest compiles that header and checks every
  * constant here against it (the C name is the Java name, with XVTEP_ in front for the
- * MAX_, CFG_F_ and EV_ families).
+ * MAX_, CFG_F_, EV_ and ENCAP_ ones).
  *
  * Event types are named by {@link EventType}; counter reasons are {@link DropReason} and
  * {@link PassReason}.
@@ -26,6 +26,9 @@ public final class Abi {
     public static final int MAX_NEIGH = 65536;
     /** Distinct underlay UDP destination ports. */
     public static final int MAX_DSTPORTS = 64;
+
+    /** Bytes encapsulation adds in front of the inner frame (outer Ethernet + IPv4 + UDP + VXLAN). */
+    public static final int ENCAP_LEN = 50;
 
     // ---- xvtep_config.flags
     /** A veth underlay, where XDP_REDIRECT loses checksum state: XDP leaves every frame to TC. */

@@ -20,7 +20,7 @@ public record VniConfig(Vni vni, int dstport, Ipv4 local, Ipv4 remote, Ipv4 grou
     public static final int DEFAULT_DSTPORT = 4789;
     public static final int DEFAULT_TTL = 64;
     public static final int DEFAULT_AGEING = 300;
-    /** Outer Ethernet + IPv4 + UDP + VXLAN headers. */
+    /** Outer Ethernet + IPv4 + UDP + VXLAN headers (the datapath's XVTEP_ENCAP_LEN; AbiTest checks it). */
     public static final int ENCAP_OVERHEAD = 50;
 
     public enum Df {

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AbiTest {
 
-    /** The C name of an Abi constant: the same, with XVTEP_ in front for the MAX_, CFG_F_ and EV_ families. */
+    /** The C name of an Abi constant: the same, with XVTEP_ in front for the MAX_, CFG_F_, EV_ and ENCAP_ ones. */
     static String cName(String javaName) {
         return javaName.startsWith("MAX_") || javaName.startsWith("CFG_F_") || javaName.startsWith("EV_")
-                ? "XVTEP_" + javaName : javaName;
+                || javaName.startsWith("ENCAP_") ? "XVTEP_" + javaName : javaName;
     }
 
     @Test
@@ -57,6 +57,12 @@ class AbiTest {
 
         Map<String, Long> actual = CHeaderProbe.eval(tmp, List.of("xvtep_consts.h"), exprs);
         assertThat(actual).containsExactlyEntriesOf(expected);
+    }
+
+    /** The model's MTU arithmetic uses the datapath's encapsulation length (the model cannot import Abi). */
+    @Test
+    void modelEncapOverheadIsTheDatapaths() {
+        assertThat(io.xvtep.model.VniConfig.ENCAP_OVERHEAD).isEqualTo(Abi.ENCAP_LEN);
     }
 
     @Test
