@@ -6,8 +6,8 @@ package io.xvtep.datapath;
  * constant here against it (the C name is the Java name, with XVTEP_ in front for the
  * MAX_, CFG_F_, EV_ and ENCAP_ ones).
  *
- * Event types are named by {@link EventType}; counter reasons are {@link DropReason} and
- * {@link PassReason}.
+ * Event types are named by {@link io.xvtep.model.EventType}; counter reasons are
+ * {@link DropReason} and {@link PassReason}.
  */
 public final class Abi {
 
@@ -59,7 +59,7 @@ public final class Abi {
     public static final int FDB_F_STATIC = 1;
     public static final int FDB_F_CLUSTER = 1 << 1;
 
-    // ---- xvtep_event.type (enum xvtep_event_type; names and labels: EventType)
+    // ---- xvtep_event.type (enum xvtep_event_type; names and labels: io.xvtep.model.EventType)
     public static final int EV_LEARN = 1;
     public static final int EV_MOVE = 2;
     public static final int EV_L2MISS = 3;

@@ -470,13 +470,13 @@ public final class MapCodec {
                 L3MISS = Abi.EV_L3MISS, NEIGH_MISS = Abi.EV_NEIGH_MISS;
 
         /** The event's type; empty for a code this version does not know. */
-        public java.util.Optional<EventType> eventType() {
-            return EventType.of(type);
+        public java.util.Optional<io.xvtep.model.EventType> eventType() {
+            return io.xvtep.model.EventType.of(type);
         }
 
         /** learn, move, l2miss, l3miss, neigh_miss, or unknown. */
         public String typeName() {
-            return eventType().map(EventType::label).orElse("unknown");
+            return eventType().map(io.xvtep.model.EventType::label).orElse("unknown");
         }
 
         public byte[] encode() {
