@@ -55,6 +55,14 @@ public final class VtepService {
         /** The reaper removed a learned entry that outlived its VNI's ageing time. */
         default void fdbAged(int vni, Mac mac, FdbValue old) {
         }
+
+        /**
+         * The API changed what is local to this host in the VNI (a port, a MAC pinned to a port, a
+         * neighbour entry, a deleted entry): cluster mode publishes it now rather than at its next
+         * scan. Called with the service's lock held: hand the work over, never block.
+         */
+        default void localChanged(int vni) {
+        }
     }
 
     private final Datapath dp;
@@ -74,6 +82,10 @@ public final class VtepService {
 
     public void addListener(Listener l) {
         listeners.add(l);
+    }
+
+    private void localChanged(int vni) {
+        listeners.forEach(l -> l.localChanged(vni));
     }
 
     private void vtepAdded(Ipv4 vtep) {
@@ -363,6 +375,7 @@ public final class VtepService {
         int flags = (Boolean.TRUE.equals(xdp) ? PortCfg.F_XDP : 0)
                 | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
         dp.attachPort(ifindex, cfg.vni(), flags);
+        localChanged(cfg.vni());
         return portView(ifindex, new PortCfg(cfg.vni(), flags));
     }
 
@@ -383,6 +396,7 @@ public final class VtepService {
             throw VtepException.notFound("ifname", ifname + " is not a port of VNI " + cfg.vni());
         }
         dp.detachPort(ifindex);
+        localChanged(cfg.vni());
     }
 
     private static PortView portView(int ifindex, PortCfg p) {
@@ -484,6 +498,9 @@ public final class VtepService {
         dp.putFdb(key, new FdbValue(dst, ifindex, FdbValue.F_STATIC, System.nanoTime()));
         if (dst != null && !dst.isMulticast()) {
             vtepAdded(dst);
+        }
+        if (ifindex != 0) {
+            localChanged(cfg.vni());
         }
         return new FdbWrite(new FdbEntry(vni, mac, dst, ifindex, ifindex == 0 ? null : ifname, FdbType.STATIC, 0),
                 old.isEmpty());
@@ -661,6 +678,7 @@ public final class VtepService {
             throw VtepException.notFound("dst", mac + " in VNI " + cfg.vni() + " does not point at " + dst);
         }
         dp.deleteFdb(key);
+        localChanged(cfg.vni());
     }
 
     static FdbType typeOf(FdbValue v) {
@@ -697,6 +715,7 @@ public final class VtepService {
         }
         neighRoom(ip instanceof java.net.Inet6Address ? 0 : 1, ip instanceof java.net.Inet6Address ? 1 : 0);
         dp.putNeigh(cfg.vni(), ip, mac);
+        localChanged(cfg.vni());
         return new NeighView(cfg.vni(), ip, mac);
     }
 
@@ -715,6 +734,7 @@ public final class VtepService {
         if (!dp.deleteNeigh(cfg.vni(), ip)) {
             throw VtepException.notFound("ip", "no neighbour entry for " + ip.getHostAddress() + " in VNI " + cfg.vni());
         }
+        localChanged(cfg.vni());
     }
 
     /** One entry of a bulk neigh request, as given. */
@@ -769,6 +789,7 @@ public final class VtepService {
             }
             throw e;
         }
+        localChanged(cfg.vni());
         return batch.size();
     }
 

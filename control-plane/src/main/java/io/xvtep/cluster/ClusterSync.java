@@ -50,6 +50,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -115,6 +116,7 @@ public final class ClusterSync implements AutoCloseable {
     private boolean granting;
     private long lastKeepAlive;
     private long lastScan;
+    private final AtomicBoolean scanQueued = new AtomicBoolean();
 
     // store sync
     private volatile boolean synced;
@@ -204,6 +206,19 @@ public final class ClusterSync implements AutoCloseable {
                     run(() -> {
                         vniPuts.put(vni, def);
                         flushVnis();
+                    });
+                }
+            }
+
+            @Override
+            public void localChanged(int vni) {
+                // one scan per burst of API writes (e.g. a CNI ADD: port, FDB, neighbours)
+                if (scanQueued.compareAndSet(false, true)) {
+                    run(() -> {
+                        scanQueued.set(false);
+                        if (synced) {
+                            scanLocal();
+                        }
                     });
                 }
             }
