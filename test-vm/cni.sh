@@ -112,24 +112,54 @@ cni_down() {
 
 # ------------------------------------------------------------------ cases
 
-# No entry of a container is left on host N: no xv* veth, port, FDB or neighbour entry, lease.
+# cni_nothing_left N VNI [DIR]: no trace of any container is left on host N: no xv* veth (nor in
+# the root namespace), port, FDB or neighbour entry, IPAM lease, plugin state (DIR/ipam, DIR/xvtep;
+# DIR defaults to host N's podman directory).
 cni_nothing_left() {
-	local n=$1 vni=$2 d; d=$(cni_dir "$1")
+	local n=$1 vni=$2 d=${3:-$(cni_dir "$1")}
 	local links; links=$(in_host "$n" ip -o link show | awk -F': ' '{print $2}' | grep '^xv' || true)
 	[ -z "$links" ] || fail "host $n: veths left: $links" || return 1
-	[ "$(api "$n" GET "/api/v1/vnis/$vni/ports" | jq length)" = 0 ] || fail "host $n: ports left: $(api "$n" GET "/api/v1/vnis/$vni/ports")" || return 1
-	[ "$(api "$n" GET "/api/v1/vnis/$vni/fdb?type=static" | jq length)" = 0 ] || fail "host $n: FDB entries left" || return 1
-	[ "$(api "$n" GET "/api/v1/vnis/$vni/neigh" | jq length)" = 0 ] || fail "host $n: neighbour entries left" || return 1
+	links=$(ip -o link show | awk -F': ' '{print $2}' | grep '^xv[0-9a-f]\{12\}' || true)
+	[ -z "$links" ] || fail "root namespace: veths of the plugin: $links" || return 1
+	[ "$(api "$n" GET "/api/v1/vnis/$vni/ports" | jq length)" = 0 ] || fail "host $n: ports left: $(api "$n" GET "/api/v1/vnis/$vni/ports" | jq -c 'map(.ifname)')" || return 1
+	[ "$(api "$n" GET "/api/v1/vnis/$vni/fdb?type=static" | jq length)" = 0 ] || fail "host $n: FDB entries left: $(api "$n" GET "/api/v1/vnis/$vni/fdb?type=static" | jq -c 'map(.mac)')" || return 1
+	[ "$(api "$n" GET "/api/v1/vnis/$vni/neigh" | jq length)" = 0 ] || fail "host $n: neighbour entries left: $(api "$n" GET "/api/v1/vnis/$vni/neigh" | jq -c 'map(.ip)')" || return 1
 	local leases; leases=$(find "$d/ipam" -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null)
 	[ -z "$leases" ] || fail "host $n: IPAM leases left: $leases" || return 1
 	[ -z "$(ls -A "$d/xvtep" 2>/dev/null)" ] || fail "host $n: plugin state left: $(ls "$d/xvtep")" || return 1
 }
 
+# cni_programmed N VNI IP MAC: host N pins MAC to one of its xv* ports and answers ARP for IP with it.
+cni_programmed() {
+	api "$1" GET "/api/v1/vnis/$2/fdb?type=static" |
+		jq -e --arg m "$4" 'map(select(.mac==$m and (.ifname // "" | startswith("xv")))) | length == 1' >/dev/null ||
+		fail "host $1 has no FDB entry $4 -> its port" || return 1
+	api "$1" GET "/api/v1/vnis/$2/neigh" | jq -e --arg m "$4" --arg i "$3" 'map(select(.mac==$m and .ip==$i)) | length == 1' >/dev/null ||
+		fail "host $1 has no neighbour entry $3 -> $4" || return 1
+}
+
+# cni_quiet N VNI: host N's VNI counters show nothing learned, flooded or missed.
+cni_quiet() {
+	local s; s=$(api "$1" GET "/api/v1/vnis/$2/stats")
+	echo "    host $1: $(jq -c '{proxied, learned, flooded_packets, l2miss, l3miss}' <<<"$s")"
+	jq -e '.learned == 0 and .flooded_packets == 0 and .l2miss == 0 and .l3miss == 0' <<<"$s" >/dev/null ||
+		fail "host $1 learned, flooded or missed" || return 1
+	[ "$(api "$1" GET "/api/v1/vnis/$2/fdb?type=learned" | jq length)" = 0 ] || fail "learned entries on host $1" || return 1
+}
+
+# cni_vxlan_count FILTER PCAP: VXLAN frames matching the display filter
+cni_vxlan_count() { tshark -r "$2" -d udp.port==4789,vxlan -Y "vxlan && $1" 2>/dev/null | wc -l; }
+
 # Two hosts, VNI 42 without learning, ARP proxy on; a podman container on each. The test plays
 # the orchestrator of standalone mode: it gives each host the other's container (FDB + neigh) from
-# the CNI result. Then host 1's container pings host 2's by IP: no ARP frame crosses the underlay,
-# nothing is learned, flooded or missed.
-case_cni_cross_host() {
+# podman's view of the CNI result. Then:
+#  - the containers ping each other by IP: no ARP frame crosses the underlay, nothing is learned,
+#    flooded or missed;
+#  - host 2's agent restarts between ADD and DEL; `podman rm -f` then leaves nothing on host 2;
+#  - `podman rm -f` on host 1 leaves nothing either (no veth, port, FDB/neigh entry, lease);
+#  - with host 1's agent stopped, `podman run` fails at once with the plugin's clear error and
+#    leaves nothing behind.
+case_cni_two_hosts() {
 	lab_switch
 	local n o
 	for n in 1 2; do
@@ -146,10 +176,7 @@ case_cni_cross_host() {
 	[[ $ip1 == 10.20.1.* && $ip2 == 10.20.2.* ]] || fail "addresses from host-local: '$ip1' '$ip2'" || return 1
 	# the container's side is what the plugin says: MTU of the VNI, the MAC the agent knows
 	pm 1 exec c1 ip -o link show eth0 | grep -q "mtu 1450 " || fail "container MTU: $(pm 1 exec c1 ip -o link show eth0)" || return 1
-	api 1 GET '/api/v1/vnis/42/fdb?type=static' | jq -e --arg m "$mac1" 'map(select(.mac==$m and (.ifname|startswith("xv")))) | length == 1' >/dev/null ||
-		fail "host 1 has no FDB entry $mac1 -> its port" || return 1
-	api 1 GET /api/v1/vnis/42/neigh | jq -e --arg m "$mac1" --arg i "$ip1" 'map(select(.mac==$m and .ip==$i)) | length == 1' >/dev/null ||
-		fail "host 1 has no neighbour entry $ip1 -> $mac1" || return 1
+	cni_programmed 1 42 "$ip1" "$mac1" && cni_programmed 2 42 "$ip2" "$mac2" || return 1
 	for n in 1 2; do
 		o=$((3 - n))
 		local ipo maco
@@ -158,7 +185,7 @@ case_cni_cross_host() {
 		api "$n" POST /api/v1/vnis/42/neigh "{\"ip\":\"$ipo\",\"mac\":\"$maco\"}" >/dev/null || fail "neigh on host $n" || return 1
 	done
 	local pcap="$LAB_STATE/underlay.pcap"
-	in_host 1 timeout 20 tcpdump -i eth0 -U -w "$pcap" udp port 4789 >/dev/null 2>&1 &
+	in_host 1 timeout 30 tcpdump -i eth0 -U -w "$pcap" udp port 4789 >/dev/null 2>&1 &
 	local tp=$!
 	sleep 1
 	pm 1 exec c1 ping -c 3 -i 0.2 -W 2 "$ip2" >/dev/null || fail "host 1's container cannot ping $ip2" || return 1
@@ -166,18 +193,214 @@ case_cni_cross_host() {
 	sleep 0.5
 	kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
 	local icmp arp
-	icmp=$(tshark -r "$pcap" -d udp.port==4789,vxlan -Y 'vxlan && icmp' 2>/dev/null | wc -l)
-	arp=$(tshark -r "$pcap" -d udp.port==4789,vxlan -Y 'vxlan && arp' 2>/dev/null | wc -l)
+	icmp=$(cni_vxlan_count icmp "$pcap"); arp=$(cni_vxlan_count arp "$pcap")
 	echo "    underlay of host 1: $icmp ICMP and $arp ARP frames in VXLAN"
 	[ "$icmp" -ge 12 ] || fail "the pings did not cross the underlay ($icmp ICMP frames)" || return 1
 	[ "$arp" = 0 ] || fail "$arp ARP frames crossed the underlay" || return 1
+	cni_quiet 1 42 && cni_quiet 2 42 || return 1
+
+	# the orchestrator's entries go first: what is left must be the plugin's
 	for n in 1 2; do
-		local s; s=$(api "$n" GET /api/v1/vnis/42/stats)
-		echo "    host $n: $(jq -c '{proxied, learned, flooded_packets, l2miss, l3miss}' <<<"$s")"
-		jq -e '.learned == 0 and .flooded_packets == 0 and .l2miss == 0 and .l3miss == 0 and .proxied >= 1' <<<"$s" >/dev/null ||
-			fail "host $n learned, flooded or missed" || return 1
-		[ "$(api "$n" GET '/api/v1/vnis/42/fdb?type=learned' | jq length)" = 0 ] || fail "learned entries on host $n" || return 1
+		o=$((3 - n))
+		api "$n" DELETE "/api/v1/vnis/42/fdb/$(cni_mac "$o" c1)" >/dev/null && api "$n" DELETE "/api/v1/vnis/42/neigh/$(cni_ip "$o" c1)" >/dev/null ||
+			fail "removing host $n's remote entries" || return 1
 	done
+	lab_agent_kill 2 TERM
+	lab_agent 2 || return 1
+	pm 2 rm -f -t 0 c1 >/dev/null 2>>"$(cni_dir 2)/podman.log" || fail "podman rm on host 2" || return 1
+	cni_nothing_left 2 42 || return 1
+	echo "    host 2: agent restarted between ADD and DEL; rm -f left nothing"
+	pm 1 rm -f -t 0 c1 >/dev/null 2>>"$(cni_dir 1)/podman.log" || fail "podman rm on host 1" || return 1
+	cni_nothing_left 1 42 || return 1
+	echo "    host 1: rm -f left nothing"
+
+	lab_agent_kill 1 TERM
+	local t0=$SECONDS out
+	if out=$(pm 1 run -d --name c9 --network blue localhost/bb:1 sleep 1000 2>&1); then
+		fail "podman run succeeded without an agent"; return 1
+	fi
+	echo "    without the agent, podman run failed after $((SECONDS - t0)) s: $(grep -o 'xvtep agent not reachable[^"]*' <<<"$out" | head -n 1)"
+	grep -q 'xvtep agent not reachable at http://127.0.0.1' <<<"$out" || fail "unclear error: $out" || return 1
+	[ $((SECONDS - t0)) -le 20 ] || fail "took $((SECONDS - t0)) s" || return 1
+	lab_agent 1 || return 1
+	pm 1 rm -f c9 >/dev/null 2>&1
+	cni_nothing_left 1 42 || return 1
 }
 
-CNI_CASES=(cni_cross_host)
+# 50 containers started at once on one host: distinct addresses, each programmed; one reaches all
+# the others (local switching, ARP answered by the proxy: nothing flooded); rm -af leaves nothing.
+case_cni_parallel_50() {
+	lab_switch; lab_host 1
+	lab_agent 1 || return 1
+	api 1 POST /api/v1/vnis '{"vni":42,"learning":false,"proxy":true}' >/dev/null || fail "VNI" || return 1
+	cni_host 1 || return 1
+	cni_network 1 blue 42
+	local i t0=$SECONDS
+	for i in $(seq 1 50); do cni_run 1 "p$i" blue & done
+	wait
+	local started=$((SECONDS - t0))
+	local ips; ips=$(pm 1 ps -q | while read -r c; do cni_ip 1 "$c"; done | sort)
+	local count distinct
+	count=$(grep -c . <<<"$ips"); distinct=$(sort -u <<<"$ips" | grep -c .)
+	echo "    50 podman runs in parallel: $count running after $started s, $distinct distinct addresses"
+	[ "$count" = 50 ] && [ "$distinct" = 50 ] || fail "want 50 running containers with distinct addresses: $(tail -n 5 "$(cni_dir 1)/podman.log")" || return 1
+	[ "$(api 1 GET /api/v1/vnis/42/ports | jq length)" = 50 ] && [ "$(api 1 GET /api/v1/vnis/42/neigh | jq length)" = 50 ] &&
+		[ "$(api 1 GET '/api/v1/vnis/42/fdb?type=static' | jq length)" = 50 ] || fail "want 50 ports, FDB and neighbour entries" || return 1
+	local self; self=$(cni_ip 1 p1)
+	local lost
+	lost=$(pm 1 exec p1 sh -c "for ip in $(grep -vx "$self" <<<"$ips" | tr '\n' ' '); do ping -c 1 -W 2 \$ip >/dev/null || echo \$ip; done")
+	[ -z "$lost" ] || fail "p1 cannot reach: $lost" || return 1
+	echo "    p1 reached the 49 others"
+	cni_quiet 1 42 || return 1
+	pm 1 rm -af -t 0 >/dev/null 2>>"$(cni_dir 1)/podman.log" || fail "podman rm -af" || return 1
+	cni_nothing_left 1 42
+}
+
+# Cluster mode: three hosts and etcd, VNI 42 created once through host 1 (no learning, proxy on).
+# A container started on host 3 is published by its agent the moment the plugin programs it, so
+# host 1's container reaches it right after `podman run` returns without any flood, miss or
+# learning anywhere; its removal withdraws it from the other hosts.
+case_cni_cluster() {
+	lab_switch
+	etcd_single || return 1
+	local n
+	for n in 1 2 3; do lab_host "$n"; done
+	for n in 1 2 3; do cluster_agent "$n" "$(etcd_url 1)" || return 1; done
+	api 1 POST /api/v1/vnis '{"vni":42,"learning":false,"proxy":true}' >/dev/null || fail "create VNI 42" || return 1
+	for n in 2 3; do wait_for 10 has_vni "$n" 42 || fail "VNI 42 did not reach host $n" || return 1; done
+	for n in 1 3; do
+		cni_host "$n" || return 1
+		cni_network "$n" blue 42
+	done
+	cni_run 1 c1 blue || fail "podman run on host 1: $(tail -n 3 "$(cni_dir 1)/podman.log")" || return 1
+	local pcap1="$LAB_STATE/underlay1.pcap" pcap3="$LAB_STATE/underlay3.pcap"
+	in_host 1 timeout 60 tcpdump -i eth0 -U -w "$pcap1" udp port 4789 >/dev/null 2>&1 &
+	local tp1=$!
+	in_host 3 timeout 60 tcpdump -i eth0 -U -w "$pcap3" udp port 4789 >/dev/null 2>&1 &
+	local tp3=$!
+	sleep 1
+	cni_run 3 c3 blue || fail "podman run on host 3: $(tail -n 3 "$(cni_dir 3)/podman.log")" || return 1
+	local ip3 mac3 ip1
+	ip3=$(cni_ip 3 c3); mac3=$(cni_mac 3 c3); ip1=$(cni_ip 1 c1)
+	# published while the plugin programmed host 3 (not at the agent's next 1 s scan): no waiting here
+	has_fdb 1 42 "$mac3" "$(underlay_ip 3)" && has_neigh 1 42 "$ip3" "$mac3" ||
+		fail "host 1 did not have host 3's new container when podman run returned" || return 1
+	pm 1 exec c1 ping -c 3 -i 0.2 -W 2 "$ip3" >/dev/null || fail "host 1's container cannot reach $ip3 on host 3" || return 1
+	echo "    host 1's container reached host 3's ($ip3, $mac3) right after podman run"
+	pm 3 exec c3 ping -c 2 -i 0.2 -W 2 "$ip1" >/dev/null || fail "host 3's container cannot reach $ip1" || return 1
+	sleep 0.5
+	kill "$tp1" "$tp3" 2>/dev/null; wait "$tp1" "$tp3" 2>/dev/null
+	local f icmp arp bcast
+	for f in "$pcap1" "$pcap3"; do
+		icmp=$(cni_vxlan_count icmp "$f"); arp=$(cni_vxlan_count arp "$f"); bcast=$(cni_vxlan_count 'eth.dst.ig == 1' "$f")
+		echo "    $(basename "$f" .pcap): $icmp ICMP, $arp ARP, $bcast broadcast/multicast frames in VXLAN"
+		[ "$icmp" -ge 10 ] && [ "$arp" = 0 ] && [ "$bcast" = 0 ] || fail "want the pings and nothing flooded on $(basename "$f")" || return 1
+	done
+	for n in 1 2 3; do cni_quiet "$n" 42 || return 1; done
+	has_fdb 1 42 "$mac3" "$(underlay_ip 3)" && has_neigh 2 42 "$ip3" "$mac3" || fail "host 3's endpoint is not in the cluster view" || return 1
+	pm 3 rm -f -t 0 c3 >/dev/null 2>&1 || fail "podman rm on host 3" || return 1
+	wait_for 5 no_fdb 1 42 "$mac3" || fail "host 1 still has $mac3 after its removal" || return 1
+	wait_for 5 eval "! has_neigh 1 42 $ip3 $mac3" || fail "host 1 still answers for $ip3" || return 1
+	echo "    removed on host 3: withdrawn from host 1"
+	pm 1 rm -f -t 0 c1 >/dev/null 2>&1
+	cni_nothing_left 3 42 && cni_nothing_left 1 42
+}
+
+# cni_call N COMMAND CONTAINER_ID NETNS CONFIG_FILE [ENV...]: the plugin as a runtime calls it, in
+# host N's namespace; prints its stdout, returns its exit status.
+cni_call() {
+	local n=$1 cmd=$2 id=$3 netns=$4 conf=$5; shift 5
+	nsenter --net="/run/netns/$(ns_host "$n")" env CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" CNI_NETNS="$netns" \
+		CNI_IFNAME=eth0 CNI_PATH="$CNI_BIN_DIR:/usr/lib/cni" "$@" "$CNI_BIN_DIR/xvtep" <"$conf"
+}
+
+# cni_conf FILE VNI [EXTRA_JSON] [VERSION]: a plugin configuration for host 1 of a direct-call case
+cni_conf() {
+	local f=$1 vni=$2 extra=${3:-} v=${4:-1.0.0}
+	echo "{\"cniVersion\":\"$v\",\"name\":\"blue\",\"type\":\"xvtep\",\"vni\":$vni,\"dataDir\":\"$LAB_STATE/direct/xvtep\"${extra:+,$extra},\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.20.0.0/16\",\"dataDir\":\"$LAB_STATE/direct/ipam\"}}" >"$f"
+}
+
+# cni_code OUT: the CNI error code of an error JSON
+cni_code() { jq -r '.code' <<<"$1" 2>/dev/null; }
+
+# The plugin called directly, as a runtime does (no podman): the spec's error codes, CHECK, DEL
+# after the namespace is gone and again (idempotent), an older spec version, and an agent that
+# is missing or does not answer (a clear error within the configured time, not a hang).
+case_cni_plugin() {
+	lab_switch; lab_host 1
+	lab_agent 1 || return 1
+	api 1 POST /api/v1/vnis '{"vni":42,"learning":false,"proxy":true}' >/dev/null || fail "VNI" || return 1
+	local d="$LAB_STATE/direct" out rc
+	mkdir -p "$d"
+	local ns="$LAB_P-pod1"
+	ip netns add "$ns"
+	out=$(echo '{}' | CNI_COMMAND=VERSION "$CNI_BIN_DIR/xvtep")
+	jq -e '.supportedVersions | index("1.0.0") and index("0.4.0")' <<<"$out" >/dev/null || fail "VERSION: $out" || return 1
+
+	# refusals: code per the spec, nothing created
+	printf 'not json' >"$d/bad.json"
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/bad.json"); [ "$(cni_code "$out")" = 6 ] || fail "bad JSON: $out" || return 1
+	cni_conf "$d/v9.json" 42 "" 9.9.9
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/v9.json"); [ "$(cni_code "$out")" = 1 ] || fail "version 9.9.9: $out" || return 1
+	cni_conf "$d/novni.json" '"x"'
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/novni.json"); [ "$(cni_code "$out")" = 7 ] || fail "vni \"x\": $out" || return 1
+	cni_conf "$d/vni77.json" 77
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/vni77.json")
+	[ "$(cni_code "$out")" = 7 ] && grep -q 'VNI 77 does not exist' <<<"$out" || fail "missing VNI: $out" || return 1
+	cni_conf "$d/ok.json" 42
+	out=$(cni_call 1 ADD 'c/1' "/run/netns/$ns" "$d/ok.json"); [ "$(cni_code "$out")" = 4 ] || fail "bad container id: $out" || return 1
+	out=$(cni_call 1 ADD c1 "/run/netns/$LAB_P-nosuch" "$d/ok.json"); [ "$(cni_code "$out")" = 3 ] || fail "missing netns: $out" || return 1
+	cni_nothing_left_direct || return 1
+	echo "    refusals: codes 6, 1, 7, 7 (missing VNI), 4, 3; nothing created"
+
+	# agent missing, agent not answering: code 11 (try again later), fast
+	local t0 ms
+	cni_conf "$d/closed.json" 42 '"agent":"http://127.0.0.1:9"'
+	t0=$(date +%s%N)
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/closed.json")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$(cni_code "$out")" = 11 ] && grep -q 'xvtep agent not reachable at http://127.0.0.1:9' <<<"$out" || fail "closed port: $out" || return 1
+	echo "    agent missing: code 11 after $ms ms: $(jq -r .msg <<<"$out")"
+	cni_conf "$d/silent.json" 42 '"agent":"http://198.18.0.250:8470","agentTimeoutMs":500'
+	t0=$(date +%s%N)
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/silent.json")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$(cni_code "$out")" = 11 ] && [ "$ms" -lt 3000 ] || fail "silent agent: after $ms ms: $out" || return 1
+	echo "    agent not answering (agentTimeoutMs 500): code 11 after $ms ms"
+	cni_nothing_left_direct || return 1
+
+	# ADD, CHECK, CHECK after a change behind the plugin's back
+	out=$(cni_call 1 ADD c1 "/run/netns/$ns" "$d/ok.json") || fail "ADD: $out" || return 1
+	jq -e --arg ns "/run/netns/$ns" '.cniVersion == "1.0.0" and .interfaces[1].name == "eth0" and .interfaces[1].sandbox == $ns
+		and (.ips[0].address | startswith("10.20.")) and .ips[0].interface == 1 and (.ips[0] | has("version") | not)' <<<"$out" >/dev/null ||
+		fail "ADD result: $out" || return 1
+	local ip mac
+	ip=$(jq -r '.ips[0].address | split("/")[0]' <<<"$out"); mac=$(jq -r '.interfaces[1].mac' <<<"$out")
+	cni_programmed 1 42 "$ip" "$mac" || return 1
+	jq --argjson r "$out" '. + {prevResult: $r}' "$d/ok.json" >"$d/check.json"
+	out=$(cni_call 1 CHECK c1 "/run/netns/$ns" "$d/check.json") || fail "CHECK after ADD: $out" || return 1
+	api 1 DELETE "/api/v1/vnis/42/neigh/$ip" >/dev/null
+	out=$(cni_call 1 CHECK c1 "/run/netns/$ns" "$d/check.json")
+	[ "$(cni_code "$out")" = 102 ] && grep -q "no neighbour entry $ip" <<<"$out" || fail "CHECK missed the lost neighbour: $out" || return 1
+	echo "    CHECK: passes after ADD, reports a neighbour entry removed behind its back"
+
+	# DEL once the namespace is gone, then again
+	ip netns del "$ns"
+	out=$(cni_call 1 DEL c1 "" "$d/check.json") || fail "DEL without netns: $out" || return 1
+	out=$(cni_call 1 DEL c1 "" "$d/check.json") || fail "DEL again: $out" || return 1
+	wait_for 10 eval '[ "$(api 1 GET /api/v1/vnis/42/ports | jq length)" = 0 ]' || fail "the vanished port stayed" || return 1
+	cni_nothing_left_direct || return 1
+	echo "    DEL without the namespace, and again: nothing left"
+
+	# a 0.4.0 configuration gets a 0.4.0 result
+	ip netns add "$ns"
+	cni_conf "$d/v04.json" 42 "" 0.4.0
+	out=$(cni_call 1 ADD c2 "/run/netns/$ns" "$d/v04.json") || fail "ADD 0.4.0: $out" || return 1
+	jq -e '.cniVersion == "0.4.0" and .ips[0].version == "4"' <<<"$out" >/dev/null || fail "0.4.0 result: $out" || return 1
+	out=$(cni_call 1 DEL c2 "/run/netns/$ns" "$d/v04.json") || fail "DEL 0.4.0: $out" || return 1
+	cni_nothing_left_direct
+}
+
+cni_nothing_left_direct() { cni_nothing_left 1 42 "$LAB_STATE/direct"; }
+
+CNI_CASES=(cni_plugin cni_two_hosts cni_parallel_50 cni_cluster)

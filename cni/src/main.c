@@ -184,7 +184,7 @@ static const char *why(const struct reply *r)
 
 static _Noreturn void agent_unreachable(const struct conf *c, const struct reply *r)
 {
-	cni_fail(c, ERR_TRY_LATER, r->err, "xvtep agent not reachable at %s: %s (is `xvtep agent` running?)",
+	cni_fail(c, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s (is `xvtep agent` running?)",
 		 c->agent.url, r->err);
 }
 
@@ -361,7 +361,7 @@ static void cmd_add(struct conf *c)
 	sb_printf(&body, "{\"ifname\":\"%s\"}", s.host);
 	agent_call(&c->agent, "POST", api_path(c, "/ports"), body.p, &r);
 	if (r.status == 0)
-		add_fail(&u, ERR_TRY_LATER, r.err, "xvtep agent not reachable at %s: %s", c->agent.url, r.err);
+		add_fail(&u, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s", c->agent.url, r.err);
 	if (r.status != 201)
 		add_fail(&u, ERR_AGENT, why(&r), "xvtep agent: port %s in VNI %lld: HTTP %d: %s", s.host, c->vni,
 			 r.status, why(&r));
@@ -370,7 +370,7 @@ static void cmd_add(struct conf *c)
 	sb_printf(&body, "{\"mac\":\"%s\",\"ifname\":\"%s\"}", s.mac, s.host);
 	agent_call(&c->agent, "POST", api_path(c, "/fdb"), body.p, &r);
 	if (r.status != 201)
-		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : r.err,
+		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : NULL,
 			 "xvtep agent: FDB %s -> %s in VNI %lld: %s", s.mac, s.host, c->vni, r.status ? why(&r) : r.err);
 	u.fdb = 1;
 	body.len = 0;
@@ -384,7 +384,7 @@ static void cmd_add(struct conf *c)
 	/* replace semantics: an address IPAM just handed out is this container's, whatever was left */
 	agent_call(&c->agent, "POST", api_path(c, "/neigh/bulk"), body.p, &r);
 	if (r.status != 200)
-		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : r.err,
+		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : NULL,
 			 "xvtep agent: neighbours of %s in VNI %lld: %s", s.mac, c->vni, r.status ? why(&r) : r.err);
 	u.neigh = 1;
 	trace("agent");
@@ -573,7 +573,7 @@ static void cmd_del(struct conf *c)
 		}
 	}
 	if (unreachable) /* keep the state: a retried DEL removes the rest */
-		cni_fail(c, ERR_TRY_LATER, uerr, "xvtep agent not reachable at %s: %s; the link and the address are "
+		cni_fail(c, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s; the link and the address are "
 			 "released, the agent's entries for %s are not", unreachable, uerr, s.mac);
 	state_remove(c, &e);
 #undef DEL_CALL
