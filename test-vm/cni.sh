@@ -235,11 +235,11 @@ case_cni_parallel_50() {
 	api 1 POST /api/v1/vnis '{"vni":42,"learning":false,"proxy":true}' >/dev/null || fail "VNI" || return 1
 	cni_host 1 || return 1
 	cni_network 1 blue 42
-	local i t0=$SECONDS
-	for i in $(seq 1 50); do cni_run 1 "p$i" blue & done
-	wait
+	local i t0=$SECONDS pids=()
+	for i in $(seq 1 50); do cni_run 1 "p$i" blue & pids+=($!); done
+	wait "${pids[@]}" # not a bare wait: the agent is a child of this shell too
 	local started=$((SECONDS - t0))
-	local ips; ips=$(pm 1 ps -q | while read -r c; do cni_ip 1 "$c"; done | sort)
+	local ips; ips=$(pm 1 inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' $(pm 1 ps -q) | sort)
 	local count distinct
 	count=$(grep -c . <<<"$ips"); distinct=$(sort -u <<<"$ips" | grep -c .)
 	echo "    50 podman runs in parallel: $count running after $started s, $distinct distinct addresses"

@@ -5,7 +5,7 @@
 # Used by `test-vm/lab` (demo, one scenario at a time) and `test-vm/itest`.
 # Requires lib.sh.
 
-SCENARIOS=(p2p bridge multicast vtep-group static-fdb arp-proxy miss multi-vni interop interop-multicast mac-move)
+SCENARIOS=(p2p bridge multicast vtep-group static-fdb arp-proxy miss multi-vni interop interop-multicast mac-move containers)
 
 declare -A SCENARIO_DOC=(
 	[p2p]="point to point: 'remote', the host-side vxlan0 device with an overlay address, no containers"
@@ -19,6 +19,7 @@ declare -A SCENARIO_DOC=(
 	[interop]="one host on the kernel's vxlan device, two on xvtep, mixed group"
 	[interop-multicast]="one host on the kernel's vxlan device, two on xvtep, all in group 239.1.1.1"
 	[mac-move]="a container moves from host 2 to host 3 (same MAC and IP); host 1 follows it"
+	[containers]="the bridge scenario with podman containers wired by the xvtep CNI plugin instead of hand-made veths"
 )
 
 say() { printf '    %s\n' "$*"; }
@@ -266,4 +267,27 @@ scenario_mac-move() {
 	where=$(api 1 GET /api/v1/vnis/42/fdb | jq -r ".[] | select(.mac==\"$(ctr_mac 2 1)\") | .dst")
 	check "host 1 re-pointed the MAC to host 3 at once ($where)" test "$where" = "$(underlay_ip 3)" &&
 		check "after the move: 1/1 still pings it" ping_ok 1 1 "$(overlay_ip 2 1)" 3
+}
+
+# Requires cni.sh (podman per host, the plugin's network "blue").
+scenario_containers() {
+	hosts 2 || return 1
+	local h c
+	for h in 1 2; do
+		local o=$((3 - h))
+		api_ok "$h" POST /api/v1/vnis "$(vni_json 42 remote="\"$(underlay_ip $o)\"")" || return 1
+		cni_host "$h" || return 1
+		cni_network "$h" blue 42
+		for c in 1 2; do
+			cni_run "$h" "c$c" blue || { say "podman run c$c on host $h failed: $(tail -n 2 "$(cni_dir "$h")/podman.log")"; return 1; }
+		done
+	done
+	say "podman containers: host 1 c1 $(cni_ip 1 c1) c2 $(cni_ip 1 c2); host 2 c1 $(cni_ip 2 c1) c2 $(cni_ip 2 c2)"
+	pm_ping() { pm "$1" exec "$2" ping -c 3 -i 0.2 -W 2 "$3" >/dev/null 2>&1; }
+	check "container c1 on host 1 pings c1 on host 2" pm_ping 1 c1 "$(cni_ip 2 c1)" &&
+		check "container c2 on host 2 pings c2 on host 1" pm_ping 2 c2 "$(cni_ip 1 c2)" &&
+		check "containers c1 and c2 on host 1 reach each other locally" pm_ping 1 c1 "$(cni_ip 1 c2)" || return 1
+	pm 1 rm -f -t 0 c2 >/dev/null 2>&1
+	check "podman rm took c2's port off host 1" \
+		test "$(api 1 GET /api/v1/vnis/42/ports | jq length)" = 1
 }
