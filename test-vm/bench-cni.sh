@@ -51,16 +51,19 @@ cat >"$D/bridge.json" <<JSON
 {"cniVersion":"1.0.0","name":"br","type":"bridge","bridge":"xvbr0","isGateway":false,"ipMasq":false,
  "ipam":{"type":"host-local","subnet":"10.30.0.0/16","dataDir":"$D/ipam"}}
 JSON
-latency() { # latency CONF COUNT -> "add_p50=.. ..."
-	in_host 1 python3 "$HERE/cni-bench.py" "$1" "$CNI_BIN_DIR:/usr/lib/cni" "$LAB_P-b" "$2" 50
+latency() { # latency CONF COUNT [AGENT_PID] -> "add_p50=.. ..."
+	in_host 1 python3 "$HERE/cni-bench.py" "$1" "$CNI_BIN_DIR:/usr/lib/cni" "$LAB_P-b" "$2" 50 ${3:+"$3"}
 }
 declare -A L
+AGENT_PID=$(cat "$LAB_STATE/agent-h1.pid")
 for p in xvtep bridge; do
 	latency "$D/$p.json" 20 >/dev/null || exit 1 # warm-up (the agent's JIT, page cache)
-	L[$p]=$(latency "$D/$p.json" "$COUNT") || exit 1
+	L[$p]=$(latency "$D/$p.json" "$COUNT" "$([ "$p" = xvtep ] && echo "$AGENT_PID")") || exit 1
 	echo "  $p: ${L[$p]}"
 done
 lget() { grep -o "$2=[0-9.]*" <<<"${L[$1]}" | cut -d= -f2; }
+STEPS=$(for s in vni ipam veth agent container done; do printf '%s %s ms, ' "$s" "$(lget xvtep "step_$s")"; done)
+STEPS=${STEPS%, }
 
 # ---------------------------------------------------------------- podman run -> first ping
 for n in 1 2; do cni_host "$n" || exit 1; cni_network "$n" blue 42; done
@@ -95,11 +98,14 @@ TABLE=$(
 	echo "|---|---|---|"
 	echo "| ADD p50 / p99 / max (ms) | $(lget xvtep add_p50) / $(lget xvtep add_p99) / $(lget xvtep add_max) | $(lget bridge add_p50) / $(lget bridge add_p99) / $(lget bridge add_max) |"
 	echo "| DEL p50 / p99 / max (ms) | $(lget xvtep del_p50) / $(lget xvtep del_p99) / $(lget xvtep del_max) | $(lget bridge del_p50) / $(lget bridge del_p99) / $(lget bridge del_max) |"
+	echo "| CPU per ADD / DEL, plugin + IPAM, median (ms) | $(lget xvtep add_cpu) / $(lget xvtep del_cpu) | $(lget bridge add_cpu) / $(lget bridge del_cpu) |"
+	echo "| agent CPU per ADD + DEL (ms) | $(lget xvtep agent_cpu) | – |"
 	echo "| \`podman run\` → first ping, median (min–max) ms | $(pf blue 1) ($(pf blue 2)–$(pf blue 3)), across hosts | $(pf br 1) ($(pf br 2)–$(pf br 3)), same host |"
 	echo "| \`podman run\` → container exit, median ms | ${R[blue]} | ${R[br]} |"
 )
 echo
 echo "$TABLE"
+echo "xvtep ADD by step (medians): $STEPS"
 if [ "$DOC" = 1 ]; then
 	DOCF="$XVTEP_ROOT/docs/benchmarks.md"
 	GEN=$(
@@ -109,6 +115,8 @@ if [ "$DOC" = 1 ]; then
 		echo "Kernel: $(uname -r); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs  "
 		echo
 		echo "$TABLE"
+		echo
+		echo "xvtep ADD by step (medians; \`vni\` includes the plugin's start, \`agent\` is port + FDB + neighbours): $STEPS."
 		echo "<!-- bench-cni: end -->"
 	)
 	if grep -q '^<!-- bench-cni: generated' "$DOCF"; then
