@@ -202,8 +202,12 @@ final class Harness implements AutoCloseable {
     }
 
     Harness neigh6(int vni, String ip, String mac) {
+        return neigh6(vni, ip, mac, 0);
+    }
+
+    Harness neigh6(int vni, String ip, String mac, int flags) {
         map("xvtep_neigh6").update(new MapCodec.Neigh6Key(vni, Frames.ip6(ip)).encode(),
-                new MapCodec.NeighEntry(Mac.parse(mac), 0).encode(), UpdateFlag.ANY);
+                new MapCodec.NeighEntry(Mac.parse(mac), flags).encode(), UpdateFlag.ANY);
         return this;
     }
 

@@ -1,0 +1,74 @@
+package io.xvtep.datapath;
+
+import static io.xvtep.datapath.Frames.*;
+
+import java.nio.ByteBuffer;
+
+/** Frames for hostile-input cases: what {@link Frames} builds, plus the malformed and unusual. */
+final class HostileFrames {
+    static final int ETH_P_IPV6 = 0x86DD, ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88A8;
+    /** Offsets in an outer IPv4/UDP/VXLAN frame. */
+    static final int OFF_IP_CSUM = 24, OFF_UDP_LEN = 38, OFF_UDP_CSUM = 40, OFF_INNER = 50;
+
+    private HostileFrames() {}
+
+    /** IPv6 header + payload; `tc` is the traffic class (DSCP << 2 | ECN). */
+    static byte[] ipv6(String src, String dst, int nextHeader, int tc, int hopLimit, byte[] payload) {
+        return ByteBuffer.allocate(40 + payload.length)
+                .putInt(0x60000000 | (tc & 0xff) << 20).putShort((short) payload.length)
+                .put((byte) nextHeader).put((byte) hopLimit).put(ip6(src)).put(ip6(dst)).put(payload).array();
+    }
+
+    /** An ICMPv6 echo request over IPv6 in Ethernet (checksum not needed by the datapath, left 0). */
+    static byte[] ping6(String dstMac, String srcMac, String src, String dst, int tc, int hopLimit, int pad) {
+        byte[] icmp = new byte[8 + pad];
+        icmp[0] = (byte) 128;
+        for (int i = 8; i < icmp.length; i++) icmp[i] = (byte) i;
+        return eth(dstMac, srcMac, ETH_P_IPV6, ipv6(src, dst, 58, tc, hopLimit, icmp));
+    }
+
+    /** Ethernet with one 802.1Q (or 802.1ad) tag. */
+    static byte[] tagged(byte[] frame, int tpid, int tci) {
+        ByteBuffer b = ByteBuffer.allocate(frame.length + 4);
+        b.put(frame, 0, 12).putShort((short) tpid).putShort((short) tci).put(frame, 12, frame.length - 12);
+        return b.array();
+    }
+
+    /** UDP with a correct checksum over the IPv4 pseudo header. */
+    static byte[] udpChecksummed(String src, String dst, int sport, int dport, byte[] payload) {
+        byte[] u = udp(sport, dport, payload);
+        ByteBuffer ps = ByteBuffer.allocate(12 + u.length);
+        ps.put(ip(src)).put(ip(dst)).put((byte) 0).put((byte) 17).putShort((short) u.length).put(u);
+        int c = csum16(ps.array().length % 2 == 0 ? ps.array() : cat(ps.array(), new byte[1]));
+        if (c == 0) c = 0xffff;
+        u[6] = (byte) (c >> 8);
+        u[7] = (byte) c;
+        return u;
+    }
+
+    /** A VXLAN frame from `src` whose UDP checksum is set (and correct). */
+    static byte[] vxlanChecksummed(String dstMac, String srcMac, String src, String dst, int vni, byte[] inner) {
+        return eth(dstMac, srcMac, ETH_P_IP, ipv4(src, dst, 17, udpChecksummed(src, dst, 50000, 4789, vxlan(vni, inner))));
+    }
+
+    /** An IPv4 frame whose payload is `payload` with the IP header's flags/fragment-offset field set. */
+    static byte[] fragment(String dstMac, String srcMac, String src, String dst, int fragField, byte[] payload) {
+        return eth(dstMac, srcMac, ETH_P_IP, ipv4(src, dst, 17, 0, 64, 7, fragField, payload));
+    }
+
+    /** Recomputes the outer IPv4 header checksum at offset 14 after the test changed a header byte. */
+    static byte[] reChecksum(byte[] frame) {
+        byte[] f = frame.clone();
+        int c = ipChecksum(f, 14);
+        f[OFF_IP_CSUM] = (byte) (c >> 8);
+        f[OFF_IP_CSUM + 1] = (byte) c;
+        return f;
+    }
+
+    /** A tiny inner frame: Ethernet header plus `n` bytes of an experimental ethertype. */
+    static byte[] tiny(String dstMac, String srcMac, int n) {
+        byte[] p = new byte[n];
+        for (int i = 0; i < n; i++) p[i] = (byte) (0xa0 + i);
+        return eth(dstMac, srcMac, 0x88B5, p);
+    }
+}

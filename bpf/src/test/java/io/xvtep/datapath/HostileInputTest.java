@@ -1,0 +1,390 @@
+package io.xvtep.datapath;
+
+import static io.xvtep.datapath.DatapathPacketTest.*;
+import static io.xvtep.datapath.Frames.*;
+import static io.xvtep.datapath.Harness.*;
+import static io.xvtep.datapath.HostileFrames.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.model.Ipv4;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The datapath under hostile input (issue 10): one case per malformed or unusual frame, byte-exact as in
+ * {@link DatapathPacketTest}. Outer-header refusals are counted on VNI 0 (the sender is not trusted yet),
+ * refusals of the inner frame on its VNI. Cases marked {@code pending} reproduce a bug whose fix has not
+ * landed: they must fail today (reported as skipped with the reason) and make the build fail once they pass.
+ */
+class HostileInputTest {
+    static final String V4 = "198.18.0.4";
+    static final byte[] FROM_V2 = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
+    static final String LLDP = "01:80:c2:00:00:0e", LACP = "01:80:c2:00:00:02", PAUSE = "01:80:c2:00:00:01",
+            STP = "01:80:c2:00:00:00", EAPOL = "01:80:c2:00:00:03";
+
+    /** `frame` with the outer IPv4 source replaced (header checksum recomputed). */
+    static byte[] fromSource(String src, byte[] frame) {
+        byte[] f = frame.clone();
+        System.arraycopy(ip(src), 0, f, 26, 4);
+        return reChecksum(f);
+    }
+
+    static Stream<PacketCase> cases() {
+        return Stream.of(
+            // ---------------------------------------------------------------- outer headers, as the kernel checks them
+            PacketCase.of("outer_ip_bad_checksum_drops",
+                    "an outer IPv4 header with a wrong checksum is dropped and counted, never decapsulated")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_IP_CSUM, FROM_V2[OFF_IP_CSUM] ^ 0x01))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0)
+                .pending("outer IPv4 header checksum not verified"),
+            PacketCase.of("xdp_outer_ip_bad_checksum_drops",
+                    "XDP drops the same frame itself")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", with(FROM_V2, OFF_IP_CSUM, FROM_V2[OFF_IP_CSUM] ^ 0x01))
+                .expect(XDP_DROP, null)
+                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0)
+                .pending("outer IPv4 header checksum not verified"),
+            PacketCase.of("outer_ethernet_padding_trimmed",
+                    "bytes after the outer IP total length (Ethernet padding) are not part of the inner frame")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", cat(FROM_V2, new byte[] {1, 2, 3, 4, 5, 6}))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length)
+                .pending("trailing bytes past tot_len are delivered"),
+            PacketCase.of("udp_shorter_than_ip_trimmed",
+                    "bytes between the end of the UDP datagram and the end of the IP packet are trimmed, as udp_rcv does")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, cat(udp(50000, 4789, vxlan(42, PING_R1_TO_C1)), new byte[] {9, 9, 9, 9}))))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_bytes", PING_R1_TO_C1.length)
+                .pending("UDP length ignored"),
+            PacketCase.of("udp_longer_than_ip_drops",
+                    "a UDP length beyond the IP packet is a malformed datagram: dropped and counted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_UDP_LEN, 0, FROM_V2.length - 34 + 8))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_udp_len", 1).counter(42, "rx_packets", 0)
+                .pending("UDP length ignored"),
+            PacketCase.of("udp_length_below_header_drops",
+                    "a UDP length below the VXLAN headers is malformed")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_UDP_LEN, 0, 8))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_udp_len", 1)
+                .pending("UDP length ignored"),
+            PacketCase.of("udp_good_checksum_accepted",
+                    "a correct non-zero UDP checksum (udpcsum senders) is accepted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1),
+            PacketCase.of("udp_bad_checksum_drops",
+                    "a wrong non-zero UDP checksum is dropped and counted (0 means none, RFC 768)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 60))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_udp_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0)
+                .pending("non-zero UDP checksum not verified"),
+            PacketCase.of("xdp_udp_bad_checksum_drops",
+                    "XDP verifies the UDP checksum over the whole datagram too")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 90))
+                .expect(XDP_DROP, null)
+                .counter(0, "drop_udp_csum", 1)
+                .pending("non-zero UDP checksum not verified"),
+            martian("0.1.2.3"), martian("127.0.0.1"), martian("224.0.0.5"), martian("239.1.1.1"), martian("255.255.255.255"),
+            PacketCase.of("xdp_martian_source_drops",
+                    "XDP drops a martian source itself")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", fromSource("127.0.0.1", FROM_V2))
+                .expect(XDP_DROP, null)
+                .counter(0, "drop_martian", 1)
+                .pending("martian outer sources accepted"),
+
+            // ---------------------------------------------------------------- the VXLAN header
+            PacketCase.of("gbp_for_unserved_vni_passes",
+                    "a VXLAN-GBP frame (G flag) for a VNI xvtep does not serve is left to the stack unchanged: not ours")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", gbp(77))
+                .expect(TC_ACT_OK, gbp(77))
+                .counter(0, "pass_unknown_vni", 1).counter(0, "drop_bad_flags", 0)
+                .pending("flags checked before the VNI lookup"),
+            PacketCase.of("gpe_for_unserved_vni_passes",
+                    "a VXLAN-GPE frame (P flag, next protocol) for a VNI xvtep does not serve passes too")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", gpe(77))
+                .expect(TC_ACT_OK, gpe(77))
+                .counter(0, "pass_unknown_vni", 1)
+                .pending("flags checked before the VNI lookup"),
+            PacketCase.of("xdp_gbp_for_unserved_vni_passes",
+                    "XDP lets it pass as well")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("xdp_underlay", "u0", gbp(77))
+                .expect(XDP_PASS, gbp(77))
+                .pending("flags checked before the VNI lookup"),
+            PacketCase.of("gbp_for_served_vni_drops",
+                    "a GBP frame for a VNI we serve is still refused (we do not speak GBP)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", gbp(42))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_bad_flags", 1),
+            PacketCase.of("xdp_passes_not_counted",
+                    "frames XDP leaves to TC are counted once, by TC: XDP counts no pass")
+                .setup(h -> h.vni(42, L, 4789))
+                .run("xdp_underlay", "u0", fromVtep(V2, 4789, 77, PING_R1_TO_C1))
+                .expect(XDP_PASS, fromVtep(V2, 4789, 77, PING_R1_TO_C1))
+                .counter(0, "pass_unknown_vni", 0)
+                .pending("XDP counts passes that TC counts again"),
+            PacketCase.of("xdp_not_vxlan_not_counted",
+                    "neither does it count other UDP")
+                .setup(h -> h.vni(42, L, 4789))
+                .run("xdp_underlay", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
+                .expect(XDP_PASS, eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
+                .counter(0, "pass_not_vxlan", 0)
+                .pending("XDP counts passes that TC counts again"),
+            PacketCase.of("outer_vlan_tag_in_band_passes",
+                    "VXLAN carried in an 802.1Q-tagged outer frame is not the underlay device's: left to the stack")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", tagged(FROM_V2, ETH_P_8021Q, 100))
+                .expect(TC_ACT_OK, tagged(FROM_V2, ETH_P_8021Q, 100))
+                .counter(42, "rx_packets", 0),
+
+            // ---------------------------------------------------------------- fragments
+            PacketCase.of("first_fragment_counted",
+                    "the first fragment of a VXLAN datagram for a served VNI cannot be decapsulated (no reassembly here) and the stack has no socket for it: dropped under its own reason")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fragment(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 0x2000,
+                        udp(50000, 4789, vxlan(42, PING_R1_TO_C1))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_fragment", 1).counter(0, "pass_not_vxlan", 0)
+                .pending("fragments are passed to the stack and lost there uncounted"),
+            PacketCase.of("later_fragment_passes",
+                    "a later fragment carries no UDP header: nothing says it is VXLAN, it is left to the stack")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", fragment(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 0x0010, new byte[64]))
+                .expect(TC_ACT_OK, fragment(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 0x0010, new byte[64]))
+                .counter(0, "pass_not_vxlan", 1),
+
+            // ---------------------------------------------------------------- inner frames, as the bridge checks them
+            PacketCase.of("decap_multicast_inner_source_drops",
+                    "an inner frame with a multicast source MAC is invalid (is_valid_ether_addr): dropped and counted on the VNI")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, arpRequest("01:00:5e:00:00:01", IP_R1, IP_C1)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_src_mac", 1).counter(42, "rx_packets", 0)
+                .pending("invalid inner source MACs are forwarded"),
+            PacketCase.of("decap_zero_inner_source_drops",
+                    "an all-zero inner source MAC is invalid too")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ping(C1, "00:00:00:00:00:00", IP_R1, IP_C1, 0, 8)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_src_mac", 1)
+                .pending("invalid inner source MACs are forwarded"),
+            PacketCase.of("port_multicast_source_drops",
+                    "a container sending with a multicast source MAC is refused at its port, flooded nowhere")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", arpRequest("01:00:5e:00:00:01", IP_C1, IP_R1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0)
+                .pending("invalid inner source MACs are forwarded"),
+            PacketCase.of("port_zero_source_drops",
+                    "and with an all-zero source MAC")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, "00:00:00:00:00:00", IP_C1, IP_R1, 0, 8))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0)
+                .pending("invalid inner source MACs are forwarded"),
+            PacketCase.of("decap_claims_static_remote_mac_drops",
+                    "a remote frame whose source MAC is static behind another VTEP is dropped (vxlan_snoop: static entries never migrate)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V3, FdbValue.F_STATIC))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_static_mac", 1).counter(42, "rx_packets", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3)))
+                .pending("frames claiming static MACs are delivered"),
+            PacketCase.of("decap_claims_static_local_mac_drops",
+                    "a remote frame whose source MAC is static behind a local port is dropped")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).fdbPort(42, C1, "p1", FdbValue.F_STATIC))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, arpRequest(C1, IP_C1, IP_C2)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_static_mac", 1)
+                .then(h -> assertThat(h.fdbGet(42, C1)).get().extracting(FdbValue::ifindex).isEqualTo(h.ifindex.get("p1")))
+                .pending("frames claiming static MACs are delivered"),
+            PacketCase.of("decap_static_mac_from_its_own_vtep_accepted",
+                    "the static entry's own VTEP is of course accepted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, FdbValue.F_STATIC))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("decap_learned_local_mac_moves",
+                    "a learned local MAC seen behind a VTEP moved there (mac-move): accepted and re-pointed")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, arpRequest(C1, IP_C1, IP_C2)))
+                .expect(TC_ACT_REDIRECT, arpRequest(C1, IP_C1, IP_C2))
+                .copy("p1", arpRequest(C1, IP_C1, IP_C2))
+                .counter(42, "moved", 1),
+            linkLocal("decap", STP), linkLocal("decap", PAUSE), linkLocal("decap", LLDP),
+            linkLocal("port", LACP), linkLocal("port", EAPOL), linkLocal("port", LLDP),
+            PacketCase.of("port_group_outside_link_local_floods",
+                    "01:80:c2:00:00:10 is outside the reserved block: flooded like any multicast")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", eth("01:80:c2:00:00:10", C1, 0x88B5, new byte[46]))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, eth("01:80:c2:00:00:10", C1, 0x88B5, new byte[46]))),
+            PacketCase.of("decap_tiny_inner_frame_delivered",
+                    "an inner frame with fewer than 20 bytes after its Ethernet header is delivered exactly")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny(C1, R1, 6)))
+                .expect(TC_ACT_REDIRECT, tiny(C1, R1, 6))
+                .counter(42, "rx_packets", 1)
+                .pending("bpf_skb_adjust_room refuses to leave < 20 bytes after the MAC header (drop_adjust)"),
+            PacketCase.of("decap_header_only_inner_frame_delivered",
+                    "even a bare inner Ethernet header")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny("ff:ff:ff:ff:ff:ff", R1, 0)))
+                .expect(TC_ACT_REDIRECT, tiny("ff:ff:ff:ff:ff:ff", R1, 0))
+                .copy("p1", tiny("ff:ff:ff:ff:ff:ff", R1, 0))
+                .pending("bpf_skb_adjust_room refuses to leave < 20 bytes after the MAC header (drop_adjust)"),
+
+            // ---------------------------------------------------------------- tags inside the inner frame
+            PacketCase.of("encap_inner_8021q_tag_kept",
+                    "a frame whose 802.1Q tag is in the data is carried with the tag inside the inner frame")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", tagged(PING_C1_TO_R1, ETH_P_8021Q, 100))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, tagged(PING_C1_TO_R1, ETH_P_8021Q, 100))),
+            PacketCase.of("encap_inner_qinq_tags_kept",
+                    "802.1ad over 802.1Q: both tags inside, in order")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", tagged(tagged(PING_C1_TO_R1, ETH_P_8021Q, 100), ETH_P_8021AD, 200))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, tagged(tagged(PING_C1_TO_R1, ETH_P_8021Q, 100), ETH_P_8021AD, 200))),
+            PacketCase.of("decap_inner_tag_delivered",
+                    "a tagged inner frame is delivered with its tag exactly as sent")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tagged(PING_R1_TO_C1, ETH_P_8021Q, 100)))
+                .expect(TC_ACT_REDIRECT, tagged(PING_R1_TO_C1, ETH_P_8021Q, 100)),
+
+            // ---------------------------------------------------------------- IPv6 inner parity
+            PacketCase.of("decap_ecn_ce_on_ipv6_not_ect_drops",
+                    "RFC 6040 for IPv6 inner packets: outer CE over Not-ECT is dropped and counted")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0,
+                        udp(50000, 4789, vxlan(42, ping6(C1, R1, "fd00::21", "fd00::11", 0, 64, 16))))))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_ecn", 1)
+                .pending("RFC 6040 decap only handles IPv4 inner packets"),
+            PacketCase.of("decap_ecn_ce_marks_ipv6_inner",
+                    "outer CE over an IPv6 ECT(0) packet marks the inner traffic class CE")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0,
+                        udp(50000, 4789, vxlan(42, ping6(C1, R1, "fd00::21", "fd00::11", 0xb8 | 2, 64, 16))))))
+                .expect(TC_ACT_REDIRECT, ping6(C1, R1, "fd00::21", "fd00::11", 0xb8 | 3, 64, 16))
+                .pending("RFC 6040 decap only handles IPv4 inner packets"),
+            PacketCase.of("decap_ect1_propagates",
+                    "RFC 6040: outer ECT(1) over inner ECT(0) makes the inner ECT(1), checksum fixed")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, 0x01, 64, 1, 0, udp(50000, 4789, vxlan(42, ping(C1, R1, IP_R1, IP_C1, 0x02, 56))))))
+                .expect(TC_ACT_REDIRECT, ping(C1, R1, IP_R1, IP_C1, 0x01, 56))
+                .pending("ECT(1) not propagated"),
+            PacketCase.of("encap_ipv6_inner_inherits_tos_ttl_df",
+                    "tos/ttl/df inherit read an IPv6 inner packet: traffic class, hop limit, and DF (IPv6 never fragments in flight)")
+                .setup(h -> h.vni(cfg(42, L | MapCodec.VniCfg.F_TOS_INHERIT | MapCodec.VniCfg.F_TTL_INHERIT
+                        | MapCodec.VniCfg.F_DF_INHERIT, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping6(R1, C1, "fd00::11", "fd00::21", 0xb8, 33, 16))
+                .expectEncap(TC_ACT_REDIRECT, toVtepHdr(V2, 42, 0xb8, 33, 0x4000, ping6(R1, C1, "fd00::11", "fd00::21", 0xb8, 33, 16)))
+                .pending("inherit only reads IPv4 inner packets"),
+            PacketCase.of("encap_ipv6_inner_ce_becomes_ect0",
+                    "RFC 6040 encapsulation of an IPv6 CE packet: outer ECT(0)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping6(R1, C1, "fd00::11", "fd00::21", 3, 64, 16))
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x02, 64, ping6(R1, C1, "fd00::11", "fd00::21", 3, 64, 16)))
+                .pending("RFC 6040 encap only reads IPv4 inner packets"),
+            PacketCase.of("nd_proxy_router_flag",
+                    "an NA for a neighbour marked router carries R|S|O (RFC 4861 7.2.5: else hosts drop their default route)")
+                .setup(h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).flood(42, V2)
+                        .neigh6(42, "fd00::21", R1, 1))
+                .run("tc_port_ingress", "p1", NS_FROM_C1)
+                .expect(TC_ACT_REDIRECT, ndisc(C1, R1, "fd00::21", "fd00::11", 136, 0xe0000000, "fd00::21", 2, R1))
+                .counter(42, "proxied", 1)
+                .pending("NA replies never set the Router flag"),
+            PacketCase.of("nd_proxy_dad_not_answered",
+                    "a DAD probe (source ::) is never answered by the proxy, even with a (bogus) source LLA option")
+                .setup(h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).flood(42, V2).neigh6(42, "fd00::21", R1))
+                .run("tc_port_ingress", "p1", ndisc("33:33:ff:00:00:21", C1, "::", "ff02::1:ff00:21", 135, 0, "fd00::21", 1, C1))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42,
+                        ndisc("33:33:ff:00:00:21", C1, "::", "ff02::1:ff00:21", 135, 0, "fd00::21", 1, C1)))
+                .counter(42, "proxied", 0)
+                .pending("an NS from :: with an SLLA option is answered")
+        );
+    }
+
+    static byte[] flip(byte[] f, int off) {
+        return with(f, off, f[off] ^ 0x40);
+    }
+
+    static byte[] gbp(int vni) {
+        return eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17,
+                udp(50000, 4789, vxlanRaw(0x88000000 | 0x1234, vni << 8, PING_R1_TO_C1))));
+    }
+
+    static byte[] gpe(int vni) {
+        return eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17,
+                udp(50000, 4789, vxlanRaw(0x0C000003, vni << 8, PING_R1_TO_C1))));
+    }
+
+    static PacketCase martian(String src) {
+        return PacketCase.of("martian_source_" + src + "_drops",
+                    "an outer source " + src + " is martian: dropped, counted, and never learned")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromSource(src, fromVtep(V2, 4789, 42, ARP_FROM_R1)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_martian", 1).counter(42, "learned", 0).counter(42, "rx_packets", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1)).isEmpty())
+                .pending("martian outer sources accepted and learned");
+    }
+
+    static PacketCase linkLocal(String where, String group) {
+        byte[] frame = eth(group, where.equals("port") ? C1 : R1, 0x8809, new byte[46]);
+        PacketCase c = PacketCase.of(where + "_link_local_" + group.substring(15) + "_not_forwarded",
+                "IEEE 802.1D reserved group " + group + " is never forwarded (the bridge's default group_fwd_mask)");
+        if (where.equals("port")) {
+            c.setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", frame);
+        } else {
+            c.setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, frame));
+        }
+        return c.expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_link_local", 1).counter(42, "tx_packets", 0).counter(42, "rx_packets", 0)
+                .pending("link-local groups are flooded to every port and VTEP");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void hostile(PacketCase c) {
+        run(c);
+    }
+
+    /** Runs a case; a pending one must fail today (then it is skipped with its reason). */
+    static void run(PacketCase c) {
+        if (c.pending == null) {
+            new DatapathPacketTest().packet(c);
+            return;
+        }
+        try {
+            new DatapathPacketTest().packet(c);
+        } catch (AssertionError | IllegalArgumentException expected) {
+            Assumptions.abort("pending (" + c.pending + "): " + firstLine(expected.getMessage()));
+        }
+        fail("case %s passes now: remove its pending(\"%s\")", c.name, c.pending);
+    }
+
+    static String firstLine(String s) {
+        return s == null ? "" : s.strip().lines().findFirst().orElse("");
+    }
+}
