@@ -2,7 +2,8 @@
 /*
  * Test-only tap: attached to TC ingress of the far end of a veth, it hands every
  * frame the datapath sent (clones included, which BPF_PROG_TEST_RUN cannot
- * return) to the test through a ring buffer, and drops it there.
+ * return) to the test through a ring buffer, and drops it there. A VLAN tag the veth took
+ * out of the data (skb->vlan_tci) is reported too, so the test sees the frame as it was on the wire.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -10,12 +11,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TAP_MAX 1024
+#define TAP_MAX 2048
 
 struct tap_frame {
 	__u32 ifindex;
 	__u32 len;
 	__u8  data[TAP_MAX];
+	__u32 vlan_present; /* a tag the receiving veth moved out of the data into skb metadata */
+	__u16 vlan_proto;   /* network order, as on the wire */
+	__u16 vlan_tci;
 };
 
 struct {
@@ -35,6 +39,9 @@ int tap_ingress(struct __sk_buff *skb)
 		len = TAP_MAX;
 	f->ifindex = skb->ifindex;
 	f->len = skb->len;
+	f->vlan_present = skb->vlan_present;
+	f->vlan_proto = skb->vlan_proto;
+	f->vlan_tci = skb->vlan_tci;
 	/* a length the verifier can see is within [1, TAP_MAX] */
 	len = ((len - 1) & (TAP_MAX - 1)) + 1;
 	if (skb->len == 0 || bpf_skb_load_bytes(skb, 0, f->data, len)) {

@@ -44,6 +44,7 @@ final class Harness implements AutoCloseable {
     static final String UNDERLAY_MAC = "02:aa:00:00:00:01";
     static final int TC_ACT_OK = 0, TC_ACT_SHOT = 2, TC_ACT_REDIRECT = 7;
     static final int XDP_DROP = 1, XDP_PASS = 2, XDP_REDIRECT = 4;
+    static final int TAP_MAX = 2048; // bytes of each frame the taps keep (tap.bpf.c)
 
     record Captured(String ifname, byte[] frame) {}
 
@@ -117,8 +118,12 @@ final class Harness implements AutoCloseable {
             tapRing = new RingBuffer(tap.map("tap_frames"), buf -> {
                 ByteBuffer b = buf.order(ByteOrder.LITTLE_ENDIAN);
                 int ifx = b.getInt(0), len = b.getInt(4);
-                byte[] f = new byte[Math.min(len, 1024)];
+                byte[] f = new byte[Math.min(len, TAP_MAX)];
                 b.get(8, f);
+                if (b.getInt(8 + TAP_MAX) != 0) { // the tag as it was in the frame, before the veth moved it to metadata
+                    f = HostileFrames.tagged(f, Short.toUnsignedInt(Short.reverseBytes(b.getShort(8 + TAP_MAX + 4))),
+                            Short.toUnsignedInt(b.getShort(8 + TAP_MAX + 6)));
+                }
                 captured.add(new Captured(tapNames.getOrDefault(ifx, "if" + ifx), f));
             });
             events = new RingBuffer(map("xvtep_events"), buf -> {
@@ -273,6 +278,25 @@ final class Harness implements AutoCloseable {
             if (captured.size() == seen) break;
             seen = captured.size();
         }
+    }
+
+    /** Runs `work` on the namespace's thread: high-volume callers (the fuzzer) batch their runs in one call. */
+    <T> T inside(java.util.concurrent.Callable<T> work) {
+        return ns.inside(work);
+    }
+
+    io.xvtep.libbpf.BpfProgram program(String name) {
+        return (name.equals("tc_port_ingress") ? port : underlay).program(name);
+    }
+
+    /** What the taps saw since the last call, without waiting (events are consumed and dropped). Inside only. */
+    List<Captured> takeCaptured() {
+        tapRing.poll(0);
+        events.poll(0);
+        eventLog.clear();
+        List<Captured> c = List.copyOf(captured);
+        captured.clear();
+        return c;
     }
 
     List<Captured> captured() {

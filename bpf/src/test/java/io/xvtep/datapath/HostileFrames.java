@@ -71,4 +71,8 @@ final class HostileFrames {
         for (int i = 0; i < n; i++) p[i] = (byte) (0xa0 + i);
         return eth(dstMac, srcMac, 0x88B5, p);
     }
+
+    static String macText(byte[] m) {
+        return java.util.HexFormat.ofDelimiter(":").formatHex(m);
+    }
 }
