@@ -59,8 +59,13 @@ int tc_port_ingress(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
 		return drop(st, DROP_TRUNCATED);
 
-	/* A port learns the MACs behind it, as a bridge port does. */
+	/* As a bridge port: invalid sources are refused, the MACs behind the port learned,
+	 * and IEEE link-local groups (PAUSE, STP, LACP, 802.1X, LLDP) never forwarded. */
+	if (mac_is_multicast(eth.h_source) || mac_is_zero(eth.h_source))
+		return drop(st, DROP_SRC_MAC);
 	fdb_learn(vni, eth.h_source, 0, ifindex, st);
+	if (mac_is_link_local(eth.h_dest))
+		return drop(st, DROP_LINK_LOCAL);
 
 	if (cfg->flags & VNI_F_PROXY) {
 		int r = PROXY_NOT_MINE;

@@ -35,12 +35,12 @@ int xdp_underlay(struct xdp_md *ctx)
 	struct ethhdr *inner;
 	struct vni_stats *st;
 	enum vx_verdict v;
-	__u32 target;
+	__u32 target, len;
 
 	v = vx_parse(data, data_end, bpf_xdp_get_buff_len(ctx), &vx, &cfg);
+	/* Passes are counted by TC, where every frame XDP passes goes next: never twice. */
 	if (v != VX_OK)
-		return vx_verdict_drops(v, &vx) ? XDP_DROP : XDP_PASS;
-	/* Counting of passes is left to TC so that no frame is counted twice. */
+		return vx_verdict_drops(v, &vx, 0) ? XDP_DROP : XDP_PASS;
 	if ((vx.outer_tos & IP_ECN_MASK) == IP_ECN_CE)
 		return XDP_PASS; /* ECN CE handling needs the skb path */
 
@@ -60,9 +60,17 @@ int xdp_underlay(struct xdp_md *ctx)
 	if (!port || port->vni != vx.vni || !(port->flags & PORT_F_XDP))
 		return XDP_PASS;
 
+	/* The fast path's frame is ours to judge now (frames passed on are judged once, by TC). */
+	if (!vx_udp_csum_ok(ctx, 1, &vx))
+		return xdp_drop(stats_get(0), DROP_UDP_CSUM);
 	st = stats_get(vx.vni);
-	if (cfg->flags & VNI_F_LEARNING)
-		fdb_learn(vx.vni, inner->h_source, vx.saddr, 0, st);
+	if (mac_is_multicast(inner->h_source) || mac_is_zero(inner->h_source))
+		return xdp_drop(st, DROP_SRC_MAC);
+	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vx.vni, inner->h_source, vx.saddr, 0, st))
+		return xdp_drop(st, DROP_STATIC_MAC);
+	len = bpf_xdp_get_buff_len(ctx);
+	if (len > vx.outer_len + vx.inner_len && bpf_xdp_adjust_tail(ctx, -(int)(len - vx.outer_len - vx.inner_len)))
+		return xdp_drop(st, DROP_ADJUST); /* bytes past the UDP datagram are not the inner frame's */
 	if (bpf_xdp_adjust_head(ctx, vx.outer_len))
 		return xdp_drop(st, DROP_ADJUST);
 	STAT_INC(st, rx_packets);
@@ -81,24 +89,35 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 	struct fdb_entry *e;
 	struct vni_stats *st;
 	enum vx_verdict v;
+	enum drop_reason why;
 	__u32 target = 0, n, last, vni;
 	void *data, *data_end;
 
+	if (skb->vlan_present) {
+		/* Tagged on the underlay: the VLAN device's traffic (if there is one), not the underlay's. */
+		stat_pass(stats_get(0), PASS_NOT_VXLAN);
+		return TC_ACT_OK;
+	}
 	bpf_skb_pull_data(skb, skb->len < PULL_LEN ? skb->len : PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	v = vx_parse(data, data_end, skb->len, &vx, &cfg);
 	if (v != VX_OK)
-		return vx_verdict_drops(v, &vx) ? TC_ACT_SHOT : TC_ACT_OK;
+		return vx_verdict_drops(v, &vx, 1) ? TC_ACT_SHOT : TC_ACT_OK;
+	if (!vx_udp_csum_ok(skb, 0, &vx))
+		return drop(stats_get(0), DROP_UDP_CSUM);
 
 	vni = vx.vni;
 	st = stats_get(vni);
 	if (bpf_skb_load_bytes(skb, vx.outer_len, &inner, sizeof(inner)))
 		return drop(st, DROP_TRUNCATED);
+	why = vx_inner_refused(&inner);
+	if (why)
+		return drop(st, why);
 	if (vx_ecn(skb, &vx, &inner))
 		return drop(st, DROP_ECN);
-	if (cfg->flags & VNI_F_LEARNING)
-		fdb_learn(vni, inner.h_source, vx.saddr, 0, st);
+	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vni, inner.h_source, vx.saddr, 0, st))
+		return drop(st, DROP_STATIC_MAC);
 
 	if (!mac_is_multicast(inner.h_dest)) {
 		e = fdb_lookup(vni, inner.h_dest);

@@ -22,12 +22,18 @@ static __always_inline struct fdb_entry *fdb_lookup(__u32 vni, const __u8 *mac)
 	return bpf_map_lookup_elem(&xvtep_fdb, &k);
 }
 
+enum learn_result {
+	LEARN_OK = 0,         /* learned, refreshed, or nothing to learn */
+	LEARN_STATIC_CLAIM,   /* the MAC is static behind another VTEP or port: the frame claims it falsely */
+};
+
 /*
  * Learn that (vni, mac) sits behind `remote` (a VTEP) or `ifindex` (a local port).
  * Static entries are never overwritten, cluster ones only by a local port; a known entry only has its
  * timestamp refreshed (at most once a second, to keep map writes off the hot path).
+ * A frame claiming a static MAC from elsewhere is reported (the kernel's vxlan_snoop drops it).
  */
-static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote, __u32 ifindex,
+static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, __be32 remote, __u32 ifindex,
 				      struct vni_stats *st)
 {
 	struct fdb_key k = { .vni = vni };
@@ -36,20 +42,23 @@ static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote,
 	__u32 ev = XVTEP_EV_LEARN;
 
 	if (mac_is_multicast(mac) || mac_is_zero(mac))
-		return;
+		return LEARN_OK;
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &k);
 	if (e) {
 		/* Static entries never move. A cluster entry (a remote host's claim) gives way only to
 		 * the MAC showing up behind a local port: it moved here, and the event lets the
 		 * control plane claim it in the store. */
-		if ((e->flags & FDB_F_STATIC) || ((e->flags & FDB_F_CLUSTER) && !ifindex))
-			return;
 		if (e->remote == remote && e->ifindex == ifindex) {
-			if (now - e->updated_ns > FDB_REFRESH_NS)
+			if (!(e->flags & FDB_F_STATIC) && !((e->flags & FDB_F_CLUSTER) && !ifindex) &&
+			    now - e->updated_ns > FDB_REFRESH_NS)
 				e->updated_ns = now;
-			return;
+			return LEARN_OK;
 		}
+		if (e->flags & FDB_F_STATIC)
+			return LEARN_STATIC_CLAIM;
+		if ((e->flags & FDB_F_CLUSTER) && !ifindex)
+			return LEARN_OK;
 		ev = XVTEP_EV_MOVE;
 	}
 	ne.remote = remote;
@@ -57,12 +66,13 @@ static __always_inline void fdb_learn(__u32 vni, const __u8 *mac, __be32 remote,
 	ne.updated_ns = now;
 	/* Whole-value replace, so a reader never sees a half-moved entry. */
 	if (bpf_map_update_elem(&xvtep_fdb, &k, &ne, BPF_ANY))
-		return;
+		return LEARN_OK;
 	if (ev == XVTEP_EV_MOVE)
 		STAT_INC(st, moved);
 	else
 		STAT_INC(st, learned);
 	event_emit(ev, vni, mac, remote, ifindex, 0);
+	return LEARN_OK;
 }
 
 #endif /* XVTEP_FDB_H */

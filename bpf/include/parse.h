@@ -55,6 +55,38 @@ static __always_inline int ipv4_is_loopback(__be32 a)
 	return (bpf_ntohl(a) >> 24) == IPV4_LOOPBACK_NET;
 }
 
+/* What the kernel calls a martian source (ip_route_input_slow): 0/8, 127/8, 224/4, 255.255.255.255. */
+static __always_inline int ipv4_is_martian_src(__be32 a)
+{
+	__u32 h = bpf_ntohl(a);
+
+	return (h >> 24) == 0 || ipv4_is_loopback(a) || ipv4_is_multicast(a) || h == 0xffffffffu;
+}
+
+/* IEEE 802.1D reserved group 01:80:c2:00:00:00-0f: a bridge never forwards these (PAUSE, STP, LACP, LLDP). */
+static __always_inline int mac_is_link_local(const __u8 *mac)
+{
+	return mac[0] == 0x01 && mac[1] == 0x80 && mac[2] == 0xc2 && mac[3] == 0 && mac[4] == 0 && !(mac[5] & 0xf0);
+}
+
+/* The header checksum of an IPv4 header (options included) in the packet verifies. */
+static __always_inline int ipv4_hdr_csum_ok(const struct iphdr *ip, const void *data_end)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 words = ip->ihl * 2, sum = 0;
+
+	for (__u32 i = 0; i < 30; i++) { /* at most 60 bytes */
+		if (i >= words)
+			break;
+		if ((const void *)(w + i + 1) > data_end)
+			return 0;
+		sum += w[i];
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 /* RFC 1071 checksum over a 20-byte IPv4 header (no options: we only build those). */
 static __always_inline __u16 ipv4_csum(struct iphdr *ip)
 {

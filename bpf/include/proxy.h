@@ -101,6 +101,9 @@ static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg 
 	    f.code != 0 || f.ip6.payload_len != bpf_htons(NS_PAYLOAD_LEN) || f.opt_type != ND_OPT_SLLA ||
 	    f.opt_len != 1 /* units of 8 bytes */)
 		return PROXY_NOT_MINE; /* DAD (no SLLA, source ::) and odd options go on as usual */
+	if (!(f.ip6.saddr.in6_u.u6_addr32[0] | f.ip6.saddr.in6_u.u6_addr32[1] | f.ip6.saddr.in6_u.u6_addr32[2] |
+	      f.ip6.saddr.in6_u.u6_addr32[3]))
+		return PROXY_NOT_MINE; /* a DAD probe even with a (bogus) SLLA: the owner must answer it, not us */
 
 	__builtin_memcpy(k.ip, f.target, IPV6_ALEN);
 	n = bpf_map_lookup_elem(&xvtep_neigh6, &k);

@@ -34,6 +34,10 @@ enum vx_verdict {
 	VX_BAD_FLAGS,        /* I flag clear or reserved bits set */
 	VX_OWN_SRC,          /* sent by this VTEP itself (looped multicast) */
 	VX_SRC_DENIED,       /* from a VTEP the VNI does not accept */
+	VX_IP_CSUM,          /* outer IPv4 header checksum wrong */
+	VX_UDP_LEN,          /* UDP length below the VXLAN headers or beyond the IP packet */
+	VX_MARTIAN,          /* outer source is martian */
+	VX_FRAGMENT,         /* first fragment of a datagram for a VNI we serve */
 };
 
 struct vx_info {
@@ -41,27 +45,51 @@ struct vx_info {
 	__be32 saddr;       /* outer source = remote VTEP */
 	__be32 daddr;
 	__u8   outer_tos;
-	__u8   pad[3];
+	__u8   pad;
+	__be16 udp_check;   /* the outer UDP checksum, 0 when the sender sent none */
 	__u32  outer_len;   /* bytes from the outer Ethernet header to the inner one */
-	__u32  inner_len;   /* inner frame bytes (Ethernet header included) */
+	__u32  inner_len;   /* inner frame bytes (Ethernet header included), from the UDP length */
+	__u32  udp_len;     /* the UDP datagram's length */
 };
 
 /*
- * Classify a frame that arrived on the underlay. `pkt_len` is the whole frame's
- * length (data_end may stop at the linear part). On VX_OK, *cfgp and *vx describe it.
+ * The VNI `vxh` names, if we serve it on `dport` at the frame's destination address; else 0.
+ * Looked up before the VXLAN flags are judged: a GBP/GPE frame for a VNI we do not serve is
+ * someone else's, not a malformed one of ours.
+ */
+static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, const struct iphdr *ip, __u16 dport,
+						 __u32 *vni, __be32 *local)
+{
+	struct xvtep_config *gc = config_get();
+	struct vni_cfg *cfg;
+
+	*vni = bpf_ntohl(vxh->vx_vni) >> VXLAN_VNI_SHIFT;
+	cfg = bpf_map_lookup_elem(&xvtep_vnis, vni);
+	if (!cfg || !gc || cfg->dstport != dport)
+		return 0;
+	*local = vni_local_ip(cfg, gc);
+	if (*local && ip->daddr != *local && !(cfg->group && ip->daddr == cfg->group))
+		return 0; /* VXLAN to another address of this host: not this VNI's */
+	return cfg;
+}
+
+/*
+ * Classify a frame that arrived on the underlay, checking the outer headers as the kernel's
+ * ip_rcv/udp_rcv/vxlan_rcv would. `pkt_len` is the whole frame's length (data_end may stop
+ * at the linear part). On VX_OK, *cfgp and *vx describe it; the UDP checksum, if any, is the
+ * caller's to verify over the whole datagram (vx->udp_check).
  */
 static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u32 pkt_len,
 						struct vx_info *vx, struct vni_cfg **cfgp)
 {
-	struct xvtep_config *gc;
 	struct ethhdr *eth = data;
 	struct vxlanhdr *vxh;
 	struct ethhdr *inner;
 	struct udphdr *udp;
 	struct iphdr *ip;
 	struct vni_cfg *cfg;
-	__u32 ihl, tot;
-	__be32 local;
+	__u32 ihl, tot, ulen;
+	__be32 local = 0;
 	__u16 dport;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -70,8 +98,8 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	if ((void *)(ip + 1) > data_end)
 		return VX_NOT_VXLAN;
 	if (ip->version != 4 || ip->ihl < 5 || ip->protocol != IPPROTO_UDP ||
-	    ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return VX_NOT_VXLAN; /* fragments are reassembled by the stack, not here */
+	    (ip->frag_off & bpf_htons(IP_OFFSET)))
+		return VX_NOT_VXLAN; /* a later fragment: no UDP header says whose it is */
 	ihl = ip->ihl * 4;
 	udp = (void *)ip + ihl;
 	if ((void *)(udp + 1) > data_end)
@@ -85,22 +113,25 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	inner = (void *)(vxh + 1);
 	if ((void *)(inner + 1) > data_end)
 		return VX_TRUNCATED;
+	cfg = vx_served(vxh, ip, dport, &vx->vni, &local);
+	if (!cfg)
+		return VX_UNKNOWN_VNI;
+	if (ip->frag_off & bpf_htons(IP_MF))
+		return VX_FRAGMENT; /* the first fragment: ours, but never reassembled here */
 	tot = bpf_ntohs(ip->tot_len);
 	if (tot < ihl + sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || tot + ETH_HLEN > pkt_len)
 		return VX_TRUNCATED;
 	if (vxh->vx_flags != bpf_htonl(VXLAN_FLAG_I) || (vxh->vx_vni & bpf_htonl(VXLAN_VNI_RESERVED)))
 		return VX_BAD_FLAGS;
-
-	vx->vni = bpf_ntohl(vxh->vx_vni) >> VXLAN_VNI_SHIFT;
-	cfg = bpf_map_lookup_elem(&xvtep_vnis, &vx->vni);
-	gc = config_get();
-	if (!cfg || !gc || cfg->dstport != dport)
-		return VX_UNKNOWN_VNI;
-	local = vni_local_ip(cfg, gc);
-	if (local && ip->daddr != local && !(cfg->group && ip->daddr == cfg->group))
-		return VX_UNKNOWN_VNI; /* VXLAN to another address of this host: not this VNI's */
+	if (!ipv4_hdr_csum_ok(ip, data_end))
+		return VX_IP_CSUM;
+	ulen = bpf_ntohs(udp->len);
+	if (ulen < sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || ulen > tot - ihl)
+		return VX_UDP_LEN;
+	if (ipv4_is_martian_src(ip->saddr))
+		return VX_MARTIAN;
 	if (local && ip->saddr == local)
-		return VX_OWN_SRC;     /* our own multicast copy looped back */
+		return VX_OWN_SRC; /* our own multicast copy looped back */
 	if (cfg->flags & VNI_F_SRC_FILTER) {
 		struct vni_src_key sk = { .vni = vx->vni, .src = ip->saddr };
 
@@ -111,27 +142,31 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	vx->saddr = ip->saddr;
 	vx->daddr = ip->daddr;
 	vx->outer_tos = ip->tos;
+	vx->udp_check = udp->check;
+	vx->udp_len = ulen;
 	vx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + VXLAN_HLEN;
-	vx->inner_len = tot - ihl - sizeof(*udp) - VXLAN_HLEN;
+	vx->inner_len = ulen - sizeof(*udp) - VXLAN_HLEN;
 	*cfgp = cfg;
 	return VX_OK;
 }
 
 /*
- * Count a non-OK verdict where it belongs (VNI 0 unless the frame's VNI is one we serve);
- * returns 1 when the frame must be dropped, 0 when it goes on to the stack.
+ * Count a non-OK verdict where it belongs (VNI 0 unless the frame's VNI is one we serve and
+ * the refusal is the VNI's own policy); returns 1 when the frame must be dropped, 0 when it
+ * goes on to the stack. Passes are counted only when `count_pass` (by TC: a frame XDP passes
+ * reaches TC, which must not count it a second time).
  */
-static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_info *vx)
+static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_info *vx, int count_pass)
 {
-	struct vni_stats *st = stats_get(v == VX_SRC_DENIED ? vx->vni : 0);
+	struct vni_stats *st;
 
+	if (v == VX_NOT_VXLAN || v == VX_UNKNOWN_VNI) {
+		if (count_pass)
+			stat_pass(stats_get(0), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN : PASS_UNKNOWN_VNI);
+		return 0;
+	}
+	st = stats_get(v == VX_SRC_DENIED || v == VX_FRAGMENT ? vx->vni : 0);
 	switch (v) {
-	case VX_NOT_VXLAN:
-		stat_pass(st, PASS_NOT_VXLAN);
-		return 0;
-	case VX_UNKNOWN_VNI:
-		stat_pass(st, PASS_UNKNOWN_VNI);
-		return 0;
 	case VX_TRUNCATED:
 		stat_drop(st, DROP_TRUNCATED);
 		return 1;
@@ -142,9 +177,34 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 	case VX_SRC_DENIED:
 		stat_drop(st, DROP_SRC);
 		return 1;
+	case VX_IP_CSUM:
+		stat_drop(st, DROP_IP_CSUM);
+		return 1;
+	case VX_UDP_LEN:
+		stat_drop(st, DROP_UDP_LEN);
+		return 1;
+	case VX_MARTIAN:
+		stat_drop(st, DROP_MARTIAN);
+		return 1;
+	case VX_FRAGMENT:
+		stat_drop(st, DROP_FRAGMENT);
+		return 1;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * The inner frame of a decapsulated VXLAN frame, as the bridge judges a frame: an invalid
+ * source MAC, or an IEEE link-local destination, is never forwarded. Returns 0 or the reason.
+ */
+static __always_inline enum drop_reason vx_inner_refused(const struct ethhdr *inner)
+{
+	if (mac_is_multicast(inner->h_source) || mac_is_zero(inner->h_source))
+		return DROP_SRC_MAC;
+	if (mac_is_link_local(inner->h_dest))
+		return DROP_LINK_LOCAL;
+	return 0;
 }
 
 #endif /* XVTEP_VXLAN_H */

@@ -3,17 +3,30 @@
 #ifndef XVTEP_VXLAN_DECAP_H
 #define XVTEP_VXLAN_DECAP_H
 
-#include "vxlan.h"
+#include "udp_csum.h"
+
+/* bpf_skb_adjust_room refuses to leave less than an IPv4 header after the MAC header. */
+#define STRIP_MIN_INNER (ETH_HLEN + sizeof(struct iphdr))
 
 /*
- * Strip the outer headers: copy the inner Ethernet header over the outer one,
- * then remove the `outer_len` bytes that follow it.
+ * Strip the outer headers: copy the inner Ethernet header over the outer one, then
+ * remove the `outer_len` bytes that follow it. The result is exactly the inner frame:
+ * bytes past the UDP datagram (Ethernet padding, a short UDP length) are cut first, and
+ * an inner frame too short for adjust_room is padded for the strip and cut back after.
  */
 static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info *vx, struct ethhdr *inner)
 {
+	__u32 want = vx->inner_len < STRIP_MIN_INNER ? STRIP_MIN_INNER : vx->inner_len;
+
+	if (skb->len != vx->outer_len + want && bpf_skb_change_tail(skb, vx->outer_len + want, 0))
+		return -1;
 	if (bpf_skb_store_bytes(skb, 0, inner, ETH_HLEN, 0))
 		return -1;
-	return bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, 0);
+	if (bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, 0))
+		return -1;
+	if (want != vx->inner_len && bpf_skb_change_tail(skb, vx->inner_len, 0))
+		return -1;
+	return 0;
 }
 
 /*

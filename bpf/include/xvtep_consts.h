@@ -83,6 +83,14 @@ enum drop_reason {
 	DROP_REDIRECT,      /* redirect/clone to a port or the underlay failed */
 	DROP_LIST_GAP,      /* a port/flood list entry below n_ports/n_flood is missing: that copy is lost */
 	DROP_INTERNAL,      /* a lookup that cannot fail on a loaded object failed (verifier-required check) */
+	DROP_IP_CSUM,       /* outer IPv4 header checksum wrong */
+	DROP_UDP_LEN,       /* outer UDP length below the VXLAN headers or beyond the IP packet */
+	DROP_UDP_CSUM,      /* outer UDP checksum non-zero and wrong */
+	DROP_MARTIAN,       /* outer source 0/8, 127/8, 224/4 or 255.255.255.255 */
+	DROP_SRC_MAC,       /* inner source MAC multicast or all-zero */
+	DROP_STATIC_MAC,    /* remote frame from a MAC that is static behind another VTEP or a local port */
+	DROP_LINK_LOCAL,    /* inner destination 01:80:c2:00:00:0X: IEEE 802.1D link-local, never forwarded */
+	DROP_FRAGMENT,      /* first fragment of a VXLAN datagram for a served VNI: not reassembled here */
 	DROP_REASON_MAX,
 };
 

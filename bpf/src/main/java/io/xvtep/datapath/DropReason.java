@@ -32,7 +32,23 @@ public enum DropReason {
     /** A port/flood list entry below n_ports/n_flood is missing: that copy is lost. */
     LIST_GAP,
     /** A lookup that cannot fail on a loaded object failed: should stay 0. */
-    INTERNAL;
+    INTERNAL,
+    /** Outer IPv4 header checksum wrong. */
+    IP_CSUM,
+    /** Outer UDP length below the VXLAN headers or beyond the IP packet. */
+    UDP_LEN,
+    /** Outer UDP checksum non-zero and wrong. */
+    UDP_CSUM,
+    /** Outer source 0/8, 127/8, 224/4 or 255.255.255.255. */
+    MARTIAN,
+    /** Inner source MAC multicast or all-zero. */
+    SRC_MAC,
+    /** Remote frame from a MAC that is static behind another VTEP or a local port. */
+    STATIC_MAC,
+    /** Inner destination 01:80:c2:00:00:0X (IEEE 802.1D link-local): never forwarded. */
+    LINK_LOCAL,
+    /** First fragment of a VXLAN datagram for a served VNI: not reassembled here. */
+    FRAGMENT;
 
     /** The reason label: "mtu". */
     public String label() {

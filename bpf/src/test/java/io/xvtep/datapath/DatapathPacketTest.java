@@ -249,11 +249,11 @@ class DatapathPacketTest {
                     assertThat(h.events()).extracting(XvtepEvent::type).containsExactly(2);
                 }),
             PacketCase.of("decap_static_entry_kept",
-                    "learning never overwrites a static entry")
+                    "learning never overwrites a static entry, and drops the frame that claims it from elsewhere (vxlan_snoop)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V3, FdbValue.F_STATIC))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
-                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
-                .counter(42, "moved", 0)
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "moved", 0).counter(42, "drop_static_mac", 1)
                 .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3))),
             PacketCase.of("decap_ecn_ce_on_not_ect_drops",
                     "RFC 6040: outer CE over an inner Not-ECT packet is dropped and counted")

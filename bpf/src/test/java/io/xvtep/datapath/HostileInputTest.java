@@ -41,44 +41,38 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_IP_CSUM, FROM_V2[OFF_IP_CSUM] ^ 0x01))
                 .expect(TC_ACT_SHOT, null)
-                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0)
-                .pending("outer IPv4 header checksum not verified"),
+                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
             PacketCase.of("xdp_outer_ip_bad_checksum_drops",
                     "XDP drops the same frame itself")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", with(FROM_V2, OFF_IP_CSUM, FROM_V2[OFF_IP_CSUM] ^ 0x01))
                 .expect(XDP_DROP, null)
-                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0)
-                .pending("outer IPv4 header checksum not verified"),
+                .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0),
             PacketCase.of("outer_ethernet_padding_trimmed",
                     "bytes after the outer IP total length (Ethernet padding) are not part of the inner frame")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", cat(FROM_V2, new byte[] {1, 2, 3, 4, 5, 6}))
                 .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
-                .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length)
-                .pending("trailing bytes past tot_len are delivered"),
+                .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length),
             PacketCase.of("udp_shorter_than_ip_trimmed",
                     "bytes between the end of the UDP datagram and the end of the IP packet are trimmed, as udp_rcv does")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
                         ipv4(V2, LOCAL_IP, 17, cat(udp(50000, 4789, vxlan(42, PING_R1_TO_C1)), new byte[] {9, 9, 9, 9}))))
                 .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
-                .counter(42, "rx_bytes", PING_R1_TO_C1.length)
-                .pending("UDP length ignored"),
+                .counter(42, "rx_bytes", PING_R1_TO_C1.length),
             PacketCase.of("udp_longer_than_ip_drops",
                     "a UDP length beyond the IP packet is a malformed datagram: dropped and counted")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_UDP_LEN, 0, FROM_V2.length - 34 + 8))
                 .expect(TC_ACT_SHOT, null)
-                .counter(0, "drop_udp_len", 1).counter(42, "rx_packets", 0)
-                .pending("UDP length ignored"),
+                .counter(0, "drop_udp_len", 1).counter(42, "rx_packets", 0),
             PacketCase.of("udp_length_below_header_drops",
                     "a UDP length below the VXLAN headers is malformed")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", with(FROM_V2, OFF_UDP_LEN, 0, 8))
                 .expect(TC_ACT_SHOT, null)
-                .counter(0, "drop_udp_len", 1)
-                .pending("UDP length ignored"),
+                .counter(0, "drop_udp_len", 1),
             PacketCase.of("udp_good_checksum_accepted",
                     "a correct non-zero UDP checksum (udpcsum senders) is accepted")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
@@ -89,23 +83,20 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 60))
                 .expect(TC_ACT_SHOT, null)
-                .counter(0, "drop_udp_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0)
-                .pending("non-zero UDP checksum not verified"),
+                .counter(0, "drop_udp_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
             PacketCase.of("xdp_udp_bad_checksum_drops",
                     "XDP verifies the UDP checksum over the whole datagram too")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 90))
                 .expect(XDP_DROP, null)
-                .counter(0, "drop_udp_csum", 1)
-                .pending("non-zero UDP checksum not verified"),
+                .counter(0, "drop_udp_csum", 1),
             martian("0.1.2.3"), martian("127.0.0.1"), martian("224.0.0.5"), martian("239.1.1.1"), martian("255.255.255.255"),
             PacketCase.of("xdp_martian_source_drops",
                     "XDP drops a martian source itself")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", fromSource("127.0.0.1", FROM_V2))
                 .expect(XDP_DROP, null)
-                .counter(0, "drop_martian", 1)
-                .pending("martian outer sources accepted"),
+                .counter(0, "drop_martian", 1),
 
             // ---------------------------------------------------------------- the VXLAN header
             PacketCase.of("gbp_for_unserved_vni_passes",
@@ -113,21 +104,18 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
                 .run("tc_underlay_ingress", "u0", gbp(77))
                 .expect(TC_ACT_OK, gbp(77))
-                .counter(0, "pass_unknown_vni", 1).counter(0, "drop_bad_flags", 0)
-                .pending("flags checked before the VNI lookup"),
+                .counter(0, "pass_unknown_vni", 1).counter(0, "drop_bad_flags", 0),
             PacketCase.of("gpe_for_unserved_vni_passes",
                     "a VXLAN-GPE frame (P flag, next protocol) for a VNI xvtep does not serve passes too")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
                 .run("tc_underlay_ingress", "u0", gpe(77))
                 .expect(TC_ACT_OK, gpe(77))
-                .counter(0, "pass_unknown_vni", 1)
-                .pending("flags checked before the VNI lookup"),
+                .counter(0, "pass_unknown_vni", 1),
             PacketCase.of("xdp_gbp_for_unserved_vni_passes",
                     "XDP lets it pass as well")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
                 .run("xdp_underlay", "u0", gbp(77))
-                .expect(XDP_PASS, gbp(77))
-                .pending("flags checked before the VNI lookup"),
+                .expect(XDP_PASS, gbp(77)),
             PacketCase.of("gbp_for_served_vni_drops",
                     "a GBP frame for a VNI we serve is still refused (we do not speak GBP)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
@@ -139,15 +127,13 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789))
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 77, PING_R1_TO_C1))
                 .expect(XDP_PASS, fromVtep(V2, 4789, 77, PING_R1_TO_C1))
-                .counter(0, "pass_unknown_vni", 0)
-                .pending("XDP counts passes that TC counts again"),
+                .counter(0, "pass_unknown_vni", 0),
             PacketCase.of("xdp_not_vxlan_not_counted",
                     "neither does it count other UDP")
                 .setup(h -> h.vni(42, L, 4789))
                 .run("xdp_underlay", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
                 .expect(XDP_PASS, eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
-                .counter(0, "pass_not_vxlan", 0)
-                .pending("XDP counts passes that TC counts again"),
+                .counter(0, "pass_not_vxlan", 0),
             PacketCase.of("outer_vlan_tag_in_band_passes",
                     "VXLAN carried in an 802.1Q-tagged outer frame is not the underlay device's: left to the stack")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
@@ -162,8 +148,7 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fragment(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 0x2000,
                         udp(50000, 4789, vxlan(42, PING_R1_TO_C1))))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_fragment", 1).counter(0, "pass_not_vxlan", 0)
-                .pending("fragments are passed to the stack and lost there uncounted"),
+                .counter(42, "drop_fragment", 1).counter(0, "pass_not_vxlan", 0),
             PacketCase.of("later_fragment_passes",
                     "a later fragment carries no UDP header: nothing says it is VXLAN, it is left to the stack")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
@@ -177,45 +162,39 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, arpRequest("01:00:5e:00:00:01", IP_R1, IP_C1)))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_src_mac", 1).counter(42, "rx_packets", 0)
-                .pending("invalid inner source MACs are forwarded"),
+                .counter(42, "drop_src_mac", 1).counter(42, "rx_packets", 0),
             PacketCase.of("decap_zero_inner_source_drops",
                     "an all-zero inner source MAC is invalid too")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ping(C1, "00:00:00:00:00:00", IP_R1, IP_C1, 0, 8)))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_src_mac", 1)
-                .pending("invalid inner source MACs are forwarded"),
+                .counter(42, "drop_src_mac", 1),
             PacketCase.of("port_multicast_source_drops",
                     "a container sending with a multicast source MAC is refused at its port, flooded nowhere")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2))
                 .run("tc_port_ingress", "p1", arpRequest("01:00:5e:00:00:01", IP_C1, IP_R1))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0)
-                .pending("invalid inner source MACs are forwarded"),
+                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0),
             PacketCase.of("port_zero_source_drops",
                     "and with an all-zero source MAC")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
                 .run("tc_port_ingress", "p1", ping(R1, "00:00:00:00:00:00", IP_C1, IP_R1, 0, 8))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0)
-                .pending("invalid inner source MACs are forwarded"),
+                .counter(42, "drop_src_mac", 1).counter(42, "tx_packets", 0),
             PacketCase.of("decap_claims_static_remote_mac_drops",
                     "a remote frame whose source MAC is static behind another VTEP is dropped (vxlan_snoop: static entries never migrate)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V3, FdbValue.F_STATIC))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
                 .expect(TC_ACT_SHOT, null)
                 .counter(42, "drop_static_mac", 1).counter(42, "rx_packets", 0)
-                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3)))
-                .pending("frames claiming static MACs are delivered"),
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3))),
             PacketCase.of("decap_claims_static_local_mac_drops",
                     "a remote frame whose source MAC is static behind a local port is dropped")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).fdbPort(42, C1, "p1", FdbValue.F_STATIC))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, arpRequest(C1, IP_C1, IP_C2)))
                 .expect(TC_ACT_SHOT, null)
                 .counter(42, "drop_static_mac", 1)
-                .then(h -> assertThat(h.fdbGet(42, C1)).get().extracting(FdbValue::ifindex).isEqualTo(h.ifindex.get("p1")))
-                .pending("frames claiming static MACs are delivered"),
+                .then(h -> assertThat(h.fdbGet(42, C1)).get().extracting(FdbValue::ifindex).isEqualTo(h.ifindex.get("p1"))),
             PacketCase.of("decap_static_mac_from_its_own_vtep_accepted",
                     "the static entry's own VTEP is of course accepted")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, FdbValue.F_STATIC))
@@ -241,15 +220,13 @@ class HostileInputTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny(C1, R1, 6)))
                 .expect(TC_ACT_REDIRECT, tiny(C1, R1, 6))
-                .counter(42, "rx_packets", 1)
-                .pending("bpf_skb_adjust_room refuses to leave < 20 bytes after the MAC header (drop_adjust)"),
+                .counter(42, "rx_packets", 1),
             PacketCase.of("decap_header_only_inner_frame_delivered",
                     "even a bare inner Ethernet header")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny("ff:ff:ff:ff:ff:ff", R1, 0)))
                 .expect(TC_ACT_REDIRECT, tiny("ff:ff:ff:ff:ff:ff", R1, 0))
-                .copy("p1", tiny("ff:ff:ff:ff:ff:ff", R1, 0))
-                .pending("bpf_skb_adjust_room refuses to leave < 20 bytes after the MAC header (drop_adjust)"),
+                .copy("p1", tiny("ff:ff:ff:ff:ff:ff", R1, 0)),
 
             // ---------------------------------------------------------------- tags inside the inner frame
             PacketCase.of("encap_inner_8021q_tag_kept",
@@ -319,7 +296,6 @@ class HostileInputTest {
                 .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42,
                         ndisc("33:33:ff:00:00:21", C1, "::", "ff02::1:ff00:21", 135, 0, "fd00::21", 1, C1)))
                 .counter(42, "proxied", 0)
-                .pending("an NS from :: with an SLLA option is answered")
         );
     }
 
@@ -344,8 +320,7 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fromSource(src, fromVtep(V2, 4789, 42, ARP_FROM_R1)))
                 .expect(TC_ACT_SHOT, null)
                 .counter(0, "drop_martian", 1).counter(42, "learned", 0).counter(42, "rx_packets", 0)
-                .then(h -> assertThat(h.fdbGet(42, R1)).isEmpty())
-                .pending("martian outer sources accepted and learned");
+                .then(h -> assertThat(h.fdbGet(42, R1)).isEmpty());
     }
 
     static PacketCase linkLocal(String where, String group) {
@@ -360,8 +335,7 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, frame));
         }
         return c.expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_link_local", 1).counter(42, "tx_packets", 0).counter(42, "rx_packets", 0)
-                .pending("link-local groups are flooded to every port and VTEP");
+                .counter(42, "drop_link_local", 1).counter(42, "tx_packets", 0).counter(42, "rx_packets", 0);
     }
 
     @ParameterizedTest(name = "{0}")
