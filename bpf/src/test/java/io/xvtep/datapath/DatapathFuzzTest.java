@@ -20,8 +20,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded fuzzing of every datapath program with BPF_PROG_TEST_RUN (issue 10, item 8): at least a million
- * random and mutated frames (-Dxvtep.fuzz.frames=N for more, -Dxvtep.fuzz.seed=S to replay), asserting:
+ * Seeded fuzzing of every datapath program with BPF_PROG_TEST_RUN (issue 10, item 8): random and mutated
+ * frames, 250,000 program runs by default and a million in CI (run.sh passes -Dxvtep.fuzz.frames=1000000;
+ * -Dxvtep.fuzz.seed=S replays a sequence), asserting:
  * <ul>
  * <li>a frame from the underlay never goes back to the underlay, and is either left unchanged to the stack or
  *     delivered as exactly its inner frame to a port of its own VNI;</li>
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * must occur until fixed, then be removed from the list).
  */
 class DatapathFuzzTest {
-    static final long FRAMES = Long.getLong("xvtep.fuzz.frames", 1_000_000);
+    static final long FRAMES = Long.getLong("xvtep.fuzz.frames", 250_000);
     static final long SEED = Long.getLong("xvtep.fuzz.seed", 0x5eed_10L);
     static final long ACCOUNTED = Long.getLong("xvtep.fuzz.accounted", 100_000);
     static final int[] STAT_VNIS = {0, 42, 43, 44};
@@ -101,7 +102,7 @@ class DatapathFuzzTest {
                     KNOWN.getOrDefault(k, "NEW"), examples.get(k)));
             assertThat(runs).isGreaterThanOrEqualTo(FRAMES);
             assertThat(violations.keySet()).as("invariants violated (see the examples above)").allMatch(KNOWN::containsKey);
-            if (FRAMES >= 1_000_000) {
+            if (FRAMES >= 250_000) {
                 assertThat(KNOWN.keySet()).as("known violations that no longer occur: remove them from KNOWN")
                         .allMatch(violations::containsKey);
             }
