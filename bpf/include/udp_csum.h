@@ -4,6 +4,11 @@
  * vxlan_rcv ever sees the frame). VTEPs send 0 over IPv4 by default, so this costs only for
  * senders with `udpcsum`: the datagram is summed in 512-byte chunks (bpf_csum_diff's limit)
  * copied into a per-CPU buffer, which works the same from XDP and TC and across fragments.
+ *
+ * Like the kernel, the check trusts what the device already vouched for: a NIC's verdict
+ * (CHECKSUM_UNNECESSARY, bpf_csum_level), and frames that crossed a veth from this kernel, whose
+ * checksum may still be a CHECKSUM_PARTIAL placeholder BPF cannot tell apart (so on a veth
+ * underlay TC trusts the sender, as udp_rcv does for such skbs; XDP never decides there).
  */
 #ifndef XVTEP_UDP_CSUM_H
 #define XVTEP_UDP_CSUM_H
@@ -50,7 +55,7 @@ static __always_inline __s64 csum_chunk_add(void *ctx, int xdp, struct csum_chun
  * when `xdp`, else an __sk_buff (a constant at every call site, so one branch is compiled).
  * Whole chunks in the loop, the tail after it: no path forks inside the loop but its exit.
  */
-static __always_inline int vx_udp_csum_ok(void *ctx, int xdp, const struct vx_info *vx)
+static __always_inline int vx_udp_csum_verified(void *ctx, int xdp, const struct vx_info *vx)
 {
 	__u32 zero = 0, off = vx->outer_len - VXLAN_HLEN - sizeof(struct udphdr), rem = vx->udp_len;
 	__be32 pseudo[3] = { vx->saddr, vx->daddr, bpf_htonl(IPPROTO_UDP << 16 | vx->udp_len) };
@@ -73,6 +78,19 @@ static __always_inline int vx_udp_csum_ok(void *ctx, int xdp, const struct vx_in
 	if (rem)
 		sum = csum_chunk_add(ctx, xdp, c, off, rem, sum);
 	return sum >= 0 && csum_fold32(sum) == 0;
+}
+
+/* TC: the frame's UDP checksum is absent, vouched for by the device, or right. */
+static __always_inline int vx_udp_csum_ok_skb(struct __sk_buff *skb, const struct vx_info *vx)
+{
+	struct xvtep_config *gc;
+
+	if (!vx->udp_check || bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) >= 0)
+		return 1;
+	gc = config_get();
+	if (gc && (gc->flags & XVTEP_CFG_F_NO_XDP_REDIRECT)) /* set exactly when the underlay is a veth */
+		return 1;
+	return vx_udp_csum_verified(skb, 0, vx);
 }
 
 #endif /* XVTEP_UDP_CSUM_H */
