@@ -421,19 +421,29 @@ public final class Datapath implements AutoCloseable {
     // ------------------------------------------------------------------ flood list (all-zero FDB entries)
 
     public synchronized List<Ipv4> floodOf(int vni) {
+        return floodEntries(vni).stream().map(FloodDst::dst).toList();
+    }
+
+    /** The VNI's flood entries with their flags ({@link FloodDst#F_CLUSTER}: added by the cluster sync). */
+    public synchronized List<FloodDst> floodEntries(int vni) {
         Optional<VniCfg> cfg = vni(vni);
         if (cfg.isEmpty()) {
             return List.of();
         }
-        List<Ipv4> l = new ArrayList<>();
+        List<FloodDst> l = new ArrayList<>();
         for (int i = 0; i < cfg.get().nFlood(); i++) {
-            flood.lookup(new VniIdxKey(vni, i).encode()).ifPresent(v -> l.add(FloodDst.decode(v).dst()));
+            flood.lookup(new VniIdxKey(vni, i).encode()).ifPresent(v -> l.add(FloodDst.decode(v)));
         }
         return l;
     }
 
     /** `bridge fdb append 00:00:00:00:00:00 dst X`: entry first, then n_flood. */
     public synchronized void addFlood(int vni, Ipv4 dst) {
+        addFlood(vni, dst, 0);
+    }
+
+    /** One more flood destination with {@code flags} (who added it): entry first, then n_flood. */
+    public synchronized void addFlood(int vni, Ipv4 dst, int flags) {
         VniCfg cfg = vni(vni).orElseThrow(() -> new IllegalArgumentException("no VNI " + vni));
         if (floodOf(vni).contains(dst)) {
             throw new IllegalStateException(dst + " is already in the flood list of VNI " + vni);
@@ -441,7 +451,7 @@ public final class Datapath implements AutoCloseable {
         if (cfg.nFlood() >= MAX_FLOOD) {
             throw new IllegalStateException("VNI " + vni + " already has " + MAX_FLOOD + " flood destinations");
         }
-        flood.update(new VniIdxKey(vni, cfg.nFlood()).encode(), new FloodDst(dst, 0).encode(), UpdateFlag.ANY);
+        flood.update(new VniIdxKey(vni, cfg.nFlood()).encode(), new FloodDst(dst, flags).encode(), UpdateFlag.ANY);
         vnis.update(MapCodec.u32(vni), cfg.withCounts(cfg.nPorts(), cfg.nFlood() + 1).encode(), UpdateFlag.EXIST);
     }
 
@@ -458,19 +468,33 @@ public final class Datapath implements AutoCloseable {
 
     /** Removes one flood destination, keeping the list dense (last moves into the hole). */
     public synchronized boolean removeFlood(int vni, Ipv4 dst) {
+        return removeFlood(vni, dst, 0);
+    }
+
+    /**
+     * Removes {@code dst} when its flags include {@code requiredFlags} (0: any entry). The list stays
+     * dense: the last entry moves into the hole with its flags, then n_flood drops, then the old
+     * last slot goes.
+     */
+    public synchronized boolean removeFlood(int vni, Ipv4 dst, int requiredFlags) {
         Optional<VniCfg> cfgOpt = vni(vni);
         if (cfgOpt.isEmpty()) {
             return false;
         }
         VniCfg cfg = cfgOpt.get();
-        List<Ipv4> list = floodOf(vni);
-        int idx = list.indexOf(dst);
+        List<FloodDst> list = floodEntries(vni);
+        int idx = -1;
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).dst().equals(dst) && (list.get(i).flags() & requiredFlags) == requiredFlags) {
+                idx = i;
+            }
+        }
         if (idx < 0) {
             return false;
         }
         int last = cfg.nFlood() - 1;
         if (idx != last) {
-            flood.update(new VniIdxKey(vni, idx).encode(), new FloodDst(list.get(last), 0).encode(), UpdateFlag.ANY);
+            flood.update(new VniIdxKey(vni, idx).encode(), list.get(last).encode(), UpdateFlag.ANY);
         }
         vnis.update(MapCodec.u32(vni), cfg.withCounts(cfg.nPorts(), last).encode(), UpdateFlag.EXIST);
         flood.delete(new VniIdxKey(vni, last).encode());
