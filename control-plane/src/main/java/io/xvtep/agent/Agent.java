@@ -13,7 +13,9 @@ import io.xvtep.api.ApiRouter;
 import io.xvtep.api.EventHub;
 import io.xvtep.api.JsonCodec;
 import io.xvtep.libbpf.RingBuffer;
-import io.xvtep.cluster.ClusterSync;
+import io.xvtep.cluster.ClusterCoordinator;
+import io.xvtep.cluster.ClusterOptions;
+import io.xvtep.cluster.ServiceNodeTables;
 import io.xvtep.libbpf.Tc;
 import io.xvtep.libbpf.TcDirection;
 import io.xvtep.libbpf.Xdp;
@@ -54,7 +56,7 @@ public final class Agent implements AutoCloseable {
     private final HttpServer server;
     private final Thread eventThread;
     private volatile boolean running = true;
-    private ClusterSync cluster;
+    private ClusterCoordinator cluster;
 
     private Agent(Datapath dp, Vertx vertx, HttpServer server, Thread eventThread) {
         this.dp = dp;
@@ -68,7 +70,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** With {@code clusterOpts} (--etcd) the agent also syncs with the cluster store; null: standalone. */
-    public static Agent start(Settings s, ClusterSync.Options clusterOpts) throws Exception {
+    public static Agent start(Settings s, ClusterOptions clusterOpts) throws Exception {
         int underlay = Interfaces.index(s.underlay())
                 .orElseThrow(() -> new IllegalArgumentException("no underlay interface " + s.underlay()));
         Datapath dp = Datapath.open(s.pinRoot());
@@ -116,8 +118,8 @@ public final class Agent implements AutoCloseable {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             DatapathMetrics metrics = new DatapathMetrics(registry, service);
             metrics.registerExisting(dp.vnis().stream().map(VniCfg::vni).toList());
-            ClusterSync cluster = clusterOpts == null ? null
-                    : new ClusterSync(clusterOpts, service, s.local(), registry).start();
+            ClusterCoordinator cluster = clusterOpts == null ? null
+                    : new ClusterCoordinator(clusterOpts, new ServiceNodeTables(service), s.local(), registry).start();
 
             Vertx vertx = Vertx.builder()
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
@@ -157,7 +159,7 @@ public final class Agent implements AutoCloseable {
 
     /** The ring buffer is polled on its own thread: its callback runs inside the native poll. */
     private static void pollEvents(Datapath dp, DatapathMetrics metrics, NeighProber prober, EventHub hub,
-            ClusterSync cluster, java.util.function.BooleanSupplier running) {
+            ClusterCoordinator cluster, java.util.function.BooleanSupplier running) {
         try (prober; RingBuffer rb = dp.events(ev -> {
             metrics.event(ev);
             hub.publish(ev);

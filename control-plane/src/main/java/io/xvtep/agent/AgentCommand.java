@@ -155,10 +155,10 @@ public final class AgentCommand implements Callable<Integer> {
         };
         JsonArray vnis = file.getJsonArray("vnis");
 
-        io.xvtep.cluster.ClusterSync.Options cluster = null;
+        io.xvtep.cluster.ClusterOptions cluster = null;
         if (etcd != null && !etcd.isEmpty()) {
             String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
-            cluster = new io.xvtep.cluster.ClusterSync.Options(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
+            cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
                     macMoveLimit, Math.max(1, macMoveWindow), 1_000);
         }
         Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token), cluster);

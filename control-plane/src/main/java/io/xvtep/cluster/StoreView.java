@@ -1,11 +1,12 @@
 package io.xvtep.cluster;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.Keys.EndpointKey;
 import io.xvtep.cluster.Keys.NodeKey;
 import io.xvtep.cluster.Keys.VniKey;
+import io.xvtep.cluster.StoreRecords.EndpointRecord;
+import io.xvtep.cluster.StoreRecords.NodeRecord;
+import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.model.Ipv4;
 
 import java.net.InetAddress;
@@ -32,9 +33,15 @@ import java.util.TreeSet;
 public final class StoreView {
 
     public record Node(Ipv4 vtep, Set<Integer> vnis, long rev, long lease) {
+        public NodeRecord record() {
+            return new NodeRecord(vtep, List.copyOf(vnis));
+        }
     }
 
     public record Claim(String node, Ipv4 vtep, List<InetAddress> ips, long rev, long lease) {
+        public EndpointRecord record() {
+            return new EndpointRecord(node, vtep, ips);
+        }
     }
 
     /** What changed: endpoints, nodes and VNIs to look at again. */
@@ -54,7 +61,7 @@ public final class StoreView {
     /** key -> [mod revision, lease] for every key mirrored (tombstones are not kept). */
     private final Map<String, long[]> revs = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
-    private final Map<Integer, JsonObject> vnis = new HashMap<>();
+    private final Map<Integer, VniRecord> vnis = new HashMap<>();
     /** VNI -> mod revision of its tombstone (deleted through some agent's API, bounded life). */
     private final Map<Integer, Long> tombstones = new HashMap<>();
     private final Map<Ep, Map<String, Claim>> claims = new HashMap<>();
@@ -115,7 +122,7 @@ public final class StoreView {
         return nodes;
     }
 
-    public Map<Integer, JsonObject> vnis() {
+    public Map<Integer, VniRecord> vnis() {
         return vnis;
     }
 
@@ -174,46 +181,36 @@ public final class StoreView {
         if (parsed.isEmpty() || rev(key) >= rev || deletedAt.getOrDefault(key, 0L) >= rev) {
             return false;
         }
-        JsonObject o;
+        Keys.Parsed pk = parsed.get();
+        Object rec;
         try {
-            o = new JsonObject(value);
+            rec = pk instanceof NodeKey ? NodeRecord.decode(value)
+                    : pk instanceof VniKey ? VniRecord.decode(value)
+                    : pk instanceof EndpointKey ? EndpointRecord.decode(value)
+                    : StoreRecords.TombstoneRecord.decode(value);
         } catch (RuntimeException e) {
-            return false; // not JSON: ignored, as a key of no meaning
+            return false; // not a record of this schema: ignored, as a key of no meaning
         }
-        removeIndexes(key, parsed.get(), d);
+        removeIndexes(key, pk, d);
         deletedAt.remove(key);
         revs.put(key, new long[] {rev, lease});
-        Keys.Parsed pk = parsed.get();
-        if (pk instanceof NodeKey nk) {
-                Set<Integer> v = new HashSet<>();
-                JsonArray a = o.getJsonArray("vnis", new JsonArray());
-                for (int i = 0; i < a.size(); i++) {
-                    v.add(a.getInteger(i));
-                }
-                Node n = new Node(ip(o.getString("vtep")), v, rev, lease);
-                nodes.put(nk.node(), n);
-                d.floodVnis.addAll(v);
-                d.nodes.add(nk.node());
-                d.eps.addAll(claimedBy(nk.node()));
-        } else if (pk instanceof VniKey vk) {
-                vnis.put(vk.vni(), o);
-                d.vnisPut.add(vk.vni());
+        if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
+            Node n = new Node(r.vtep(), Set.copyOf(r.vnis()), rev, lease);
+            nodes.put(nk.node(), n);
+            d.floodVnis.addAll(n.vnis());
+            d.nodes.add(nk.node());
+            d.eps.addAll(claimedBy(nk.node()));
+        } else if (pk instanceof VniKey vk && rec instanceof VniRecord r) {
+            vnis.put(vk.vni(), r);
+            d.vnisPut.add(vk.vni());
         } else if (pk instanceof Keys.TombstoneKey tk) {
-                tombstones.put(tk.vni(), rev);
-        } else if (pk instanceof EndpointKey ek) {
-                List<InetAddress> ips = new ArrayList<>();
-                JsonArray a = o.getJsonArray("ips", new JsonArray());
-                for (int i = 0; i < a.size(); i++) {
-                    try {
-                        ips.add(literal(a.getString(i)));
-                    } catch (RuntimeException e) {
-                        // a bad address is skipped, the rest of the claim stands
-                    }
-                }
-                Claim c = new Claim(ek.node(), ip(o.getString("vtep")), List.copyOf(ips), rev, lease);
-                claims.computeIfAbsent(ek.ep(), k -> new HashMap<>(2)).put(ek.node(), c);
-                claimsByNode.computeIfAbsent(ek.node(), k -> new HashSet<>()).add(ek.ep());
-                d.eps.add(ek.ep());
+            tombstones.put(tk.vni(), rev);
+        } else if (pk instanceof EndpointKey ek && rec instanceof EndpointRecord r) {
+            // the key names the claiming node; the value's own "node" field is informative
+            Claim c = new Claim(ek.node(), r.vtep(), r.ips(), rev, lease);
+            claims.computeIfAbsent(ek.ep(), k -> new HashMap<>(2)).put(ek.node(), c);
+            claimsByNode.computeIfAbsent(ek.node(), k -> new HashSet<>()).add(ek.ep());
+            d.eps.add(ek.ep());
         }
         return true;
     }
@@ -281,14 +278,6 @@ public final class StoreView {
             return InetAddress.getByName(s);
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException(e.getMessage());
-        }
-    }
-
-    private static Ipv4 ip(String s) {
-        try {
-            return s == null ? null : Ipv4.parse(s);
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 }

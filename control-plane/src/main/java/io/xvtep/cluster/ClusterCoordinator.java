@@ -1,0 +1,192 @@
+package io.xvtep.cluster;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.xvtep.cluster.Keys.Ep;
+import io.xvtep.cluster.StoreView.Dirty;
+import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.Ipv4;
+
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cluster mode (docs/cluster.md): registers this node and the endpoints behind its local ports in
+ * etcd under a lease, mirrors the store, and programs the node from it. This class wires the parts
+ * and decides in which order a change is applied; each part does one job:
+ * {@link StoreClient} (etcd), {@link StoreMirror} (list + watch into the {@link StoreView}),
+ * {@link VniReplicator}, {@link EndpointProgrammer}, {@link FloodProgrammer}, {@link Registrar}.
+ * The node is reached through {@link NodeTables} only. Everything runs on one {@link ClusterThread}.
+ */
+public final class ClusterCoordinator implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("xvtep.cluster");
+
+    private final ClusterOptions o;
+    private final NodeTables tables;
+    private final Keys keys;
+    private final Ipv4 vtep;
+    private final ClusterThread thread = new ClusterThread();
+    private final ClusterMetrics metrics;
+    private final StoreClient store;
+    private final StoreMirror mirror;
+    private final StoreView view;
+    private final Mobility mobility;
+    private final VniReplicator vnis;
+    private final EndpointProgrammer endpoints;
+    private final FloodProgrammer flood;
+    private final Registrar registrar;
+    private volatile boolean synced;
+    private long lastScan;
+
+    public ClusterCoordinator(ClusterOptions o, NodeTables tables, Ipv4 vtep, MeterRegistry registry) {
+        if (!Keys.validNode(o.node())) {
+            throw new IllegalArgumentException("--node must be printable without '/' or spaces: " + o.node());
+        }
+        this.o = o;
+        this.keys = new Keys(o.root());
+        this.vtep = vtep;
+        this.metrics = new ClusterMetrics(registry, () -> synced);
+        this.store = new StoreClient(o.endpoints(), thread, metrics);
+        this.mirror = new StoreMirror(keys, store, thread, metrics);
+        this.view = mirror.view();
+        this.mobility = new Mobility(o.moveLimit(), TimeUnit.SECONDS.toNanos(o.moveWindowSeconds()));
+        this.vnis = new VniReplicator(o.node(), keys, store, mirror, tables, thread);
+        this.registrar = new Registrar(o, vtep, keys, store, mirror, tables, mobility, thread, this::apply);
+        this.endpoints = new EndpointProgrammer(o, view, tables, mobility, metrics, thread, registrar::lostTo);
+        this.flood = new FloodProgrammer(o.node(), view, tables, metrics);
+        this.tables = tables;
+        tables.onLocalChanges(registrar::scanSoon);
+    }
+
+    /** Starts syncing; returns at once (see {@link #synced()}). */
+    public ClusterCoordinator start() {
+        mirror.start(new StoreMirror.Sink() {
+            @Override
+            public void listed(Dirty d, boolean first, long revision, int changes) {
+                ClusterCoordinator.this.listed(d, first, revision, changes);
+            }
+
+            @Override
+            public void changed(Dirty d) {
+                apply(d);
+            }
+        });
+        thread.every(this::tick, 200);
+        LOG.log(System.Logger.Level.INFO, "cluster: node " + o.node() + ", vtep " + vtep + ", store " + o.endpoints()
+                + ", prefix " + keys.prefix() + ", lease ttl " + o.leaseTtl() + " s");
+        return this;
+    }
+
+    /** True once the store has been listed and applied (the agent's /readyz waits for it). */
+    public boolean synced() {
+        return synced;
+    }
+
+    public String node() {
+        return o.node();
+    }
+
+    /** A datapath event, from the ring-buffer thread: handed over, never handled there. */
+    public void onEvent(XvtepEvent ev) {
+        switch (ev.type()) {
+            case XvtepEvent.LEARN, XvtepEvent.MOVE -> {
+                if (ev.ifindex() != 0) {
+                    thread.run(() -> registrar.learned(new Ep(ev.vni(), ev.mac())));
+                }
+            }
+            case XvtepEvent.L2MISS -> thread.run(() -> l2miss(new Ep(ev.vni(), ev.mac())));
+            case XvtepEvent.L3MISS -> thread.run(() -> l3miss(ev.vni(), ev.ip()));
+            default -> {
+            }
+        }
+    }
+
+    private void listed(Dirty d, boolean first, long rev, int changes) {
+        if (first) {
+            // Everything in the store is (re)checked against the maps once: mark and sweep.
+            d.eps.addAll(view.endpoints());
+            d.vnisPut.addAll(view.vnis().keySet());
+            d.floodVnis.addAll(tables.vnis());
+        }
+        long t0 = System.nanoTime();
+        apply(d, true);
+        if (first) {
+            endpoints.sweep();
+            vnis.activate();
+            registrar.activate();
+            lastScan = System.nanoTime();
+            synced = true;
+            LOG.log(System.Logger.Level.INFO, "cluster: initial sync at revision " + rev + ": " + view.keys().size()
+                    + " keys, " + endpoints.programmed() + " remote endpoints, applied in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } else {
+            LOG.log(System.Logger.Level.INFO, "cluster: re-listed at revision " + rev + ", " + changes + " changes");
+        }
+    }
+
+    private void apply(Dirty d) {
+        apply(d, false);
+    }
+
+    /** Applies what changed in the store, VNIs first (endpoints and flood lists need them). */
+    private void apply(Dirty d, boolean bulk) {
+        for (int vni : d.vnisDeleted) {
+            if (vnis.storeDeleted(vni)) {
+                endpoints.forgetVni(vni);
+                flood.forget(vni);
+            }
+        }
+        for (int vni : d.vnisPut) {
+            if (vnis.storePut(vni)) {
+                d.floodVnis.add(vni);
+                view.endpoints().stream().filter(ep -> ep.vni() == vni).forEach(d.eps::add);
+            }
+        }
+        endpoints.program(d.eps, bulk);
+        d.floodVnis.forEach(flood::program);
+        metrics.frozen.set(mobility.frozenCount(System.nanoTime()));
+        registrar.publish();
+    }
+
+    private void l2miss(Ep ep) {
+        if (!view.claims(ep).isEmpty()) {
+            Dirty d = new Dirty();
+            d.eps.add(ep);
+            apply(d);
+        } else {
+            mirror.lookup(keys.endpointPrefix(ep.vni(), ep.mac()));
+        }
+    }
+
+    private void l3miss(int vni, Ipv4 ip) {
+        Set<Ep> eps = endpoints.claiming(vni, ip.toInet());
+        if (!eps.isEmpty()) {
+            Dirty d = new Dirty();
+            d.eps.addAll(eps);
+            apply(d);
+        }
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        if (synced && now - lastScan > TimeUnit.MILLISECONDS.toNanos(o.scanMs())) {
+            lastScan = now;
+            registrar.scan();
+        }
+        metrics.frozen.set(mobility.frozenCount(now));
+        registrar.publish();
+        vnis.tick();
+    }
+
+    /**
+     * Stops syncing. The lease is not revoked: like the maps, the registrations outlive a restart
+     * (they expire after the TTL if the agent does not come back).
+     */
+    @Override
+    public void close() {
+        thread.close();
+        registrar.close();
+        mirror.close();
+        store.close();
+    }
+}

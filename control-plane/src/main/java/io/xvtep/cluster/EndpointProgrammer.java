@@ -1,0 +1,212 @@
+package io.xvtep.cluster;
+
+import io.xvtep.cluster.Keys.Ep;
+import io.xvtep.cluster.NodeTables.Fdb;
+import io.xvtep.cluster.StoreView.Claim;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Mac;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Endpoints: the winning claim of each (vni, mac) on another node becomes a cluster FDB entry
+ * pointing at that node's VTEP, and its {@code ips} neighbour entries; MAC moves are counted and
+ * fed to mobility detection, lasting double claims reported as conflicts. Remembers what it
+ * programmed, so that it only ever removes its own entries. Runs on the {@link ClusterThread}.
+ */
+final class EndpointProgrammer {
+
+    private static final System.Logger LOG = System.getLogger("xvtep.cluster");
+    private static final long CONFLICT_GRACE_MS = 3_000;
+
+    private final String self;
+    private final ClusterOptions o;
+    private final StoreView view;
+    private final NodeTables tables;
+    private final Mobility mobility;
+    private final ClusterMetrics metrics;
+    private final ClusterThread thread;
+    /** Told when another node's newer claim wins a MAC this node claims (the MAC left). */
+    private final Consumer<Ep> lostToOther;
+
+    private final Map<Ep, Ipv4> fdbProg = new HashMap<>();
+    private final Map<Ep, Set<InetAddress>> neighProg = new HashMap<>();
+    private final Map<String, Ep> ipOwner = new HashMap<>();
+    private final Map<Ep, String> lastWinner = new HashMap<>();
+    private final Set<Ep> conflictPending = new HashSet<>();
+
+    EndpointProgrammer(ClusterOptions o, StoreView view, NodeTables tables, Mobility mobility, ClusterMetrics metrics,
+            ClusterThread thread, Consumer<Ep> lostToOther) {
+        this.self = o.node();
+        this.o = o;
+        this.view = view;
+        this.tables = tables;
+        this.mobility = mobility;
+        this.metrics = metrics;
+        this.thread = thread;
+        this.lostToOther = lostToOther;
+    }
+
+    int programmed() {
+        return fdbProg.size();
+    }
+
+    /** Re-resolves {@code eps}; {@code bulk}: read the FDB once instead of per key (a list). */
+    void program(Collection<Ep> eps, boolean bulk) {
+        if (!eps.isEmpty()) {
+            Set<Integer> localVnis = tables.vnis();
+            Map<Ep, Fdb> snapshot = bulk ? tables.fdbAll() : null;
+            Map<Ep, Ipv4> puts = new HashMap<>();
+            List<Ep> dels = new ArrayList<>();
+            long now = System.nanoTime();
+            for (Ep ep : eps) {
+                Fdb cur = snapshot != null ? snapshot.get(ep) : tables.fdb(ep).orElse(null);
+                resolve(ep, cur, localVnis, now, puts, dels);
+            }
+            tables.writeFdb(puts, dels);
+        }
+        metrics.remoteEndpoints.set(fdbProg.size());
+    }
+
+    private void resolve(Ep ep, Fdb cur, Set<Integer> localVnis, long now, Map<Ep, Ipv4> puts, List<Ep> dels) {
+        if (!localVnis.contains(ep.vni())) {
+            fdbProg.remove(ep);
+            neighProg.remove(ep);
+            return;
+        }
+        Claim w = view.winner(ep, mobility.frozenOn(ep, now));
+        if (w == null) {
+            lastWinner.remove(ep);
+            if (fdbProg.remove(ep) != null && cur != null && cur.isCluster()) {
+                dels.add(ep);
+            }
+            programNeigh(ep, Set.of());
+            return;
+        }
+        String prev = lastWinner.put(ep, w.node());
+        if (prev != null && !prev.equals(w.node())) {
+            metrics.moves.increment();
+            LOG.log(System.Logger.Level.INFO, () -> "cluster: vni " + ep.vni() + " mac " + ep.mac() + " moved "
+                    + prev + " -> " + w.node());
+            if (mobility.moved(ep, w.node(), now)) {
+                LOG.log(System.Logger.Level.WARNING, "cluster: event mac-frozen vni " + ep.vni() + " mac "
+                        + ep.mac() + ": more than " + o.moveLimit() + " moves in " + o.moveWindowSeconds()
+                        + " s, frozen on " + w.node());
+            }
+        }
+        if (view.claims(ep).size() > 1 && conflictPending.add(ep)) {
+            thread.schedule(() -> checkConflict(ep), CONFLICT_GRACE_MS);
+        }
+        if (w.node().equals(self)) {
+            if (fdbProg.remove(ep) != null && cur != null && cur.isCluster()) {
+                dels.add(ep);
+            }
+            // the IP -> MAC entries stay valid (same MAC, now local): no longer ours to manage
+            Set<InetAddress> had = neighProg.remove(ep);
+            if (had != null) {
+                had.forEach(ip -> ipOwner.remove(ep.vni() + "|" + ip.getHostAddress(), ep));
+            }
+            return;
+        }
+        Ipv4 to = view.vtepOf(w);
+        if (to == null || (cur != null && cur.isStatic())) {
+            return; // no address to point at, or an operator's entry: it wins on this host
+        }
+        lostToOther.accept(ep);
+        if (cur == null || !cur.isCluster() || cur.ifindex() != 0 || !to.equals(cur.remote())) {
+            puts.put(ep, to);
+        }
+        fdbProg.put(ep, to);
+        programNeigh(ep, new HashSet<>(w.ips()));
+    }
+
+    private void programNeigh(Ep ep, Set<InetAddress> want) {
+        Set<InetAddress> had = neighProg.getOrDefault(ep, Set.of());
+        for (InetAddress ip : want) {
+            String k = ep.vni() + "|" + ip.getHostAddress();
+            if (!had.contains(ip) || !ep.equals(ipOwner.get(k))) {
+                tables.putNeigh(ep.vni(), ip, ep.mac());
+                ipOwner.put(k, ep);
+            }
+        }
+        for (InetAddress ip : had) {
+            String k = ep.vni() + "|" + ip.getHostAddress();
+            if (!want.contains(ip) && ep.equals(ipOwner.get(k))) {
+                tables.deleteNeigh(ep.vni(), ip);
+                ipOwner.remove(k);
+            }
+        }
+        if (want.isEmpty()) {
+            neighProg.remove(ep);
+        } else {
+            neighProg.put(ep, want);
+        }
+    }
+
+    /** The VNI is gone here: forget what was programmed in it (its entries went with it). */
+    void forgetVni(int vni) {
+        fdbProg.keySet().removeIf(ep -> ep.vni() == vni);
+        neighProg.keySet().removeIf(ep -> ep.vni() == vni);
+        ipOwner.values().removeIf(ep -> ep.vni() == vni);
+    }
+
+    /** The endpoints in {@code vni} whose claims carry {@code ip} (an l3miss). */
+    Set<Ep> claiming(int vni, InetAddress ip) {
+        Set<Ep> s = new HashSet<>();
+        for (Ep ep : view.endpoints()) {
+            if (ep.vni() == vni && view.claims(ep).values().stream().anyMatch(c -> c.ips().contains(ip))) {
+                s.add(ep);
+            }
+        }
+        return s;
+    }
+
+    /** First sync: cluster entries in the maps that the store no longer backs go (and only those). */
+    void sweep() {
+        Set<Ep> clusterMacs = new HashSet<>();
+        List<Ep> stale = new ArrayList<>();
+        tables.fdbAll().forEach((ep, f) -> {
+            if (f.isCluster()) {
+                clusterMacs.add(ep);
+                if (!f.remote().equals(fdbProg.get(ep))) {
+                    stale.add(ep);
+                }
+            }
+        });
+        tables.writeFdb(Map.of(), stale);
+        int neighGone = 0;
+        for (int vni : tables.vnis()) {
+            for (Map.Entry<InetAddress, Mac> n : tables.neigh(vni).entrySet()) {
+                Ep ep = new Ep(vni, n.getValue());
+                if (clusterMacs.contains(ep) && !neighProg.getOrDefault(ep, Set.of()).contains(n.getKey())) {
+                    tables.deleteNeigh(vni, n.getKey());
+                    neighGone++;
+                }
+            }
+        }
+        if (stale.size() + neighGone > 0) {
+            LOG.log(System.Logger.Level.INFO, "cluster: swept " + stale.size() + " FDB and " + neighGone
+                    + " neighbour entries the store no longer backs");
+        }
+    }
+
+    private void checkConflict(Ep ep) {
+        conflictPending.remove(ep);
+        Map<String, Claim> c = view.claims(ep);
+        if (c.size() > 1) {
+            metrics.conflicts.increment();
+            Claim w = view.winner(ep, mobility.frozenOn(ep, System.nanoTime()));
+            LOG.log(System.Logger.Level.WARNING, "cluster: event conflict vni " + ep.vni() + " mac " + ep.mac()
+                    + " claimed by " + new TreeSet<>(c.keySet()) + "; newest revision wins: " + w.node());
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.xvtep.cluster;
+
+import io.xvtep.cluster.Keys.Ep;
+import io.xvtep.cluster.StoreClient.Write;
+import io.xvtep.cluster.StoreRecords.EndpointRecord;
+import io.xvtep.cluster.StoreRecords.NodeRecord;
+import io.xvtep.cluster.StoreView.Claim;
+import io.xvtep.cluster.StoreView.Dirty;
+import io.xvtep.cluster.StoreView.Node;
+import io.xvtep.model.Ipv4;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * This node's registrations: its lease (kept alive by jetcd's keep-alive stream, granted anew when
+ * etcd says it is gone), its node key and one claim per local MAC, all under that lease. What
+ * should be stored comes from the local tables (a periodic scan) and from learn events; what is
+ * stored comes from the mirror, so a key deleted behind this node's back, or still under a former
+ * lease, is put again. Runs on the {@link ClusterThread}.
+ */
+final class Registrar {
+
+    private static final System.Logger LOG = System.getLogger("xvtep.cluster");
+
+    private final String self;
+    private final Ipv4 vtep;
+    private final ClusterOptions o;
+    private final Keys keys;
+    private final StoreClient store;
+    private final StoreMirror mirror;
+    private final NodeTables tables;
+    private final Mobility mobility;
+    private final ClusterThread thread;
+    /** Gets what this node's acknowledged writes changed in the mirror. */
+    private final Consumer<Dirty> changed;
+
+    private boolean active;
+    private long leaseId;
+    private boolean granting;
+    private AutoCloseable keepAlive;
+    private NodeRecord node;
+    private final Map<Ep, EndpointRecord> desired = new HashMap<>();
+    private final Set<String> inflight = new HashSet<>();
+    /** Claims to put again although stored: another node's newer claim must be outranked. */
+    private final Set<Ep> forced = new HashSet<>();
+    /** Local MACs another node's newer claim took over: claimed again only when seen here again. */
+    private final Set<Ep> yielded = new HashSet<>();
+    private Map<Ep, List<InetAddress>> localIps = new HashMap<>();
+    private final AtomicBoolean scanQueued = new AtomicBoolean();
+
+    Registrar(ClusterOptions o, Ipv4 vtep, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
+            Mobility mobility, ClusterThread thread, Consumer<Dirty> changed) {
+        this.self = o.node();
+        this.vtep = vtep;
+        this.o = o;
+        this.keys = keys;
+        this.store = store;
+        this.mirror = mirror;
+        this.tables = tables;
+        this.mobility = mobility;
+        this.thread = thread;
+        this.changed = changed;
+    }
+
+    /** Writes start once the store was listed (what is stored is known). */
+    void activate() {
+        active = true;
+        scan();
+    }
+
+    /**
+     * From any thread: the API changed what is local here (e.g. a CNI ADD: port, FDB, neighbours);
+     * one scan for the whole burst publishes it, rather than the next periodic scan.
+     */
+    void scanSoon() {
+        if (scanQueued.compareAndSet(false, true)) {
+            thread.run(() -> {
+                scanQueued.set(false);
+                if (active) {
+                    scan();
+                }
+            });
+        }
+    }
+
+    /** The node's ports, local MACs and their addresses -> the keys this node should hold. */
+    void scan() {
+        Set<Ep> local = new HashSet<>();
+        tables.fdbAll().forEach((ep, f) -> {
+            if (f.isLocal()) {
+                local.add(ep);
+            }
+        });
+        Map<Ep, List<InetAddress>> ips = new HashMap<>();
+        Set<Integer> epVnis = new HashSet<>();
+        local.forEach(ep -> epVnis.add(ep.vni()));
+        for (int vni : epVnis) {
+            tables.neigh(vni).forEach((ip, mac) -> {
+                Ep ep = new Ep(vni, mac);
+                if (local.contains(ep)) {
+                    ips.computeIfAbsent(ep, k -> new ArrayList<>()).add(ip);
+                }
+            });
+        }
+        localIps = ips;
+        node = new NodeRecord(vtep, new ArrayList<>(tables.vnisWithPorts()));
+        yielded.retainAll(local);
+        long now = System.nanoTime();
+        desired.keySet().retainAll(local);
+        for (Ep ep : local) {
+            String frozenOn = mobility.frozenOn(ep, now);
+            if (yielded.contains(ep) || (frozenOn != null && !frozenOn.equals(self))) {
+                desired.remove(ep);
+            } else {
+                desired.put(ep, claim(ep));
+            }
+        }
+        publish();
+    }
+
+    private EndpointRecord claim(Ep ep) {
+        return new EndpointRecord(self, vtep, localIps.getOrDefault(ep, List.of()));
+    }
+
+    /** A MAC learned (or moved) behind a local port: claimed at once. */
+    void learned(Ep ep) {
+        yielded.remove(ep);
+        String frozenOn = mobility.frozenOn(ep, System.nanoTime());
+        if (frozenOn != null && !frozenOn.equals(self)) {
+            LOG.log(System.Logger.Level.WARNING, "cluster: vni " + ep.vni() + " mac " + ep.mac()
+                    + " seen locally but frozen on " + frozenOn + ": not claimed");
+            return;
+        }
+        desired.put(ep, claim(ep));
+        Claim w = view().winner(ep, frozenOn);
+        if (w != null && !w.node().equals(self)) {
+            forced.add(ep); // re-put: a newer revision makes this node the owner everywhere
+        }
+        publish();
+    }
+
+    /** Another node's newer claim won {@code ep}: the MAC left this node. */
+    void lostTo(Ep ep) {
+        if (desired.remove(ep) != null) {
+            yielded.add(ep);
+        }
+    }
+
+    private StoreView view() {
+        return mirror.view();
+    }
+
+    /** Puts what is desired and not stored under the current lease; deletes own claims no longer desired. */
+    void publish() {
+        if (!active || thread.closed()) {
+            return;
+        }
+        if (leaseId == 0) {
+            grant();
+            return;
+        }
+        long lease = leaseId;
+        String nk = keys.node(self);
+        Node n = view().nodes().get(self);
+        if (node != null && !inflight.contains(nk) && (n == null || n.lease() != lease || !n.record().equals(node))) {
+            put(nk, node.encode(), lease);
+        }
+        for (Map.Entry<Ep, EndpointRecord> e : desired.entrySet()) {
+            Ep ep = e.getKey();
+            String k = keys.endpoint(ep.vni(), ep.mac(), self);
+            if (inflight.contains(k)) {
+                continue;
+            }
+            Claim c = view().claims(ep).get(self);
+            boolean stored = c != null && c.lease() == lease && c.record().equals(e.getValue());
+            boolean force = forced.remove(ep);
+            if (!stored || force) {
+                put(k, e.getValue().encode(), lease);
+            }
+        }
+        for (Ep ep : new ArrayList<>(view().claimedBy(self))) {
+            String k = keys.endpoint(ep.vni(), ep.mac(), self);
+            if (!desired.containsKey(ep) && !inflight.contains(k)) {
+                inflight.add(k);
+                store.delete(k, rev -> written(k, Write.delete(k), rev), err -> inflight.remove(k));
+            }
+        }
+    }
+
+    private void put(String k, String v, long lease) {
+        inflight.add(k);
+        store.put(k, v, lease, rev -> written(k, Write.put(k, v, lease), rev), err -> {
+            inflight.remove(k);
+            if (StoreClient.notFound(err) && leaseId == lease) {
+                leaseLost(lease, err.getMessage());
+            }
+        });
+    }
+
+    private void written(String k, Write w, long rev) {
+        inflight.remove(k);
+        Dirty d = mirror.wrote(List.of(w), rev);
+        if (d != null) {
+            changed.accept(d);
+        }
+    }
+
+    private void grant() {
+        if (granting) {
+            return;
+        }
+        granting = true;
+        store.grant(o.leaseTtl(), id -> {
+            granting = false;
+            leaseId = id;
+            keepAlive(id);
+            LOG.log(System.Logger.Level.INFO, "cluster: lease " + Long.toHexString(id) + " granted (" + o.leaseTtl()
+                    + " s)");
+            publish();
+        }, e -> granting = false);
+    }
+
+    private void keepAlive(long id) {
+        keepAlive = store.keepAlive(id, new StoreClient.KeepAlive() {
+            @Override
+            public void lost(String why) {
+                if (leaseId == id) {
+                    leaseLost(id, why);
+                }
+            }
+
+            @Override
+            public void ended() {
+                if (leaseId == id) { // no answer within the TTL: etcd unreachable; keep trying the same lease
+                    thread.schedule(() -> {
+                        if (leaseId == id) {
+                            stopKeepAlive();
+                            keepAlive(id);
+                        }
+                    }, 500);
+                }
+            }
+        });
+    }
+
+    private void leaseLost(long id, String why) {
+        LOG.log(System.Logger.Level.WARNING, "cluster: lease " + Long.toHexString(id) + " lost (" + why
+                + "): registering again under a new one");
+        stopKeepAlive();
+        leaseId = 0;
+        publish();
+    }
+
+    private void stopKeepAlive() {
+        if (keepAlive != null) {
+            try {
+                keepAlive.close();
+            } catch (Exception e) {
+                // nothing to do: the stream is gone either way
+            }
+            keepAlive = null;
+        }
+    }
+
+    /** Stops renewing; the lease itself is kept (registrations outlive a restart, as the maps do). */
+    void close() {
+        stopKeepAlive();
+    }
+}

@@ -1,0 +1,260 @@
+package io.xvtep.cluster;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.xvtep.model.Ipv4;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The values of the cluster store, one record per key family, versioned by a {@code "v"} field
+ * and independent of the HTTP API's JSON (changing an API response must never change what the
+ * store holds). Encoded with explicit field names in a fixed order; StoreRecordsTest pins the
+ * exact strings.
+ *
+ * <p>Version 1 adds {@code "v":1} to the field names written before the store had a schema of its
+ * own (values without {@code "v"}); those are read as version 1. A value with a higher version
+ * (written by a newer agent) or with a field of the wrong type is refused as a whole
+ * ({@link IllegalArgumentException}), except for what older agents also tolerated: an endpoint's
+ * unparsable {@code ips} entries and {@code vtep} are left out.
+ */
+public final class StoreRecords {
+
+    public static final int VERSION = 1;
+
+    private StoreRecords() {
+    }
+
+    /** {@code nodes/NODE}: the node's VTEP and the VNIs it has local ports in (sorted, distinct). */
+    public record NodeRecord(Ipv4 vtep, List<Integer> vnis) {
+        public NodeRecord {
+            vnis = List.copyOf(new TreeSet<>(vnis));
+        }
+
+        public String encode() {
+            return head().put("vtep", vtep == null ? null : vtep.toString()).put("vnis", new JsonArray(vnis)).encode();
+        }
+
+        public static NodeRecord decode(String json) {
+            JsonObject o = open(json);
+            List<Integer> vnis = new ArrayList<>();
+            for (Object x : array(o, "vnis")) {
+                vnis.add(integer(x, "vnis"));
+            }
+            return new NodeRecord(lenientIp(o.getValue("vtep")), vnis);
+        }
+    }
+
+    /** {@code endpoints/VNI/MAC/NODE}: a MAC behind one of NODE's local ports and its addresses (sorted). */
+    public record EndpointRecord(String node, Ipv4 vtep, List<InetAddress> ips) {
+        public EndpointRecord {
+            ips = ips.stream().distinct().sorted(Comparator.comparing(InetAddress::getHostAddress)).toList();
+        }
+
+        public String encode() {
+            JsonArray a = new JsonArray();
+            ips.forEach(i -> a.add(i.getHostAddress()));
+            return head().put("node", node).put("vtep", vtep == null ? null : vtep.toString()).put("ips", a).encode();
+        }
+
+        public static EndpointRecord decode(String json) {
+            JsonObject o = open(json);
+            List<InetAddress> ips = new ArrayList<>();
+            for (Object x : array(o, "ips")) {
+                try {
+                    ips.add(StoreView.literal(String.valueOf(x)));
+                } catch (RuntimeException e) {
+                    // a bad address is left out, the rest of the claim stands
+                }
+            }
+            return new EndpointRecord(string(o, "node"), lenientIp(o.getValue("vtep")), ips);
+        }
+    }
+
+    /** An outer-header field (ttl, tos): a number, or inherited from the inner packet. */
+    public record Outer(int value, boolean inherit) {
+        public static final Outer INHERIT = new Outer(0, true);
+
+        Object json() {
+            return inherit ? "inherit" : value;
+        }
+
+        static Outer of(Object x, String field) {
+            if ("inherit".equals(x)) {
+                return INHERIT;
+            }
+            return new Outer(integer(x, field), false);
+        }
+    }
+
+    /**
+     * {@code vnis/VNI}: a VNI's definition, without what is per node (local address, remote,
+     * device, ports). Every field but {@code vni} may be absent (null): the node's default on
+     * create, unchanged on update. {@link #OPTIONS} names what an update changes.
+     */
+    public record VniRecord(int vni, Integer dstport, Ipv4 group, Outer ttl, Outer tos, String df, Boolean learning,
+            Boolean proxy, Boolean l2miss, Boolean l3miss, Integer ageing, Integer srcportMin, Integer srcportMax,
+            Integer mtu, List<Ipv4> allowedSrc) {
+
+        /** The fields an update applies (the others are the VNI's identity: delete and re-create). */
+        public static final Set<String> OPTIONS = Set.of("ttl", "tos", "df", "learning", "proxy", "l2miss",
+                "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src");
+        private static final Set<String> DF = Set.of("unset", "set", "inherit");
+
+        public VniRecord {
+            if (df != null && !DF.contains(df)) {
+                throw new IllegalArgumentException("df must be unset, set or inherit: " + df);
+            }
+            allowedSrc = allowedSrc == null ? null : List.copyOf(allowedSrc);
+        }
+
+        public String encode() {
+            JsonObject o = head().put("vni", vni);
+            putIf(o, "dstport", dstport);
+            putIf(o, "group", group == null ? null : group.toString());
+            putIf(o, "ttl", ttl == null ? null : ttl.json());
+            putIf(o, "tos", tos == null ? null : tos.json());
+            putIf(o, "df", df);
+            putIf(o, "learning", learning);
+            putIf(o, "proxy", proxy);
+            putIf(o, "l2miss", l2miss);
+            putIf(o, "l3miss", l3miss);
+            putIf(o, "ageing", ageing);
+            putIf(o, "srcport_min", srcportMin);
+            putIf(o, "srcport_max", srcportMax);
+            putIf(o, "mtu", mtu);
+            putIf(o, "allowed_src", allowedSrc == null ? null
+                    : new JsonArray(allowedSrc.stream().map(Ipv4::toString).toList()));
+            return o.encode();
+        }
+
+        public static VniRecord decode(String json) {
+            JsonObject o = open(json);
+            Object vni = o.getValue("vni");
+            if (vni == null) {
+                throw new IllegalArgumentException("vni is required");
+            }
+            List<Ipv4> allowed = null;
+            if (o.containsKey("allowed_src")) {
+                allowed = new ArrayList<>();
+                for (Object x : array(o, "allowed_src")) {
+                    allowed.add(Ipv4.parse(String.valueOf(x)));
+                }
+            }
+            return new VniRecord(integer(vni, "vni"), optInt(o, "dstport"),
+                    o.getValue("group") == null ? null : Ipv4.parse(string(o, "group")),
+                    o.getValue("ttl") == null ? null : Outer.of(o.getValue("ttl"), "ttl"),
+                    o.getValue("tos") == null ? null : Outer.of(o.getValue("tos"), "tos"), string(o, "df"),
+                    bool(o, "learning"), bool(o, "proxy"), bool(o, "l2miss"), bool(o, "l3miss"), optInt(o, "ageing"),
+                    optInt(o, "srcport_min"), optInt(o, "srcport_max"), optInt(o, "mtu"), allowed);
+        }
+
+        /** True when {@code local} differs from this (stored) record on an option this record sets. */
+        public boolean optionsDiffer(VniRecord local) {
+            return differs(ttl, local.ttl) || differs(tos, local.tos) || differs(df, local.df)
+                    || differs(learning, local.learning) || differs(proxy, local.proxy)
+                    || differs(l2miss, local.l2miss) || differs(l3miss, local.l3miss)
+                    || differs(ageing, local.ageing) || differs(srcportMin, local.srcportMin)
+                    || differs(srcportMax, local.srcportMax) || differs(mtu, local.mtu)
+                    || (allowedSrc != null && (local.allowedSrc == null
+                            || !Set.copyOf(allowedSrc).equals(Set.copyOf(local.allowedSrc))));
+        }
+
+        private static boolean differs(Object stored, Object local) {
+            return stored != null && !stored.equals(local);
+        }
+    }
+
+    /** {@code vni-tombstones/VNI}: the VNI was deleted through NODE's API at {@code deleted} (ISO-8601). */
+    public record TombstoneRecord(int vni, String node, String deleted) {
+        public String encode() {
+            return head().put("vni", vni).put("node", node).put("deleted", deleted).encode();
+        }
+
+        public static TombstoneRecord decode(String json) {
+            JsonObject o = open(json);
+            return new TombstoneRecord(integer(o.getValue("vni"), "vni"), string(o, "node"), string(o, "deleted"));
+        }
+    }
+
+    // ------------------------------------------------------------------ JSON helpers
+
+    private static JsonObject head() {
+        return new JsonObject().put("v", VERSION);
+    }
+
+    private static JsonObject open(String json) {
+        JsonObject o;
+        try {
+            o = new JsonObject(json);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        Object v = o.getValue("v");
+        if (v != null && !Integer.valueOf(VERSION).equals(v)) {
+            throw new IllegalArgumentException("record version " + v + " (this agent reads " + VERSION + ")");
+        }
+        return o;
+    }
+
+    private static void putIf(JsonObject o, String f, Object v) {
+        if (v != null) {
+            o.put(f, v);
+        }
+    }
+
+    private static int integer(Object x, String f) {
+        if (x instanceof Integer i) {
+            return i;
+        }
+        if (x instanceof Long l && l == l.intValue()) {
+            return l.intValue();
+        }
+        throw new IllegalArgumentException(f + " must be an integer: " + x);
+    }
+
+    private static Integer optInt(JsonObject o, String f) {
+        Object x = o.getValue(f);
+        return x == null ? null : integer(x, f);
+    }
+
+    private static Boolean bool(JsonObject o, String f) {
+        Object x = o.getValue(f);
+        if (x == null || x instanceof Boolean) {
+            return (Boolean) x;
+        }
+        throw new IllegalArgumentException(f + " must be true or false: " + x);
+    }
+
+    private static String string(JsonObject o, String f) {
+        Object x = o.getValue(f);
+        if (x == null || x instanceof String) {
+            return (String) x;
+        }
+        throw new IllegalArgumentException(f + " must be a string: " + x);
+    }
+
+    private static JsonArray array(JsonObject o, String f) {
+        Object x = o.getValue(f);
+        if (x == null) {
+            return new JsonArray();
+        }
+        if (x instanceof JsonArray a) {
+            return a;
+        }
+        throw new IllegalArgumentException(f + " must be a list: " + x);
+    }
+
+    private static Ipv4 lenientIp(Object x) {
+        try {
+            return x instanceof String s ? Ipv4.parse(s) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
