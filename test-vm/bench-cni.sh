@@ -62,7 +62,7 @@ for p in xvtep bridge; do
 	echo "  $p: ${L[$p]}"
 done
 lget() { grep -o "$2=[0-9.]*" <<<"${L[$1]}" | cut -d= -f2; }
-STEPS=$(for s in vni ipam veth agent container done; do printf '%s %s ms, ' "$s" "$(lget xvtep "step_$s")"; done)
+STEPS=$(for s in vni veth port ipam agent container done; do printf '%s %s ms, ' "$s" "$(lget xvtep "step_$s")"; done)
 STEPS=${STEPS%, }
 
 # ---------------------------------------------------------------- podman run -> first ping
@@ -116,7 +116,7 @@ if [ "$DOC" = 1 ]; then
 		echo
 		echo "$TABLE"
 		echo
-		echo "xvtep ADD by step (medians; \`vni\` includes the plugin's start, \`agent\` is port + FDB + neighbours): $STEPS."
+		echo "xvtep ADD by step (medians, in order; \`vni\` includes the plugin's start, \`port\` is port + FDB entry, \`ipam\` the wait for the IPAM plugin that ran meanwhile, \`agent\` the neighbours): $STEPS."
 		echo "<!-- bench-cni: end -->"
 	)
 	if grep -q '^<!-- bench-cni: generated' "$DOCF"; then

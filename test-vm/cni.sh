@@ -8,10 +8,34 @@
 # host-local and plugin state all under $LAB_STATE/podman-hN; the image is imported from the
 # busybox-static binary. Nothing is written to the machine's global configuration; what podman
 # and runc insist on creating themselves (/var/lib/containers/cache, /var/lib/cni, /run/runc) is
-# removed again when this run created it.
+# removed again by the last run using podman if the first one created it (runs may overlap: runc
+# keeps every container's state in /run/runc).
 
 CNI_BIN_DIR=${CNI_BIN_DIR:-$XVTEP_ROOT/cni/build}
 CNI_GLOBAL_DIRS=(/var/lib/containers /var/lib/cni /run/runc)
+CNI_USERS=/run/xvtep-lab/cni-users # one file per run using podman; the list of global dirs that existed
+
+# cni_users_lock CMD...: CMD under a lock shared by all runs
+cni_users_lock() { mkdir -p "$CNI_USERS"; flock "$CNI_USERS.lock" "$@"; }
+cni_users_join() {
+	if [ ! -f "$CNI_USERS/.preexisting" ]; then
+		local g
+		for g in "${CNI_GLOBAL_DIRS[@]}"; do [ -e "$g" ] && echo "$g"; done >"$CNI_USERS/.preexisting"
+	fi
+	touch "$CNI_USERS/$LAB_P"
+}
+cni_users_leave() {
+	[ -e "$CNI_USERS/$LAB_P" ] || return 0
+	rm -f "$CNI_USERS/$LAB_P"
+	local u
+	for u in "$CNI_USERS"/*; do # a run that died without cleaning up has no state directory left
+		[ -e "$u" ] && [ ! -d "/run/xvtep-lab/$(basename "$u")" ] && rm -f "$u"
+	done
+	[ -z "$(ls "$CNI_USERS")" ] || return 0 # another run still has containers
+	local g
+	for g in "${CNI_GLOBAL_DIRS[@]}"; do grep -qx "$g" "$CNI_USERS/.preexisting" || rm -rf "$g"; done
+	rm -f "$CNI_USERS/.preexisting"
+}
 
 cni_dir() { echo "$LAB_STATE/podman-h$1"; }
 
@@ -28,10 +52,7 @@ pm() {
 cni_host() {
 	local n=$1 d; d=$(cni_dir "$n")
 	[ -x "$CNI_BIN_DIR/xvtep" ] || { lab_log "cni: build the plugin first (make -C cni)"; return 1; }
-	if [ ! -f "$LAB_STATE/cni-globals" ]; then
-		local g
-		for g in "${CNI_GLOBAL_DIRS[@]}"; do [ -e "$g" ] && echo "$g"; done >"$LAB_STATE/cni-globals"
-	fi
+	cni_users_lock bash -c "$(declare -p CNI_GLOBAL_DIRS CNI_USERS LAB_P); $(declare -f cni_users_join); cni_users_join"
 	mkdir -p "$d/net.d" "$d/tmp"
 	cat >"$d/containers.conf" <<-CONF
 		[containers]
@@ -103,11 +124,8 @@ cni_down() {
 		done
 		rm -rf --one-file-system "$d" 2>/dev/null
 	done
-	if [ -f "$LAB_STATE/cni-globals" ]; then
-		for g in "${CNI_GLOBAL_DIRS[@]}"; do
-			grep -qx "$g" "$LAB_STATE/cni-globals" || rm -rf "$g"
-		done
-	fi
+	[ -e "$CNI_USERS/$LAB_P" ] &&
+		cni_users_lock bash -c "$(declare -p CNI_GLOBAL_DIRS CNI_USERS LAB_P); $(declare -f cni_users_leave); cni_users_leave"
 }
 
 # ------------------------------------------------------------------ cases

@@ -57,7 +57,17 @@ int state_load(const struct conf *c, const struct env *e, struct state *s);
 int state_save(const struct conf *c, const struct env *e, const struct state *s);
 void state_remove(const struct conf *c, const struct env *e);
 
-/* Runs the IPAM plugin named by the configuration with CNI_COMMAND=cmd; the result on stdout. */
+/* Runs the IPAM plugin named by the configuration with CNI_COMMAND=cmd. Returns 0 (its result in
+ * *out), 1 (it failed: its error JSON in *out, if it printed one) or -errno. */
 int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char **out);
+
+/* The same in two halves, so that ADD can do its own work while the IPAM plugin runs. */
+struct ipam_run {
+	int pid;      /* 0: not running */
+	int out_fd;
+	char *early;  /* set instead of pid when the plugin could not be started: its error */
+};
+int ipam_start(const struct conf *c, const struct env *e, const char *cmd, struct ipam_run *r);
+int ipam_finish(struct ipam_run *r, char **out);
 
 #endif

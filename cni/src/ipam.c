@@ -29,22 +29,28 @@ static int find_plugin(const char *cni_path, const char *type, char *out, size_t
 	return -1;
 }
 
-int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char **out)
+int ipam_start(const struct conf *c, const struct env *e, const char *cmd, struct ipam_run *r)
 {
 	char bin[4096];
-	*out = NULL;
+	memset(r, 0, sizeof(*r));
 	if (!c->ipam_type)
 		return -EINVAL;
 	if (strchr(c->ipam_type, '/') || find_plugin(e->path, c->ipam_type, bin, sizeof(bin)) < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "{\"code\":%d,\"msg\":\"failed to find IPAM plugin %s in CNI_PATH %s\"}",
 			 ERR_CONFIG, c->ipam_type, e->path ? e->path : "");
-		*out = strdup(msg);
-		return 1;
+		r->early = strdup(msg);
+		return 0;
 	}
 	int in[2], outp[2];
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
+	if (pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
+	if (pipe2(outp, O_CLOEXEC) < 0) {
+		int rc = -errno;
+		close(in[0]);
+		close(in[1]);
+		return rc;
+	}
 	/* environment: ours, with CNI_COMMAND replaced */
 	int n = 0;
 	while (environ[n])
@@ -58,8 +64,12 @@ int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char *
 			envp[k++] = environ[i];
 	envp[k++] = cmdvar;
 	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int rc = -errno;
+		close(in[0]), close(in[1]), close(outp[0]), close(outp[1]);
+		free(envp);
+		return rc;
+	}
 	if (pid == 0) {
 		dup2(in[0], 0);
 		dup2(outp[1], 1);
@@ -67,6 +77,7 @@ int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char *
 		execve(bin, argv, envp);
 		_exit(127);
 	}
+	free(envp);
 	close(in[0]);
 	close(outp[1]);
 	size_t len = strlen(c->raw);
@@ -79,24 +90,50 @@ int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char *
 		off += (size_t)w;
 	}
 	close(in[1]);
+	r->pid = pid;
+	r->out_fd = outp[0];
+	return 0;
+}
+
+int ipam_finish(struct ipam_run *r, char **out)
+{
+	*out = NULL;
+	if (r->early) {
+		*out = r->early;
+		r->early = NULL;
+		return 1;
+	}
+	if (!r->pid)
+		return -ECHILD;
 	size_t cap = 4096, got = 0;
 	char *buf = malloc(cap);
 	for (;;) {
 		if (cap - got < 1024)
 			buf = realloc(buf, cap *= 2);
-		ssize_t r = read(outp[0], buf + got, cap - got - 1);
-		if (r < 0 && errno == EINTR)
+		ssize_t n = read(r->out_fd, buf + got, cap - got - 1);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (n <= 0)
 			break;
-		got += (size_t)r;
+		got += (size_t)n;
 	}
-	close(outp[0]);
+	close(r->out_fd);
 	buf[got] = 0;
 	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	r->pid = 0;
 	*out = buf;
-	free(envp);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+int ipam_exec(const struct conf *c, const struct env *e, const char *cmd, char **out)
+{
+	struct ipam_run r;
+	int rc = ipam_start(c, e, cmd, &r);
+	if (rc < 0) {
+		*out = NULL;
+		return rc;
+	}
+	return ipam_finish(&r, out);
 }

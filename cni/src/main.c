@@ -224,6 +224,7 @@ struct undo {
 	const struct conf *c;
 	const struct env *e;
 	struct state *s;
+	struct ipam_run *ipam_run; /* still running: finished before its DEL */
 	int ipam, state, veth, port, fdb, neigh;
 };
 
@@ -247,6 +248,8 @@ static void rollback(struct undo *u)
 	}
 	if (u->ipam) {
 		char *out;
+		if (u->ipam_run && u->ipam_run->pid)
+			ipam_finish(u->ipam_run, &out);
 		ipam_exec(u->c, u->e, "DEL", &out);
 	}
 	if (u->state)
@@ -273,26 +276,10 @@ static void cmd_add(struct conf *c)
 	if (!c->ipam_type)
 		cni_fail(c, ERR_CONFIG, NULL, "\"ipam\" with a \"type\" is required (e.g. host-local)");
 	struct state s = {.vni = c->vni};
-	struct undo u = {.c = c, .e = &e, .s = &s};
+	struct ipam_run ipam_run;
+	struct undo u = {.c = c, .e = &e, .s = &s, .ipam_run = &ipam_run};
 	struct reply r;
-
-	/* the VNI must exist; its MTU is the container's unless the configuration says less */
-	agent_call(&c->agent, "GET", api_path(c, "%s", ""), NULL, &r);
-	if (r.status == 0)
-		agent_unreachable(c, &r);
-	if (r.status == 404)
-		cni_fail(c, ERR_CONFIG, why(&r), "VNI %lld does not exist on the xvtep agent at %s (xvtep vni add %lld)",
-			 c->vni, c->agent.url, c->vni);
-	if (r.status != 200)
-		cni_fail(c, ERR_AGENT, why(&r), "xvtep agent: GET VNI %lld: HTTP %d", c->vni, r.status);
-	trace("vni");
-	long long vni_mtu = 0;
-	json_is_int(json_get(json_parse(r.body, NULL), "mtu"), &vni_mtu);
-	s.mtu = c->mtu ? c->mtu : (int)vni_mtu;
-	if (vni_mtu && c->mtu > vni_mtu)
-		cni_fail(c, ERR_CONFIG, NULL, "\"mtu\" %d exceeds VNI %lld's MTU %lld", c->mtu, c->vni, vni_mtu);
-	if (s.mtu < 68)
-		s.mtu = 1450;
+	int rc;
 
 	int nsfd = open(e.netns, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
@@ -302,17 +289,81 @@ static void cmd_add(struct conf *c)
 	if (hostfd < 0)
 		cni_fail(c, ERR_IO, NULL, "own network namespace: %s", strerror(errno));
 
-	/* addresses */
+	/* the IPAM plugin runs while the link and the agent's port and FDB entry are made: only the
+	 * neighbour entries and the container's side need its addresses */
+	if ((rc = ipam_start(c, &e, "ADD", &ipam_run)) < 0)
+		cni_fail(c, ERR_IO, NULL, "IPAM plugin %s: %s", c->ipam_type, strerror(-rc));
+	u.ipam = 1;
+
+	/* the VNI must exist; its MTU is the container's unless the configuration says less */
+	agent_call(&c->agent, "GET", api_path(c, "%s", ""), NULL, &r);
+	if (r.status == 0)
+		add_fail(&u, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s (is `xvtep agent` running?)",
+			 c->agent.url, r.err);
+	if (r.status == 404)
+		add_fail(&u, ERR_CONFIG, why(&r), "VNI %lld does not exist on the xvtep agent at %s (xvtep vni add %lld)",
+			 c->vni, c->agent.url, c->vni);
+	if (r.status != 200)
+		add_fail(&u, ERR_AGENT, why(&r), "xvtep agent: GET VNI %lld: HTTP %d", c->vni, r.status);
+	trace("vni");
+	long long vni_mtu = 0;
+	json_is_int(json_get(json_parse(r.body, NULL), "mtu"), &vni_mtu);
+	s.mtu = c->mtu ? c->mtu : (int)vni_mtu;
+	if (vni_mtu && c->mtu > vni_mtu)
+		add_fail(&u, ERR_CONFIG, NULL, "\"mtu\" %d exceeds VNI %lld's MTU %lld", c->mtu, c->vni, vni_mtu);
+	if (s.mtu < 68)
+		s.mtu = 1450;
+
+	/* names, then the state DEL needs, before anything exists that it would have to remove */
+	host_name(&e, s.host);
+	unsigned char mac[6];
+	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+		add_fail(&u, ERR_IO, NULL, "getrandom: %s", strerror(errno));
+	mac[0] = (unsigned char)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
+	fmt_mac(mac, s.mac);
+	if ((rc = state_save(c, &e, &s)) < 0)
+		add_fail(&u, ERR_IO, NULL, "state in %s: %s", c->data_dir, strerror(-rc));
+	u.state = 1;
+
+	/* the link, both ends down */
+	if ((rc = nl_veth_create(s.host, e.ifname, nsfd, s.mtu, mac)) < 0)
+		add_fail(&u, ERR_NETLINK, NULL, "veth %s <-> %s in %s: %s", s.host, e.ifname, e.netns, strerror(-rc));
+	u.veth = 1;
+	unsigned hidx = if_nametoindex(s.host);
+	if (!hidx || (rc = nl_link_up((int)hidx)) < 0)
+		add_fail(&u, ERR_NETLINK, NULL, "set %s up: %s", s.host, strerror(hidx ? -rc : errno));
+	trace("veth");
+
+	/* the agent: port, MAC -> port */
+	struct sb body = {0};
+	sb_printf(&body, "{\"ifname\":\"%s\"}", s.host);
+	agent_call(&c->agent, "POST", api_path(c, "/ports"), body.p, &r);
+	if (r.status == 0)
+		add_fail(&u, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s", c->agent.url, r.err);
+	if (r.status != 201)
+		add_fail(&u, ERR_AGENT, why(&r), "xvtep agent: port %s in VNI %lld: HTTP %d: %s", s.host, c->vni,
+			 r.status, why(&r));
+	u.port = 1;
+	body.len = 0;
+	sb_printf(&body, "{\"mac\":\"%s\",\"ifname\":\"%s\"}", s.mac, s.host);
+	agent_call(&c->agent, "POST", api_path(c, "/fdb"), body.p, &r);
+	if (r.status != 201)
+		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : NULL,
+			 "xvtep agent: FDB %s -> %s in VNI %lld: %s", s.mac, s.host, c->vni, r.status ? why(&r) : r.err);
+	u.fdb = 1;
+	trace("port");
+
+	/* the addresses */
 	char *ipam_out;
-	int rc = ipam_exec(c, &e, "ADD", &ipam_out);
+	rc = ipam_finish(&ipam_run, &ipam_out);
 	if (rc != 0) {
 		if (rc > 0 && ipam_out && *ipam_out) { /* the IPAM plugin's own error, as it said it */
+			rollback(&u);
 			fputs(ipam_out, stdout);
 			exit(1);
 		}
-		cni_fail(c, ERR_IO, NULL, "IPAM plugin %s: %s", c->ipam_type, rc < 0 ? strerror(-rc) : "failed");
+		add_fail(&u, ERR_IO, NULL, "IPAM plugin %s: %s", c->ipam_type, rc < 0 ? strerror(-rc) : "failed");
 	}
-	u.ipam = 1;
 	trace("ipam");
 	const char *perr = NULL;
 	struct jv *ipam = json_parse(ipam_out, &perr);
@@ -335,44 +386,11 @@ static void cmd_add(struct conf *c)
 		has6 |= p->addr.family == AF_INET6;
 		snprintf(s.ips[s.nips++], sizeof(s.ips[0]), "%s", p->text);
 	}
-
-	/* names, then the state DEL needs, before anything exists that it would have to remove */
-	host_name(&e, s.host);
-	unsigned char mac[6];
-	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
-		add_fail(&u, ERR_IO, NULL, "getrandom: %s", strerror(errno));
-	mac[0] = (unsigned char)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
-	fmt_mac(mac, s.mac);
 	if ((rc = state_save(c, &e, &s)) < 0)
 		add_fail(&u, ERR_IO, NULL, "state in %s: %s", c->data_dir, strerror(-rc));
-	u.state = 1;
 
-	/* the link, both ends down */
-	if ((rc = nl_veth_create(s.host, e.ifname, nsfd, s.mtu, mac)) < 0)
-		add_fail(&u, ERR_NETLINK, NULL, "veth %s <-> %s in %s: %s", s.host, e.ifname, e.netns, strerror(-rc));
-	u.veth = 1;
-	trace("veth");
-	unsigned hidx = if_nametoindex(s.host);
-	if (!hidx || (rc = nl_link_up((int)hidx)) < 0)
-		add_fail(&u, ERR_NETLINK, NULL, "set %s up: %s", s.host, strerror(hidx ? -rc : errno));
-
-	/* the agent: port, MAC -> port, addresses -> MAC */
-	struct sb body = {0};
-	sb_printf(&body, "{\"ifname\":\"%s\"}", s.host);
-	agent_call(&c->agent, "POST", api_path(c, "/ports"), body.p, &r);
-	if (r.status == 0)
-		add_fail(&u, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s", c->agent.url, r.err);
-	if (r.status != 201)
-		add_fail(&u, ERR_AGENT, why(&r), "xvtep agent: port %s in VNI %lld: HTTP %d: %s", s.host, c->vni,
-			 r.status, why(&r));
-	u.port = 1;
-	body.len = 0;
-	sb_printf(&body, "{\"mac\":\"%s\",\"ifname\":\"%s\"}", s.mac, s.host);
-	agent_call(&c->agent, "POST", api_path(c, "/fdb"), body.p, &r);
-	if (r.status != 201)
-		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : NULL,
-			 "xvtep agent: FDB %s -> %s in VNI %lld: %s", s.mac, s.host, c->vni, r.status ? why(&r) : r.err);
-	u.fdb = 1;
+	/* addresses -> MAC; replace semantics: an address IPAM just handed out is this container's,
+	 * whatever a dead one left */
 	body.len = 0;
 	sb_printf(&body, "{\"entries\":[");
 	for (int i = 0; i < s.nips; i++) {
@@ -381,7 +399,6 @@ static void cmd_add(struct conf *c)
 			  s.mac);
 	}
 	sb_printf(&body, "]}");
-	/* replace semantics: an address IPAM just handed out is this container's, whatever was left */
 	agent_call(&c->agent, "POST", api_path(c, "/neigh/bulk"), body.p, &r);
 	if (r.status != 200)
 		add_fail(&u, r.status ? ERR_AGENT : ERR_TRY_LATER, r.status ? why(&r) : NULL,
