@@ -8,7 +8,7 @@ package io.xvtep.model;
  * @param ageSeconds seconds since the datapath last saw (learned) or the agent wrote (static) it;
  *                   -1 when unknown (flood-list entries carry no timestamp)
  */
-public record FdbEntry(Vni vni, Mac mac, Ipv4 dst, int ifindex, String ifname, FdbType type, long ageSeconds) {
+public record FdbEntry(Vni vni, Mac mac, IpAddress dst, int ifindex, String ifname, FdbType type, long ageSeconds) {
 
     public FdbEntry {
         if (vni == null || mac == null || type == null) {

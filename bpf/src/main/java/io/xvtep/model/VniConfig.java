@@ -13,7 +13,7 @@ package io.xvtep.model;
  * @param srcportMin  outer UDP source port range (RFC 7348: from a hash of the inner flow)
  * @param mtu         largest inner L2 payload that still fits the underlay after 50 bytes of headers
  */
-public record VniConfig(Vni vni, int dstport, Ipv4 local, Ipv4 remote, Ipv4 group, int ttl, boolean ttlInherit,
+public record VniConfig(Vni vni, int dstport, IpAddress local, IpAddress remote, IpAddress group, int ttl, boolean ttlInherit,
         int tos, boolean tosInherit, Df df, boolean learning, boolean proxy, boolean l2miss, boolean l3miss,
         int ageing, int srcportMin, int srcportMax, int mtu) {
 

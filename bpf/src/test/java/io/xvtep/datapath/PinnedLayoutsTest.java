@@ -31,7 +31,7 @@ class PinnedLayoutsTest {
         try {
             int statsId;
             try (Datapath dp = Datapath.open(root)) {
-                dp.putFdb(key, value);
+                dp.fdb().put(key, value);
                 statsId = dp.map(Datapath.MAP_STATS).id();
             }
             try (Datapath dp = Datapath.open(root)) {
@@ -46,7 +46,7 @@ class PinnedLayoutsTest {
 
             try (Datapath dp = Datapath.open(root)) {
                 assertThat(dp.map(Datapath.MAP_STATS).valueSize()).isEqualTo(VniStats.SIZE);
-                assertThat(dp.stats(0)).contains(VniStats.ZERO);
+                assertThat(dp.stats().get(0)).contains(VniStats.ZERO);
                 assertThat(dp.map(Datapath.MAP_FDB).lookup(key.encode()).map(FdbValue::decode)).contains(value);
             }
         } finally {

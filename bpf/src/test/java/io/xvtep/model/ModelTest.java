@@ -65,7 +65,7 @@ class ModelTest {
         Mac m = Mac.parse("02:00:00:00:00:02");
         assertThatThrownBy(() -> new FdbEntry(v, m, null, 0, null, FdbType.STATIC, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(new FdbEntry(v, m, Ipv4.parse("1.2.3.4"), 0, null, FdbType.STATIC, 0).isRemote()).isTrue();
+        assertThat(new FdbEntry(v, m, IpAddress.parse("1.2.3.4"), 0, null, FdbType.STATIC, 0).isRemote()).isTrue();
         assertThat(FdbType.parse("learned")).isEqualTo(FdbType.LEARNED);
         assertThatThrownBy(() -> FdbType.parse("dynamic")).isInstanceOf(IllegalArgumentException.class);
     }

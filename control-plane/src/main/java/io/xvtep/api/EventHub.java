@@ -4,11 +4,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.agent.Interfaces;
-import io.xvtep.agent.VtepService;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
-import io.xvtep.model.Mac;
+import io.xvtep.model.EventType;
+import io.xvtep.service.VtepEvent;
+import io.xvtep.service.VtepListener;
 
 import java.util.List;
 import java.util.Set;
@@ -25,9 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * response while the response's write queue has room. A client whose queue overflows (it reads
  * slower than events arrive) is disconnected and counted in {@link #droppedClients()}.
  */
-public final class EventHub implements VtepService.Listener {
+public final class EventHub implements VtepListener {
 
-    public static final Set<String> TYPES = Set.of("learn", "move", "ageout", "l2miss", "l3miss");
     static final int QUEUE = 4096;
     static final int WRITE_QUEUE_BYTES = 64 * 1024;
     private static final long KEEPALIVE_MS = 15_000;
@@ -50,65 +47,48 @@ public final class EventHub implements VtepService.Listener {
         return published.get();
     }
 
-    /** From the ring-buffer thread: one datapath event (neigh_miss is internal and not forwarded). */
-    public void publish(XvtepEvent ev) {
-        String type = switch (ev.type()) {
-            case XvtepEvent.LEARN, XvtepEvent.MOVE, XvtepEvent.L2MISS, XvtepEvent.L3MISS -> ev.typeName();
-            default -> null;
-        };
-        if (type == null) {
+    /**
+     * From the ring-buffer thread (datapath events) or the reaper (ageouts): one event; types
+     * that are not streamed (neigh_miss) are not forwarded.
+     */
+    public void publish(VtepEvent ev) {
+        if (!ev.type().streamed()) {
             return;
         }
         published.incrementAndGet();
         if (clients.isEmpty()) {
             return;
         }
-        JsonObject o = new JsonObject().put("type", type).put("vni", ev.vni());
-        if (ev.type() != XvtepEvent.L3MISS && ev.mac() != null) {
+        JsonObject o = new JsonObject().put("type", ev.type().label()).put("vni", ev.vni());
+        if (ev.mac() != null) {
             o.put("mac", ev.mac().toString());
         }
-        if (ev.type() == XvtepEvent.LEARN || ev.type() == XvtepEvent.MOVE) {
+        if (ev.type() != EventType.L2MISS && ev.type() != EventType.L3MISS) {
             if (ev.ifindex() != 0) {
-                o.put("ifname", Interfaces.name(ev.ifindex()).orElse(null)).put("ifindex", ev.ifindex());
+                o.put("ifname", ev.ifname()).put("ifindex", ev.ifindex());
             } else if (ev.remote() != null) {
                 o.put("remote", ev.remote().toString());
             }
         }
-        if (ev.type() == XvtepEvent.L3MISS && ev.ip() != null) {
+        if (ev.ip() != null) {
             o.put("ip", ev.ip().toString());
         }
-        long ageNs = System.nanoTime() - ev.tsNs();
-        long ts = System.currentTimeMillis() - (ageNs > 0 && ageNs < 3_600_000_000_000L ? ageNs / 1_000_000 : 0);
+        long ts = System.currentTimeMillis();
+        if (ev.type() != EventType.AGEOUT) {
+            long ageNs = System.nanoTime() - ev.tsNs();
+            ts -= ageNs > 0 && ageNs < 3_600_000_000_000L ? ageNs / 1_000_000 : 0;
+        }
         o.put("ts", ts);
-        deliver(type, ev.vni(), o);
+        deliver(ev.type(), ev.vni(), o);
     }
 
     /** From the reaper: a learned entry aged out. */
     @Override
-    public void fdbAged(int vni, Mac mac, FdbValue old) {
-        published.incrementAndGet();
-        if (clients.isEmpty()) {
-            return;
-        }
-        JsonObject o = new JsonObject().put("type", "ageout").put("vni", vni).put("mac", mac.toString());
-        if (old.ifindex() != 0) {
-            o.put("ifname", Interfaces.name(old.ifindex()).orElse(null)).put("ifindex", old.ifindex());
-        } else if (old.remote() != null) {
-            o.put("remote", old.remote().toString());
-        }
-        o.put("ts", System.currentTimeMillis());
-        deliver("ageout", vni, o);
+    public void fdbAged(VtepEvent ageout) {
+        publish(ageout);
     }
 
-    @Override
-    public void vniCreated(int vni) {
-    }
-
-    @Override
-    public void vniDeleted(int vni) {
-    }
-
-    private void deliver(String type, int vni, JsonObject o) {
+    private void deliver(EventType type, int vni, JsonObject o) {
         String frame = null;
         for (Client c : clients) {
             if (!c.wants(type, vni)) {
@@ -125,7 +105,7 @@ public final class EventHub implements VtepService.Listener {
      * Starts streaming to {@code resp} (on its event loop): headers, a comment line so the
      * client sees the stream open, then events matching the filters (null: all).
      */
-    public void subscribe(Vertx vertx, HttpServerResponse resp, Set<Integer> vnis, Set<String> types) {
+    public void subscribe(Vertx vertx, HttpServerResponse resp, Set<Integer> vnis, Set<EventType> types) {
         Context ctx = vertx.getOrCreateContext();
         Client c = new Client(ctx, resp, vnis, types);
         resp.setChunked(true)
@@ -149,20 +129,20 @@ public final class EventHub implements VtepService.Listener {
         final Context ctx;
         final HttpServerResponse resp;
         final Set<Integer> vnis;
-        final Set<String> types;
+        final Set<EventType> types;
         final ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
         final AtomicBoolean scheduled = new AtomicBoolean();
         final AtomicBoolean closed = new AtomicBoolean();
         volatile long timer = -1;
 
-        Client(Context ctx, HttpServerResponse resp, Set<Integer> vnis, Set<String> types) {
+        Client(Context ctx, HttpServerResponse resp, Set<Integer> vnis, Set<EventType> types) {
             this.ctx = ctx;
             this.resp = resp;
             this.vnis = vnis;
             this.types = types;
         }
 
-        boolean wants(String type, int vni) {
+        boolean wants(EventType type, int vni) {
             return (vnis == null || vnis.contains(vni)) && (types == null || types.contains(type));
         }
 

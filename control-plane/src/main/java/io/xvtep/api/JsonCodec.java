@@ -5,16 +5,20 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.agent.Views.PortView;
-import io.xvtep.agent.Views.VniView;
-import io.xvtep.agent.VniSpec;
-import io.xvtep.agent.VtepException;
-import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.model.FdbEntry;
-import io.xvtep.model.Ipv4;
-import io.xvtep.model.VniConfig;
+import io.xvtep.model.IpAddress;
+import io.xvtep.service.Counters;
+import io.xvtep.service.FdbService.FdbSpec;
+import io.xvtep.service.NeighService.NeighSpec;
+import io.xvtep.service.NeighView;
+import io.xvtep.service.PortView;
+import io.xvtep.service.VniOption;
+import io.xvtep.service.VniSpec;
+import io.xvtep.service.VniView;
+import io.xvtep.service.VtepException;
 
-import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,13 +29,8 @@ import java.util.Set;
  */
 public final class JsonCodec {
 
-    public static final Set<String> VNI_FIELDS = Set.of("vni", "dstport", "local", "remote", "group", "ttl", "tos", "df",
-            "learning", "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "device",
-            "allowed_src");
-    /** What PATCH may change (the immutable fields get their own error). */
-    public static final Set<String> VNI_PATCH_FIELDS = Set.of("ttl", "tos", "df", "learning", "proxy", "l2miss",
-            "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src", "vni", "dstport", "local", "group",
-            "remote", "device");
+    /** Every VNI option; a PATCH body may name them all, the immutable ones get their own error. */
+    public static final Set<String> VNI_FIELDS = Set.copyOf(VniOption.jsonNames());
     public static final Set<String> NEIGH_FIELDS = Set.of("ip", "mac");
     public static final Set<String> BULK_FIELDS = Set.of("entries");
     public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp");
@@ -86,66 +85,28 @@ public final class JsonCodec {
         throw VtepException.invalid(f, f + " must be true or false");
     }
 
-    /** An integral JSON number; huge ones become Long.MAX_VALUE so range checks reject them. */
-    static Long integer(JsonObject o, String f) {
-        return integer(o.getValue(f), f);
+    static IpAddress address(JsonObject o, String f) {
+        return Params.ip(string(o, f), f);
     }
 
-    static Long integer(Object v, String f) {
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-            return ((Number) v).longValue();
-        }
-        if (v instanceof BigInteger b) {
-            return b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
-        throw VtepException.invalid(f, f + " must be an integer");
-    }
-
-    /** A number, or the string "inherit" (ttl, tos). */
-    static Object numberOrInherit(JsonObject o, String f) {
-        Object v = o.getValue(f);
-        if (v instanceof String s) {
-            if (!s.equals("inherit")) {
-                throw VtepException.invalid(f, f + " must be a number or \"inherit\"");
-            }
-            return s;
-        }
-        return integer(v, f);
-    }
-
+    /** A VNI body: each field parsed as its {@link VniOption} says. */
     public static VniSpec vniSpec(JsonObject o) {
-        return new VniSpec(integer(o, "vni"), integer(o, "dstport"), string(o, "local"), string(o, "remote"),
-                string(o, "group"), numberOrInherit(o, "ttl"), numberOrInherit(o, "tos"), string(o, "df"),
-                bool(o, "learning"), bool(o, "proxy"), bool(o, "l2miss"), bool(o, "l3miss"), integer(o, "ageing"),
-                integer(o, "srcport_min"), integer(o, "srcport_max"), integer(o, "mtu"), string(o, "device"),
-                stringList(o, "allowed_src"));
+        return VniOption.spec(plain(o));
     }
 
-    /** A list of strings (null when absent). */
-    static java.util.List<String> stringList(JsonObject o, String f) {
-        Object v = o.getValue(f);
-        if (v == null) {
-            return null;
+    /** The object's fields as plain Java values (lists rather than JsonArrays). */
+    static java.util.Map<String, Object> plain(JsonObject o) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (String k : o.fieldNames()) {
+            Object v = o.getValue(k);
+            m.put(k, v instanceof JsonArray a ? a.getList() : v);
         }
-        if (!(v instanceof JsonArray a)) {
-            throw VtepException.invalid(f, f + " must be a list of strings");
-        }
-        java.util.List<String> l = new java.util.ArrayList<>();
-        for (Object x : a) {
-            if (!(x instanceof String s)) {
-                throw VtepException.invalid(f, f + " must be a list of strings");
-            }
-            l.add(s);
-        }
-        return l;
+        return m;
     }
 
-    /** The PATCH body: immutable fields are refused by name, the rest as for create. */
+    /** The PATCH body: immutable options are refused by name, the rest as for create. */
     public static VniSpec vniPatch(JsonObject o) {
-        for (String f : io.xvtep.agent.VtepService.IMMUTABLE) {
+        for (String f : VniOption.immutableNames()) {
             if (o.containsKey(f)) {
                 throw VtepException.invalid(f, f + " cannot be changed (delete and re-create the VNI)");
             }
@@ -154,12 +115,12 @@ public final class JsonCodec {
     }
 
     /** The entries of a bulk body, each a JSON object with only {@code allowed} fields. */
-    public static java.util.List<JsonObject> bulkEntries(JsonObject body, Set<String> allowed) {
+    public static List<JsonObject> bulkEntries(JsonObject body, Set<String> allowed) {
         Object v = body.getValue("entries");
         if (!(v instanceof JsonArray a)) {
             throw VtepException.invalid("entries", "entries must be a list of objects");
         }
-        java.util.List<JsonObject> l = new java.util.ArrayList<>(a.size());
+        List<JsonObject> l = new ArrayList<>(a.size());
         for (int i = 0; i < a.size(); i++) {
             if (!(a.getValue(i) instanceof JsonObject e)) {
                 throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
@@ -174,25 +135,25 @@ public final class JsonCodec {
         return l;
     }
 
-    public static java.util.List<io.xvtep.agent.VtepService.FdbSpec> fdbSpecs(JsonObject body) {
-        java.util.List<JsonObject> l = bulkEntries(body, FDB_FIELDS);
-        java.util.List<io.xvtep.agent.VtepService.FdbSpec> out = new java.util.ArrayList<>(l.size());
+    public static List<FdbSpec> fdbSpecs(JsonObject body) {
+        List<JsonObject> l = bulkEntries(body, FDB_FIELDS);
+        List<FdbSpec> out = new ArrayList<>(l.size());
         for (int i = 0; i < l.size(); i++) {
             JsonObject e = l.get(i);
             String at = "entries[" + i + "].";
-            out.add(new io.xvtep.agent.VtepService.FdbSpec(string(e, "mac", at), string(e, "dst", at),
+            out.add(new FdbSpec(Params.mac(string(e, "mac", at), at + "mac"), Params.ip(string(e, "dst", at), at + "dst"),
                     string(e, "ifname", at)));
         }
         return out;
     }
 
-    public static java.util.List<io.xvtep.agent.VtepService.NeighSpec> neighSpecs(JsonObject body) {
-        java.util.List<JsonObject> l = bulkEntries(body, NEIGH_FIELDS);
-        java.util.List<io.xvtep.agent.VtepService.NeighSpec> out = new java.util.ArrayList<>(l.size());
+    public static List<NeighSpec> neighSpecs(JsonObject body) {
+        List<JsonObject> l = bulkEntries(body, NEIGH_FIELDS);
+        List<NeighSpec> out = new ArrayList<>(l.size());
         for (int i = 0; i < l.size(); i++) {
             JsonObject e = l.get(i);
             String at = "entries[" + i + "].";
-            out.add(new io.xvtep.agent.VtepService.NeighSpec(string(e, "ip", at), string(e, "mac", at)));
+            out.add(new NeighSpec(Params.ip(string(e, "ip", at), at + "ip"), Params.mac(string(e, "mac", at), at + "mac")));
         }
         return out;
     }
@@ -205,85 +166,28 @@ public final class JsonCodec {
         throw VtepException.invalid(prefix + f, f + " must be a string");
     }
 
-    public static JsonObject neigh(io.xvtep.agent.Views.NeighView n) {
-        return new JsonObject().put("vni", n.vni()).put("ip", ipText(n.ip())).put("mac", n.mac().toString());
-    }
-
-    /** IPv4 dotted, IPv6 in the RFC 5952 short form (longest run of zero groups as ::). */
-    public static String ipText(java.net.InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length == 4) {
-            return a.getHostAddress();
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8;) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen && j - i >= 2) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
+    public static JsonObject neigh(NeighView n) {
+        return new JsonObject().put("vni", n.vni()).put("ip", n.ip().toString()).put("mac", n.mac().toString());
     }
 
     // ------------------------------------------------------------------ out
 
-    private static String str(Ipv4 a) {
+    private static String str(IpAddress a) {
         return a == null ? null : a.toString();
     }
 
+    /** Every option as {@link VniOption#value} reads it, then the ports and the flood list. */
     public static JsonObject vni(VniView v) {
-        VniConfig c = v.config();
+        JsonObject o = new JsonObject();
+        for (VniOption opt : VniOption.values()) {
+            Object x = opt.value(v);
+            o.put(opt.json(), x instanceof List<?> l ? new JsonArray(new ArrayList<>(l)) : x);
+        }
         JsonArray ports = new JsonArray();
         v.ports().forEach(p -> ports.add(port(p)));
         JsonArray flood = new JsonArray();
         v.flood().forEach(a -> flood.add(a.toString()));
-        return new JsonObject()
-                .put("vni", c.vni().value())
-                .put("dstport", c.dstport())
-                .put("local", str(v.local()))
-                .put("remote", str(c.remote()))
-                .put("group", str(c.group()))
-                .put("ttl", c.ttlInherit() ? "inherit" : c.ttl())
-                .put("tos", c.tosInherit() ? "inherit" : c.tos())
-                .put("df", c.df().label())
-                .put("learning", c.learning())
-                .put("proxy", c.proxy())
-                .put("l2miss", c.l2miss())
-                .put("l3miss", c.l3miss())
-                .put("ageing", c.ageing())
-                .put("srcport_min", c.srcportMin())
-                .put("srcport_max", c.srcportMax())
-                .put("mtu", c.mtu())
-                .put("device", v.device())
-                .put("allowed_src", new JsonArray(v.allowedSrc().stream().map(Ipv4::toString).toList()))
-                .put("ports", ports)
-                .put("flood", flood);
+        return o.put("ports", ports).put("flood", flood);
     }
 
     public static JsonObject port(PortView p) {
@@ -298,21 +202,21 @@ public final class JsonCodec {
                 .put("type", e.type().label()).put("age", e.ageSeconds() < 0 ? null : e.ageSeconds());
     }
 
-    public static JsonObject stats(int vni, VniStats s) {
+    public static JsonObject stats(int vni, Counters s) {
         JsonObject o = new JsonObject().put("vni", vni);
-        s.asMap().forEach(o::put);
+        s.values().forEach(o::put);
         return o;
     }
 
-    public static JsonObject allStats(Map<Integer, VniStats> all) {
+    public static JsonObject allStats(Map<Integer, Counters> all) {
         JsonObject vnis = new JsonObject();
-        VniStats total = VniStats.ZERO;
-        for (Map.Entry<Integer, VniStats> e : all.entrySet()) {
+        Counters total = Counters.ZERO;
+        for (Map.Entry<Integer, Counters> e : all.entrySet()) {
             vnis.put(Integer.toString(e.getKey()), stats(e.getKey(), e.getValue()));
             total = total.plus(e.getValue());
         }
         JsonObject t = new JsonObject();
-        total.asMap().forEach(t::put);
+        total.values().forEach(t::put);
         return new JsonObject().put("total", t).put("vnis", vnis);
     }
 

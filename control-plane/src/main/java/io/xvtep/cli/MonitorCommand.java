@@ -1,12 +1,12 @@
 package io.xvtep.cli;
 
 import io.vertx.core.json.JsonObject;
+import io.xvtep.model.EventType;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -18,8 +18,6 @@ import picocli.CommandLine.Parameters;
         description = "Print learn, move, ageout, l2miss and l3miss events until interrupted",
         customSynopsis = "xvtep monitor [vni VNI] [learn|move|ageout|l2miss|l3miss ...]")
 public final class MonitorCommand extends ClientCommand implements Callable<Integer> {
-
-    private static final Set<String> TYPES = Set.of("learn", "move", "ageout", "l2miss", "l3miss");
 
     @Parameters(arity = "0..*", paramLabel = "[vni VNI] [TYPE...]") List<String> words;
 
@@ -49,7 +47,7 @@ public final class MonitorCommand extends ClientCommand implements Callable<Inte
             String kw = w.next();
             if (kw.equals("vni")) {
                 q.add("vni=" + vniNumber(this, w.value(kw)));
-            } else if (TYPES.contains(kw)) {
+            } else if (EventType.streamed(kw).isPresent()) {
                 types.add(kw);
             } else {
                 throw w.unknown(kw);

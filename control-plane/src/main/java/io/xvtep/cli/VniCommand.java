@@ -2,10 +2,12 @@ package io.xvtep.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.xvtep.model.VniConfig.Df;
+import io.xvtep.service.VniOption;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -20,38 +22,48 @@ public final class VniCommand {
             + "[tos N|inherit] [df set|unset|inherit] [learning|nolearning] [proxy|noproxy] [l2miss|nol2miss] "
             + "[l3miss|nol3miss] [ageing SECONDS] [srcport MIN MAX] [mtu N] [allowed-src IP[,IP...]|none]";
 
-    private static final Set<String> IMMUTABLE = Set.of("dstport", "remote", "group", "local", "dev");
+    /** The option a keyword sets (a flag also by its "no" form), as {@link VniOption} declares them. */
+    private static VniOption option(String kw) {
+        for (VniOption o : VniOption.values()) {
+            if (kw.equals(o.cli()) || (o.type() == VniOption.Type.FLAG && kw.equals("no" + o.cli()))) {
+                return o;
+            }
+        }
+        return null;
+    }
 
     /** Parses the option words into API fields. */
     static JsonObject options(ClientCommand c, ClientCommand.Words w, boolean create) {
         JsonObject b = new JsonObject();
         while (w.more()) {
             String kw = w.next();
-            if (!create && IMMUTABLE.contains(kw)) {
+            VniOption o = option(kw);
+            if (o == null) {
+                throw w.unknown(kw);
+            }
+            if (!create && !o.mutable()) {
                 throw c.usage(kw + " cannot be changed (delete and re-create the VNI)");
             }
-            switch (kw) {
-                case "dstport" -> b.put("dstport", w.number(kw, 1, 65535));
-                case "remote", "group", "local" -> b.put(kw, w.value(kw));
-                case "dev" -> b.put("device", w.value(kw));
-                case "ttl" -> b.put("ttl", w.numberOrInherit(kw, 1, 255));
-                case "tos" -> b.put("tos", w.numberOrInherit(kw, 0, 255));
-                case "df" -> {
+            switch (o.type()) {
+                case INTEGER -> {
+                    if (o == VniOption.SRCPORT_MIN || o == VniOption.SRCPORT_MAX) { // srcport MIN MAX
+                        b.put(VniOption.SRCPORT_MIN.json(), w.number(kw, o.min(), o.max()));
+                        b.put(VniOption.SRCPORT_MAX.json(), w.number(kw, o.min(), o.max()));
+                    } else {
+                        b.put(o.json(), w.number(kw, o.min(), o.max()));
+                    }
+                }
+                case INHERITABLE -> b.put(o.json(), w.numberOrInherit(kw, o.min(), o.max()));
+                case ADDRESS, IFNAME -> b.put(o.json(), w.value(kw));
+                case DF -> {
                     String v = w.value(kw);
-                    if (!Set.of("set", "unset", "inherit").contains(v)) {
+                    if (Arrays.stream(Df.values()).noneMatch(d -> d.label().equals(v))) {
                         throw c.usage("df must be set, unset or inherit: " + v);
                     }
-                    b.put("df", v);
+                    b.put(o.json(), v);
                 }
-                case "learning", "proxy", "l2miss", "l3miss" -> b.put(kw, true);
-                case "nolearning", "noproxy", "nol2miss", "nol3miss" -> b.put(kw.substring(2), false);
-                case "ageing" -> b.put("ageing", w.number(kw, 0, Integer.MAX_VALUE));
-                case "mtu" -> b.put("mtu", w.number(kw, 68, 65535));
-                case "srcport" -> {
-                    b.put("srcport_min", w.number(kw, 1, 65535));
-                    b.put("srcport_max", w.number(kw, 1, 65535));
-                }
-                case "allowed-src" -> {
+                case FLAG -> b.put(o.json(), kw.equals(o.cli()));
+                case ADDRESS_LIST -> {
                     String v = w.value(kw);
                     JsonArray a = new JsonArray();
                     if (!v.equals("none")) {
@@ -61,9 +73,9 @@ public final class VniCommand {
                             }
                         }
                     }
-                    b.put("allowed_src", a);
+                    b.put(o.json(), a);
                 }
-                default -> throw w.unknown(kw);
+                case VNI -> throw w.unknown(kw);
             }
         }
         return b;

@@ -3,8 +3,8 @@ package io.xvtep.cluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.StoreView.Dirty;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.xvtep.model.Ipv4;
+import io.xvtep.service.VtepEvent;
 
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -87,15 +87,15 @@ public final class ClusterCoordinator implements AutoCloseable {
     }
 
     /** A datapath event, from the ring-buffer thread: handed over, never handled there. */
-    public void onEvent(XvtepEvent ev) {
+    public void onEvent(VtepEvent ev) {
         switch (ev.type()) {
-            case XvtepEvent.LEARN, XvtepEvent.MOVE -> {
+            case LEARN, MOVE -> {
                 if (ev.ifindex() != 0) {
                     thread.run(() -> registrar.learned(new Ep(ev.vni(), ev.mac())));
                 }
             }
-            case XvtepEvent.L2MISS -> thread.run(() -> l2miss(new Ep(ev.vni(), ev.mac())));
-            case XvtepEvent.L3MISS -> thread.run(() -> l3miss(ev.vni(), ev.ip()));
+            case L2MISS -> thread.run(() -> l2miss(new Ep(ev.vni(), ev.mac())));
+            case L3MISS -> thread.run(() -> l3miss(ev.vni(), ev.ip().toIpv4()));
             default -> {
             }
         }

@@ -1,44 +1,49 @@
 package io.xvtep.cluster;
 
-import io.xvtep.agent.VniSpec;
-import io.xvtep.agent.Views.VniView;
-import io.xvtep.agent.VtepService;
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.StoreRecords.Outer;
 import io.xvtep.cluster.StoreRecords.VniRecord;
-import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.model.FdbEntry;
+import io.xvtep.model.FdbType;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
+import io.xvtep.model.VniConfig.Df;
+import io.xvtep.service.FdbService;
+import io.xvtep.service.PortView;
+import io.xvtep.service.Services;
+import io.xvtep.service.VniSpec;
+import io.xvtep.service.VniSpec.Inheritable;
+import io.xvtep.service.VniView;
+import io.xvtep.service.VtepListener;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@link NodeTables} on the agent's service (VNIs, with the API's validation) and datapath
- * tables (cluster FDB, neighbour and flood entries).
+ * {@link NodeTables} on the agent's services: VNIs with the API's validation, cluster FDB,
+ * neighbour and flood entries through the FDB/neighbour services' cluster operations (which
+ * keep the FDB_F_CLUSTER / FLOOD_F_CLUSTER origin flags).
  */
 public final class ServiceNodeTables implements NodeTables {
 
-    private final VtepService service;
-    private final Datapath dp;
-    /** The thread applying a change from the store: the service's listener does not report it back. */
+    private final Services services;
+    /** The thread applying a change from the store: the services' listener does not report it back. */
     private volatile Thread applying;
 
-    public ServiceNodeTables(VtepService service) {
-        this.service = service;
-        this.dp = service.datapath();
+    public ServiceNodeTables(Services services) {
+        this.services = services;
     }
 
     // ---- VNIs
@@ -46,57 +51,63 @@ public final class ServiceNodeTables implements NodeTables {
     @Override
     public Set<Integer> vnis() {
         Set<Integer> s = new HashSet<>();
-        dp.vnis().forEach(c -> s.add(c.vni()));
+        services.vnis().numbers().forEach(v -> s.add(v.value()));
         return s;
     }
 
     @Override
     public Optional<VniRecord> vni(int vni) {
-        return dp.vni(vni).isEmpty() ? Optional.empty() : Optional.of(record(service.getVni(String.valueOf(vni))));
+        return services.vnis().find(new Vni(vni)).map(ServiceNodeTables::record);
     }
 
     private static VniRecord record(VniView v) {
         VniConfig c = v.config();
-        return new VniRecord(c.vni().value(), c.dstport(), c.group(), outer(c.ttl(), c.ttlInherit()),
-                outer(c.tos(), c.tosInherit()), c.df().label(), c.learning(), c.proxy(), c.l2miss(), c.l3miss(),
-                c.ageing(), c.srcportMin(), c.srcportMax(), c.mtu(), v.allowedSrc());
+        return new VniRecord(c.vni().value(), c.dstport(), c.group() == null ? null : c.group().toIpv4(),
+                outer(c.ttl(), c.ttlInherit()), outer(c.tos(), c.tosInherit()), c.df().label(), c.learning(), c.proxy(),
+                c.l2miss(), c.l3miss(), c.ageing(), c.srcportMin(), c.srcportMax(), c.mtu(),
+                v.allowedSrc().stream().map(IpAddress::toIpv4).toList());
     }
 
     private static Outer outer(int value, boolean inherit) {
         return inherit ? Outer.INHERIT : new Outer(value, false);
     }
 
-    private static Object spec(Outer o) {
-        return o == null ? null : o.inherit() ? "inherit" : (Object) (long) o.value();
+    private static Inheritable spec(Outer o) {
+        return o == null ? null : o.inherit() ? Inheritable.INHERIT : Inheritable.of(o.value());
     }
 
     private static Long spec(Integer i) {
         return i == null ? null : i.longValue();
     }
 
-    private static List<String> spec(List<Ipv4> l) {
-        return l == null ? null : l.stream().map(Ipv4::toString).toList();
+    private static List<IpAddress> spec(List<Ipv4> l) {
+        return l == null ? null : l.stream().map(IpAddress::of).toList();
+    }
+
+    private static Df df(String label) {
+        return label == null ? null : Arrays.stream(Df.values()).filter(d -> d.label().equals(label)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("df must be unset, set or inherit: " + label));
     }
 
     @Override
     public void createVni(VniRecord r) {
-        applying(() -> service.createVni(new VniSpec((long) r.vni(), spec(r.dstport()), null, null,
-                r.group() == null ? null : r.group().toString(), spec(r.ttl()), spec(r.tos()), r.df(), r.learning(),
-                r.proxy(), r.l2miss(), r.l3miss(), spec(r.ageing()), spec(r.srcportMin()), spec(r.srcportMax()),
-                spec(r.mtu()), null, spec(r.allowedSrc()))));
+        applying(() -> services.vnis().create(new VniSpec(new Vni(r.vni()), spec(r.dstport()), null, null,
+                r.group() == null ? null : IpAddress.of(r.group()), spec(r.ttl()), spec(r.tos()), df(r.df()),
+                r.learning(), r.proxy(), r.l2miss(), r.l3miss(), spec(r.ageing()), spec(r.srcportMin()),
+                spec(r.srcportMax()), spec(r.mtu()), null, spec(r.allowedSrc()))));
     }
 
     @Override
     public void updateVni(VniRecord r) {
-        applying(() -> service.patchVni(String.valueOf(r.vni()), new VniSpec(null, null, null, null, null,
-                spec(r.ttl()), spec(r.tos()), r.df(), r.learning(), r.proxy(), r.l2miss(), r.l3miss(),
+        applying(() -> services.vnis().patch(new Vni(r.vni()), new VniSpec(null, null, null, null, null,
+                spec(r.ttl()), spec(r.tos()), df(r.df()), r.learning(), r.proxy(), r.l2miss(), r.l3miss(),
                 spec(r.ageing()), spec(r.srcportMin()), spec(r.srcportMax()), spec(r.mtu()), null,
                 spec(r.allowedSrc()))));
     }
 
     @Override
     public void deleteVni(int vni) {
-        applying(() -> service.deleteVni(String.valueOf(vni)));
+        applying(() -> services.vnis().delete(new Vni(vni)));
     }
 
     private void applying(Runnable r) {
@@ -110,7 +121,7 @@ public final class ServiceNodeTables implements NodeTables {
 
     @Override
     public void onVniChanges(VniChanges l) {
-        service.addListener(new VtepService.Listener() {
+        services.addListener(new VtepListener() {
             private boolean ours() {
                 return applying == Thread.currentThread();
             }
@@ -118,14 +129,14 @@ public final class ServiceNodeTables implements NodeTables {
             @Override
             public void vniCreated(int vni) {
                 if (!ours()) {
-                    l.created(vni, record(service.getVni(String.valueOf(vni)))); // as it is now (lock held)
+                    l.created(vni, record(services.vnis().get(new Vni(vni)))); // as it is now (lock held)
                 }
             }
 
             @Override
             public void vniUpdated(int vni) {
                 if (!ours()) {
-                    l.updated(vni, record(service.getVni(String.valueOf(vni))));
+                    l.updated(vni, record(services.vnis().get(new Vni(vni))));
                 }
             }
 
@@ -140,15 +151,7 @@ public final class ServiceNodeTables implements NodeTables {
 
     @Override
     public void onLocalChanges(Runnable changed) {
-        service.addListener(new VtepService.Listener() {
-            @Override
-            public void vniCreated(int vni) {
-            }
-
-            @Override
-            public void vniDeleted(int vni) {
-            }
-
+        services.addListener(new VtepListener() {
             @Override
             public void localChanged(int vni) {
                 changed.run();
@@ -159,7 +162,7 @@ public final class ServiceNodeTables implements NodeTables {
     @Override
     public Set<Integer> vnisWithPorts() {
         Set<Integer> s = new HashSet<>();
-        for (PortCfg p : dp.ports().values()) {
+        for (PortView p : services.ports().all()) {
             s.add(p.vni());
         }
         return s;
@@ -167,87 +170,78 @@ public final class ServiceNodeTables implements NodeTables {
 
     // ---- FDB
 
-    private static Fdb fdb(FdbValue v) {
-        return new Fdb(v.remote(), v.ifindex(), (v.flags() & FdbValue.F_STATIC) != 0,
-                (v.flags() & FdbValue.F_CLUSTER) != 0);
+    private static Fdb fdb(FdbEntry e) {
+        return new Fdb(e.dst() == null ? Ipv4.ANY : e.dst().toIpv4(), e.ifindex(), e.type() == FdbType.STATIC,
+                e.type() == FdbType.CLUSTER);
     }
 
     @Override
     public Optional<Fdb> fdb(Ep ep) {
-        return dp.fdb(new FdbKey(ep.vni(), ep.mac())).map(ServiceNodeTables::fdb);
+        return services.fdb().entry(new Vni(ep.vni()), ep.mac()).map(ServiceNodeTables::fdb);
     }
 
     @Override
     public Map<Ep, Fdb> fdbAll() {
         Map<Ep, Fdb> m = new HashMap<>();
-        dp.fdbOf(0).forEach((k, v) -> m.put(new Ep(k.vni(), k.mac()), fdb(v)));
+        for (FdbEntry e : services.fdb().entries()) {
+            m.put(new Ep(e.vni().value(), e.mac()), fdb(e));
+        }
         return m;
     }
 
+    /** Cluster entries written; {@code deletes} are the caller's cluster entries to remove. */
     @Override
     public void writeFdb(Map<Ep, Ipv4> puts, Collection<Ep> deletes) {
-        Map<FdbKey, FdbValue> p = new HashMap<>();
-        long now = System.nanoTime();
-        puts.forEach((ep, to) -> p.put(new FdbKey(ep.vni(), ep.mac()), new FdbValue(to, 0, FdbValue.F_CLUSTER, now)));
-        if (p.size() > 8) {
-            dp.putFdbBatch(p);
-        } else {
-            p.forEach(dp::putFdb);
-        }
-        List<FdbKey> d = deletes.stream().map(ep -> new FdbKey(ep.vni(), ep.mac())).toList();
-        if (d.size() > 8) {
-            dp.deleteFdbBatch(d);
-        } else {
-            d.forEach(dp::deleteFdb);
-        }
+        List<FdbEntry> p = new ArrayList<>(puts.size());
+        puts.forEach((ep, to) -> p.add(cluster(ep, to)));
+        List<FdbEntry> d = new ArrayList<>(deletes.size());
+        deletes.forEach(ep -> d.add(cluster(ep, Ipv4.ANY)));
+        services.fdb().programCluster(p, d);
+    }
+
+    private static FdbEntry cluster(Ep ep, Ipv4 to) {
+        return new FdbEntry(new Vni(ep.vni()), ep.mac(), IpAddress.of(to), 0, null, FdbType.CLUSTER, -1);
     }
 
     // ---- neighbours
 
     @Override
     public Map<InetAddress, Mac> neigh(int vni) {
-        return dp.neighOf(vni);
+        Map<InetAddress, Mac> m = new LinkedHashMap<>();
+        services.neigh().entries(new Vni(vni)).forEach((ip, mac) -> m.put(ip.inet(), mac));
+        return m;
     }
 
     @Override
     public void putNeigh(int vni, InetAddress ip, Mac mac) {
-        dp.putNeigh(vni, ip, mac);
+        services.neigh().program(new Vni(vni), new IpAddress(ip), mac);
     }
 
     @Override
     public void deleteNeigh(int vni, InetAddress ip) {
-        dp.deleteNeigh(vni, ip);
+        services.neigh().remove(new Vni(vni), new IpAddress(ip));
     }
 
     // ---- flood lists
 
     @Override
     public List<Flood> flood(int vni) {
-        return dp.floodEntries(vni).stream()
-                .map(f -> new Flood(f.dst(), (f.flags() & FloodDst.F_CLUSTER) != 0)).toList();
+        return services.fdb().floodEntries(new Vni(vni)).stream()
+                .map(f -> new Flood(f.dst().toIpv4(), f.cluster())).toList();
     }
 
     @Override
     public boolean addClusterFlood(int vni, Ipv4 dst) {
-        Optional<VniCfg> c = dp.vni(vni);
-        if (c.isEmpty() || c.get().nFlood() >= Datapath.MAX_FLOOD) {
-            return false;
-        }
-        try {
-            dp.addFlood(vni, dst, FloodDst.F_CLUSTER);
-            return true;
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            return dp.floodOf(vni).contains(dst); // added meanwhile (fine) or full / gone (refused)
-        }
+        return services.fdb().addClusterFlood(new Vni(vni), IpAddress.of(dst));
     }
 
     @Override
     public void removeClusterFlood(int vni, Ipv4 dst) {
-        dp.removeFlood(vni, dst, FloodDst.F_CLUSTER);
+        services.fdb().removeClusterFlood(new Vni(vni), IpAddress.of(dst));
     }
 
     @Override
     public int maxFlood() {
-        return Datapath.MAX_FLOOD;
+        return services.fdb().maxFlood();
     }
 }

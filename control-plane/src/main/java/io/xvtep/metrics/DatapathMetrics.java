@@ -4,15 +4,14 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.xvtep.agent.VtepService;
-import io.xvtep.datapath.DropReason;
-import io.xvtep.datapath.MapCodec.VniStats;
-import io.xvtep.datapath.PassReason;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import io.xvtep.datapath.Datapath;
 import io.xvtep.model.FdbType;
+import io.xvtep.service.Counters;
+import io.xvtep.service.Services;
+import io.xvtep.service.StatsService.Occupancy;
+import io.xvtep.service.VtepEvent;
+import io.xvtep.service.VtepListener;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * datapath's bpf_ktime_get_ns() to the agent's handling (both CLOCK_MONOTONIC).
  * docs/metrics.md lists every metric.
  */
-public final class DatapathMetrics implements VtepService.Listener {
+public final class DatapathMetrics implements VtepListener {
 
     private static final long SNAPSHOT_NS = 500_000_000L;
 
@@ -70,31 +69,29 @@ public final class DatapathMetrics implements VtepService.Listener {
                     "Events the datapath could not write because the ring buffer was full"));
 
     private final MeterRegistry registry;
-    private final VtepService service;
+    private final Services services;
     private final Map<Integer, List<Meter>> perVni = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
-    private volatile Map<Integer, VniStats> snapshot = Map.of();
+    private volatile Map<Integer, Counters> snapshot = Map.of();
     private volatile long snapshotAt;
-    private volatile Map<FdbType, Long> fdbCounts = Map.of();
-    private volatile long fdbAt;
-    private volatile long[] neighCounts = {0, 0};
-    private volatile long neighAt;
+    private volatile Occupancy occupancy = new Occupancy(Map.of(), 0, 0);
+    private volatile long occupancyAt;
     /** Events consumed per VNI since this agent started (or since the VNI was created). */
     private final Map<Integer, AtomicLong> consumed = new ConcurrentHashMap<>();
     /** events_emitted of each VNI when this agent first saw it (events of earlier agents). */
     private final Map<Integer, Long> emittedBaseline = new ConcurrentHashMap<>();
     private final Timer latency;
 
-    public DatapathMetrics(MeterRegistry registry, VtepService service) {
+    public DatapathMetrics(MeterRegistry registry, Services services) {
         this.registry = registry;
-        this.service = service;
+        this.services = services;
         for (FdbType t : FdbType.values()) {
             Gauge.builder("xvtep.fdb.entries", this, m -> m.fdbCount(t)).tag("type", t.label())
                     .description("FDB entries by type (all-zero flood entries count as static)").register(registry);
         }
-        Gauge.builder("xvtep.neigh.entries", this, m -> m.neighCount(0)).tag("family", "ipv4")
+        Gauge.builder("xvtep.neigh.entries", this, m -> m.occupancy().neighIpv4()).tag("family", "ipv4")
                 .description("ARP/ND proxy neighbour entries by address family").register(registry);
-        Gauge.builder("xvtep.neigh.entries", this, m -> m.neighCount(1)).tag("family", "ipv6")
+        Gauge.builder("xvtep.neigh.entries", this, m -> m.occupancy().neighIpv6()).tag("family", "ipv6")
                 .description("ARP/ND proxy neighbour entries by address family").register(registry);
         Gauge.builder("xvtep.events.lag", this, DatapathMetrics::lag)
                 .description("Events emitted by the datapath and not yet handled by this agent (since it started)")
@@ -107,9 +104,9 @@ public final class DatapathMetrics implements VtepService.Listener {
         Gauge.builder("xvtep.vnis", this, m -> m.stats().keySet().stream().filter(v -> v != 0).count())
                 .description("VNIs served").register(registry);
         // Events emitted before this agent started were handled (or not) by an earlier one.
-        service.allStats().forEach((vni, st) -> emittedBaseline.put(vni, st.get("events_emitted")));
+        services.stats().all().forEach((vni, st) -> emittedBaseline.put(vni, st.get("events_emitted")));
         vniCreated(0);
-        service.addListener(this);
+        services.addListener(this);
     }
 
     /** Registers the meters of every VNI that exists (after a restart). */
@@ -127,12 +124,12 @@ public final class DatapathMetrics implements VtepService.Listener {
                 meters.add(FunctionCounter.builder(p.name(), this, m -> m.read(v, p.field())).tag("vni", tag)
                         .description(p.description()).register(registry));
             }
-            for (DropReason r : DropReason.values()) {
+            for (Counters.Reason r : Counters.DROPS) {
                 meters.add(FunctionCounter.builder("xvtep.drops", this, m -> m.read(v, r.counter())).tag("vni", tag)
                         .tag("reason", r.label()).description("Frames dropped by the datapath, by reason")
                         .register(registry));
             }
-            for (PassReason r : PassReason.values()) {
+            for (Counters.Reason r : Counters.PASSES) {
                 meters.add(FunctionCounter.builder("xvtep.passed", this, m -> m.read(v, r.counter())).tag("vni", tag)
                         .tag("reason", r.label())
                         .description("Underlay frames left to the kernel stack, by reason").register(registry));
@@ -157,9 +154,9 @@ public final class DatapathMetrics implements VtepService.Listener {
      * Counts a ring-buffer event (learn, move, l2miss, l3miss, neigh_miss) and its latency.
      * Runs on the polling thread for every event: lock-free, no I/O.
      */
-    public void event(XvtepEvent e) {
+    public void event(VtepEvent e) {
         long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
-        events.computeIfAbsent(e.typeName(), t -> Counter.builder("xvtep.events").tag("type", t)
+        events.computeIfAbsent(e.type().label(), t -> Counter.builder("xvtep.events").tag("type", t)
                 .description("Datapath events read from the ring buffer").register(registry)).increment();
         consumed.computeIfAbsent(e.vni(), v -> new AtomicLong()).incrementAndGet();
         long age = now - e.tsNs();
@@ -171,7 +168,7 @@ public final class DatapathMetrics implements VtepService.Listener {
     /** Events emitted minus events consumed, per VNI, since this agent first saw the VNI; never negative. */
     private double lag() {
         long lag = 0;
-        for (Map.Entry<Integer, VniStats> e : stats().entrySet()) {
+        for (Map.Entry<Integer, Counters> e : stats().entrySet()) {
             int vni = e.getKey();
             long emitted = e.getValue().get("events_emitted");
             long base = emittedBaseline.computeIfAbsent(vni, v -> emitted);
@@ -182,36 +179,30 @@ public final class DatapathMetrics implements VtepService.Listener {
     }
 
     private double read(int vni, String field) {
-        VniStats s = stats().get(vni);
+        Counters s = stats().get(vni);
         return s == null ? 0 : s.get(field);
     }
 
-    private Map<Integer, VniStats> stats() {
+    private Map<Integer, Counters> stats() {
         long now = System.nanoTime();
         if (now - snapshotAt > SNAPSHOT_NS) {
-            snapshot = service.allStats();
+            snapshot = services.stats().all();
             snapshotAt = now;
         }
         return snapshot;
     }
 
-    private double neighCount(int family) {
+    /** Table occupancy, at most once per snapshot period (the neighbour counts walk the tables' keys). */
+    private Occupancy occupancy() {
         long now = System.nanoTime();
-        if (now - neighAt > SNAPSHOT_NS) {
-            Datapath dp = service.datapath();
-            neighCounts = new long[] {dp.map(Datapath.MAP_NEIGH).keys().size(),
-                    dp.map(Datapath.MAP_NEIGH6).keys().size()};
-            neighAt = now;
+        if (now - occupancyAt > SNAPSHOT_NS) {
+            occupancy = services.stats().occupancy();
+            occupancyAt = now;
         }
-        return neighCounts[family];
+        return occupancy;
     }
 
     private double fdbCount(FdbType t) {
-        long now = System.nanoTime();
-        if (now - fdbAt > SNAPSHOT_NS) {
-            fdbCounts = service.countFdb();
-            fdbAt = now;
-        }
-        return fdbCounts.getOrDefault(t, 0L);
+        return occupancy().fdb().getOrDefault(t, 0L);
     }
 }

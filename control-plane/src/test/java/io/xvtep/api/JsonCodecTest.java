@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.agent.VniSpec;
-import io.xvtep.agent.VtepException;
-import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.model.Vni;
+import io.xvtep.service.Counters;
+import io.xvtep.service.VniSpec;
+import io.xvtep.service.VniSpec.Inheritable;
+import io.xvtep.service.VtepException;
 
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +33,9 @@ class JsonCodecTest {
         VniSpec s = JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer(
                 "{\"vni\":42,\"dstport\":4789,\"remote\":\"198.18.0.2\",\"ttl\":\"inherit\",\"tos\":3,"
                         + "\"learning\":false,\"srcport_min\":1,\"srcport_max\":2}"), JsonCodec.VNI_FIELDS));
-        assertThat(s.vni()).isEqualTo(42L);
-        assertThat(s.ttl()).isEqualTo("inherit");
-        assertThat(s.tos()).isEqualTo(3L);
+        assertThat(s.vni()).isEqualTo(new Vni(42));
+        assertThat(s.ttl()).isEqualTo(Inheritable.INHERIT);
+        assertThat(s.tos()).isEqualTo(Inheritable.of(3));
         assertThat(s.learning()).isFalse();
         assertThat(s.proxy()).isNull();
     }
@@ -54,16 +56,17 @@ class JsonCodecTest {
 
     @Test
     void hugeNumbersFailTheRangeCheckInsteadOfWrapping() {
-        VniSpec s = JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer("{\"vni\":18446744073709551658}"),
+        assertThat(refused("{\"vni\":18446744073709551658}", JsonCodec.VNI_FIELDS).field()).isEqualTo("vni");
+        VniSpec s = JsonCodec.vniSpec(JsonCodec.object(Buffer.buffer("{\"vni\":1,\"mtu\":18446744073709551658}"),
                 JsonCodec.VNI_FIELDS));
-        assertThat(s.vni()).isEqualTo(Long.MAX_VALUE);
+        assertThat(s.mtu()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test
     void statsTotalsAddUp() {
-        long[] c = new long[VniStats.FIELDS.size()];
-        c[0] = 5;
-        JsonObject o = JsonCodec.allStats(Map.of(0, new VniStats(c), 42, new VniStats(c)));
+        Map<String, Long> c = new java.util.LinkedHashMap<>(Counters.ZERO.values());
+        c.put("rx_packets", 5L);
+        JsonObject o = JsonCodec.allStats(Map.of(0, new Counters(c), 42, new Counters(c)));
         assertThat(o.getJsonObject("total").getLong("rx_packets")).isEqualTo(10);
         assertThat(o.getJsonObject("vnis").getJsonObject("42").getInteger("vni")).isEqualTo(42);
         assertThat(JsonCodec.error("x", null).containsKey("field")).isFalse();
@@ -72,7 +75,7 @@ class JsonCodecTest {
     /** The stats JSON keeps its names and order; reasons added since come after the older drops. */
     @Test
     void statsNamesArePinned() {
-        JsonObject o = JsonCodec.stats(7, VniStats.ZERO);
+        JsonObject o = JsonCodec.stats(7, Counters.ZERO);
         assertThat(o.fieldNames()).containsExactly("vni", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
                 "switched_packets", "switched_bytes", "flooded_packets", "proxied", "learned", "moved", "l2miss",
                 "l3miss", "pass_not_vxlan", "pass_unknown_vni", "drop_truncated", "drop_bad_flags", "drop_no_dest",

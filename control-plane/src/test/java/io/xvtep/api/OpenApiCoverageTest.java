@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
+import io.xvtep.service.VniOption;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,7 +48,7 @@ class OpenApiCoverageTest {
         Vertx vertx = Vertx.vertx();
         try {
             Map<String, Set<String>> served = new HashMap<>();
-            for (Route r : new ApiRouter(vertx, null, () -> true, () -> "").router().getRoutes()) {
+            for (Route r : new ApiRouter(vertx, null, () -> true, () -> "", new EventHub(), null).router().getRoutes()) {
                 if (r.getPath() == null || r.methods() == null || r.methods().isEmpty()) {
                     continue; // the catch-all handlers (auth, body)
                 }
@@ -67,5 +68,29 @@ class OpenApiCoverageTest {
         } finally {
             vertx.close();
         }
+    }
+
+    /** The property names of a schema: keys indented {@code indent} spaces in the schema's block. */
+    static Set<String> properties(String yaml, String schema, int indent) {
+        Set<String> names = new HashSet<>();
+        boolean in = false;
+        for (String line : yaml.split("\n")) {
+            if (line.matches("    \\w+:\\s*")) {
+                in = line.trim().equals(schema + ":");
+                continue;
+            }
+            if (in && line.matches(" {" + indent + "}\\w+: .*")) {
+                names.add(line.trim().substring(0, line.trim().indexOf(':')));
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void everyVniOptionIsDocumentedWithItsMutability() throws Exception {
+        String yaml = ApiRouter.openapi();
+        // VniOptions: what a PATCH may change; VniCreate adds the immutable ones
+        assertThat(properties(yaml, "VniOptions", 8)).containsExactlyInAnyOrderElementsOf(VniOption.mutableNames());
+        assertThat(properties(yaml, "VniCreate", 12)).containsExactlyInAnyOrderElementsOf(VniOption.immutableNames());
     }
 }

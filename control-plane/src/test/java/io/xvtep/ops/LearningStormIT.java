@@ -11,6 +11,7 @@ import io.xvtep.libbpf.BpfProgram;
 import io.xvtep.libbpf.internal.Native;
 import io.xvtep.libbpf.internal.Structs;
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.Programs;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -139,7 +140,7 @@ class LearningStormIT {
 
     /** Injects frames {@code from..to-1} of VNI {@code vni} split over THREADS threads; returns the seconds taken. */
     private double inject(int vni, int n) throws Exception {
-        BpfProgram prog = obj.program(Datapath.PROG_TC_UNDERLAY);
+        BpfProgram prog = obj.program(Programs.PROG_TC_UNDERLAY);
         byte[] ctx = BpfProgram.skbContext(ul0);
         List<Future<int[]>> fs = new ArrayList<>();
         long t0 = System.nanoTime();

@@ -1,9 +1,11 @@
-package io.xvtep.agent;
+package io.xvtep.app;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.libbpf.XdpMode;
 import io.xvtep.datapath.Datapath;
+import io.xvtep.host.Interfaces;
+import io.xvtep.host.UnderlaySysctl;
+import io.xvtep.libbpf.XdpMode;
 import io.xvtep.model.Ipv4;
 
 import java.nio.file.Files;

@@ -1,4 +1,6 @@
-package io.xvtep.agent;
+package io.xvtep.service;
+
+import io.xvtep.datapath.Datapath;
 
 /**
  * A request the service refuses. {@code field} names the offending input (JSON field, path
@@ -36,6 +38,20 @@ public final class VtepException extends RuntimeException {
 
     public static VtepException conflict(String field, String message) {
         return new VtepException(Kind.CONFLICT, message, field);
+    }
+
+    /**
+     * The domain meaning of a failure from below the service layer, or null when it has none:
+     * a datapath map that refuses a new entry (E2BIG) is full, a conflict (409).
+     */
+    public static VtepException of(Throwable t) {
+        if (t instanceof VtepException e) {
+            return e;
+        }
+        if (Datapath.isTableFull(t)) {
+            return conflict(null, "datapath table full: " + t.getMessage());
+        }
+        return null;
     }
 
     public Kind kind() {

@@ -1,6 +1,6 @@
-package io.xvtep.agent;
+package io.xvtep.host;
 
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -13,20 +13,20 @@ import java.net.SocketException;
  * empty UDP datagram to the discard port (the remote's stack ignores or rejects it).
  * The datapath already rate-limits these events per address.
  */
-final class NeighProber implements AutoCloseable {
+public final class NeighProber implements AutoCloseable {
 
     private static final int DISCARD_PORT = 9;
     private static final System.Logger LOG = System.getLogger("xvtep.agent");
 
     private final DatagramSocket socket;
 
-    NeighProber() throws SocketException {
+    public NeighProber() throws SocketException {
         socket = new DatagramSocket();
     }
 
-    void probe(Ipv4 nextHop) {
+    public void probe(IpAddress nextHop) {
         try {
-            socket.send(new DatagramPacket(new byte[0], 0, nextHop.toInet(), DISCARD_PORT));
+            socket.send(new DatagramPacket(new byte[0], 0, nextHop.inet(), DISCARD_PORT));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "neighbour probe to " + nextHop + ": " + e.getMessage());
         }

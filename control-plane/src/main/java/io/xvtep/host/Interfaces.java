@@ -1,4 +1,4 @@
-package io.xvtep.agent;
+package io.xvtep.host;
 
 import io.xvtep.libbpf.Net;
 import io.xvtep.model.Ipv4;

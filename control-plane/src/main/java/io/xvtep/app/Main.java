@@ -1,6 +1,5 @@
-package io.xvtep;
+package io.xvtep.app;
 
-import io.xvtep.agent.AgentCommand;
 import io.xvtep.cli.FdbCommand;
 import io.xvtep.cli.MonitorCommand;
 import io.xvtep.cli.NeighCommand;

@@ -1,4 +1,4 @@
-package io.xvtep.agent;
+package io.xvtep.host;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * The value is kept beside, not inside, the pin root (bpffs holds only BPF objects).
  * /proc/sys/net is the calling process's network namespace, as the agent's interfaces are.
  */
-final class UnderlaySysctl {
+public final class UnderlaySysctl {
     private static final Path STATE = Path.of("/run/xvtep");
 
     private UnderlaySysctl() {
@@ -30,7 +30,7 @@ final class UnderlaySysctl {
         return STATE.resolve(pinRoot.toString().replace('/', '_') + "." + ifname + ".forwarding");
     }
 
-    static void enableForwarding(String ifname, Path pinRoot) {
+    public static void enableForwarding(String ifname, Path pinRoot) {
         try {
             Path knob = knob(ifname);
             String now = Files.readString(knob).strip();
@@ -47,7 +47,7 @@ final class UnderlaySysctl {
         }
     }
 
-    static void restoreForwarding(String ifname, Path pinRoot) {
+    public static void restoreForwarding(String ifname, Path pinRoot) {
         Path saved = saved(ifname, pinRoot);
         try {
             if (Files.exists(saved)) {

@@ -1,4 +1,4 @@
-package io.xvtep.agent;
+package io.xvtep.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,17 +12,17 @@ import java.util.concurrent.TimeUnit;
  * xvd end becomes a port of the VNI, so frames the host sends on NAME enter the datapath and
  * frames for the host leave it through NAME.
  */
-final class HostDevices {
+public final class HostDevices {
 
     private HostDevices() {
     }
 
     /** The name of the port end of a VNI's device (at most 11 characters). */
-    static String peerName(int vni) {
+    public static String peerName(int vni) {
         return "xvd" + vni;
     }
 
-    static void create(String name, String peer, int mtu) {
+    public static void create(String name, String peer, int mtu) {
         ip("link", "add", name, "mtu", Integer.toString(mtu), "type", "veth", "peer", "name", peer, "mtu",
                 Integer.toString(mtu));
         try {
@@ -34,13 +34,13 @@ final class HostDevices {
         }
     }
 
-    static void setMtu(String name, String peer, int mtu) {
+    public static void setMtu(String name, String peer, int mtu) {
         ip("link", "set", "dev", peer, "mtu", Integer.toString(mtu));
         ip("link", "set", "dev", name, "mtu", Integer.toString(mtu));
     }
 
     /** Deleting one end of a veth deletes both. */
-    static void deleteQuietly(String name) {
+    public static void deleteQuietly(String name) {
         try {
             ip("link", "del", name);
         } catch (RuntimeException e) {

@@ -1,0 +1,126 @@
+package io.xvtep.datapath;
+
+import io.xvtep.datapath.MapCodec.FdbKey;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.libbpf.BpfMap;
+import io.xvtep.libbpf.UpdateFlag;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** xvtep_fdb: MAC -> remote VTEP or local port per VNI (all-zero MACs live in {@link FloodTable}). */
+public final class FdbTable {
+
+    private final Object lock;
+    private final BpfMap fdb;
+
+    FdbTable(Object lock, BpfMap fdb) {
+        this.lock = lock;
+        this.fdb = fdb;
+    }
+
+    public int maxEntries() {
+        return fdb.maxEntries();
+    }
+
+    public Optional<FdbValue> get(FdbKey k) {
+        synchronized (lock) {
+            return fdb.lookup(k.encode()).map(FdbValue::decode);
+        }
+    }
+
+    /** Entries of one VNI, or of all VNIs when {@code vni} is 0. */
+    public Map<FdbKey, FdbValue> of(int vni) {
+        synchronized (lock) {
+            Map<FdbKey, FdbValue> m = new LinkedHashMap<>();
+            for (BpfMap.Entry e : fdb.entries()) {
+                FdbKey k = FdbKey.decode(e.key());
+                if (vni == 0 || k.vni() == vni) {
+                    m.put(k, FdbValue.decode(e.value()));
+                }
+            }
+            return m;
+        }
+    }
+
+    public void put(FdbKey k, FdbValue v) {
+        synchronized (lock) {
+            if (k.mac().isZero()) {
+                throw new IllegalArgumentException("all-zero MAC entries belong in the flood list");
+            }
+            fdb.update(k.encode(), v.encode(), UpdateFlag.ANY);
+        }
+    }
+
+    public boolean delete(FdbKey k) {
+        synchronized (lock) {
+            return fdb.delete(k.encode());
+        }
+    }
+
+    /**
+     * Deletes {@code k} only if it still holds {@code expected}, so that a reaper never
+     * removes an entry the datapath refreshed after the reaper read it.
+     */
+    public boolean deleteIf(FdbKey k, FdbValue expected) {
+        synchronized (lock) {
+            Optional<FdbValue> cur = get(k);
+            if (cur.isPresent() && cur.get().equals(expected)) {
+                return fdb.delete(k.encode());
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Writes many entries with one {@code bpf_map_update_batch} (BPF_ANY). All-zero MACs are
+     * refused before anything is written.
+     *
+     * @return the number of entries written
+     */
+    public int putBatch(Map<FdbKey, FdbValue> entries) {
+        List<byte[]> keys = new ArrayList<>(entries.size());
+        List<byte[]> values = new ArrayList<>(entries.size());
+        for (Map.Entry<FdbKey, FdbValue> e : entries.entrySet()) {
+            if (e.getKey().mac().isZero()) {
+                throw new IllegalArgumentException("all-zero MAC entries belong in the flood list");
+            }
+            keys.add(e.getKey().encode());
+            values.add(e.getValue().encode());
+        }
+        synchronized (lock) {
+            return fdb.updateBatch(keys, values, UpdateFlag.ANY);
+        }
+    }
+
+    /** Deletes many entries with one {@code bpf_map_delete_batch}; absent keys are skipped. */
+    public int deleteBatch(Collection<FdbKey> keys) {
+        List<byte[]> raw = new ArrayList<>(keys.size());
+        for (FdbKey k : keys) {
+            raw.add(k.encode());
+        }
+        synchronized (lock) {
+            return fdb.deleteBatch(raw);
+        }
+    }
+
+    void deleteVni(int vni) {
+        for (BpfMap.Entry e : fdb.entries()) {
+            if (FdbKey.decode(e.key()).vni() == vni) {
+                fdb.delete(e.key());
+            }
+        }
+    }
+
+    void deletePort(int ifindex) {
+        for (BpfMap.Entry e : fdb.entries()) {
+            if (FdbValue.decode(e.value()).ifindex() == ifindex) {
+                fdb.delete(e.key());
+            }
+        }
+    }
+}

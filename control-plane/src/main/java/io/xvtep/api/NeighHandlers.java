@@ -1,0 +1,29 @@
+package io.xvtep.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.xvtep.service.Services;
+
+/** /api/v1/vnis/{vni}/neigh: `ip neigh add/del/show` for the ARP/ND proxy, plus bulk. */
+final class NeighHandlers {
+
+    private NeighHandlers() {
+    }
+
+    static void mount(Router r, Http http, Services s) {
+        String v = ApiRouter.VNIS + "/:vni/neigh";
+        r.post(v).handler(ctx -> http.call(ctx, () -> {
+            JsonObject o = JsonCodec.object(ctx.body().buffer(), JsonCodec.NEIGH_FIELDS);
+            return s.neigh().add(Params.vni(ctx.pathParam("vni")), JsonCodec.address(o, "ip"),
+                    Params.mac(JsonCodec.string(o, "mac"), "mac"));
+        }, n -> Http.send(ctx, 201, JsonCodec.neigh(n))));
+        r.get(v).handler(ctx -> http.call(ctx, () -> s.neigh().list(Params.vni(ctx.pathParam("vni"))),
+                l -> Http.send(ctx, 200, new JsonArray(l.stream().map(JsonCodec::neigh).toList()))));
+        r.post(v + "/bulk").handler(ctx -> http.call(ctx, () -> s.neigh().bulk(Params.vni(ctx.pathParam("vni")),
+                JsonCodec.neighSpecs(JsonCodec.object(ctx.body().buffer(), JsonCodec.BULK_FIELDS))),
+                n -> Http.send(ctx, 200, new JsonObject().put("count", n))));
+        r.delete(v + "/:ip").handler(ctx -> http.call(ctx, () -> s.neigh().delete(Params.vni(ctx.pathParam("vni")),
+                Params.ip(ctx.pathParam("ip"), "ip"))));
+    }
+}

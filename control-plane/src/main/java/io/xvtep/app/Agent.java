@@ -1,0 +1,209 @@
+package io.xvtep.app;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.xvtep.api.ApiRouter;
+import io.xvtep.api.EventHub;
+import io.xvtep.cluster.ClusterCoordinator;
+import io.xvtep.cluster.ClusterOptions;
+import io.xvtep.cluster.ServiceNodeTables;
+import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapCodec.XvtepConfig;
+import io.xvtep.datapath.Programs;
+import io.xvtep.host.Interfaces;
+import io.xvtep.host.MulticastGroups;
+import io.xvtep.host.NeighProber;
+import io.xvtep.host.UnderlaySysctl;
+import io.xvtep.libbpf.XdpMode;
+import io.xvtep.metrics.DatapathMetrics;
+import io.xvtep.model.EventType;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Vni;
+import io.xvtep.service.EventSource;
+import io.xvtep.service.Services;
+import io.xvtep.service.VtepListener;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One running agent, and the only place that wires the parts: datapath loaded and attached,
+ * services over it, HTTP API serving, events consumed, stale learned entries reaped, cluster
+ * sync when asked for. Closing it releases this process's handles only; programs stay attached
+ * and maps pinned so that forwarding continues until the next agent takes over (or `xvtep agent
+ * --cleanup` removes everything).
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("xvtep.agent");
+    private static final long REAP_PERIOD_MS = 5_000;
+
+    /** Resolved settings: every field set. */
+    public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
+            JsonArray vnis, String apiToken) {
+    }
+
+    private final Datapath dp;
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Thread eventThread;
+    private volatile boolean running = true;
+    private ClusterCoordinator cluster;
+
+    private Agent(Datapath dp, Vertx vertx, HttpServer server, Thread eventThread) {
+        this.dp = dp;
+        this.vertx = vertx;
+        this.server = server;
+        this.eventThread = eventThread;
+    }
+
+    /** With {@code clusterOpts} (--etcd) the agent also syncs with the cluster store; null: standalone. */
+    public static Agent start(Settings s, ClusterOptions clusterOpts) throws Exception {
+        int underlay = Interfaces.index(s.underlay())
+                .orElseThrow(() -> new IllegalArgumentException("no underlay interface " + s.underlay()));
+        Datapath dp = Datapath.open(s.pinRoot());
+        try {
+            attach(dp, s, underlay);
+            Services services = new Services(dp, underlay, IpAddress.of(s.local()), Interfaces.mtu(s.underlay()),
+                    Interfaces.localPortRange());
+            NeighProber prober = new NeighProber();
+            MulticastGroups groups = new MulticastGroups(s.underlay());
+            EventHub hub = new EventHub();
+            services.addListener(hostListener(services, prober, groups));
+            services.addListener(hub); // ageouts from the reaper
+            services.housekeeping().reconcile();
+            services.vnis().numbers().forEach(v -> joinGroup(services, groups, v.value()));
+            ConfigVnis.apply(services, s.vnis());
+
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            DatapathMetrics metrics = new DatapathMetrics(registry, services);
+            metrics.registerExisting(services.vnis().numbers().stream().map(Vni::value).toList());
+            ClusterCoordinator cluster = clusterOpts == null ? null
+                    : new ClusterCoordinator(clusterOpts, new ServiceNodeTables(services), s.local(), registry).start();
+
+            Vertx vertx = Vertx.builder()
+                    .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                    .withMetrics(new MicrometerMetricsFactory(registry))
+                    .build();
+            BooleanSupplier ready = () -> Programs.underlayAttached(underlay, s.xdpMode() != null)
+                    && (cluster == null || cluster.synced());
+            ApiRouter api = new ApiRouter(vertx, services, ready, registry::scrape, hub, s.apiToken());
+            HttpServer server = vertx.createHttpServer().requestHandler(api.router())
+                    .listen(s.apiPort(), s.apiHost()).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            vertx.setPeriodic(REAP_PERIOD_MS, id -> vertx.executeBlocking(services.housekeeping()::reap, false)
+                    .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "reaper: " + e.getMessage())));
+
+            Agent[] self = new Agent[1];
+            EventSource source = services.events(ev -> {
+                metrics.event(ev);
+                hub.publish(ev);
+                if (cluster != null) {
+                    cluster.onEvent(ev); // handed to the cluster thread, never handled here
+                }
+                LOG.log(System.Logger.Level.DEBUG, () -> "event " + ev);
+                if (ev.type() == EventType.NEIGH_MISS && ev.remote() != null) {
+                    prober.probe(ev.remote());
+                }
+            });
+            Thread events = new Thread(() -> pollEvents(source, prober, () -> self[0] == null || self[0].running),
+                    "xvtep-events");
+            events.setDaemon(true);
+            self[0] = new Agent(dp, vertx, server, events);
+            self[0].cluster = cluster;
+            events.start();
+            LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
+                    + "), local " + s.local() + ", pin root " + s.pinRoot() + ", API http://" + s.apiHost() + ":"
+                    + server.actualPort() + "/api/v1");
+            return self[0];
+        } catch (Exception | Error e) {
+            dp.close();
+            throw e;
+        }
+    }
+
+    /** Global config, forwarding sysctl, underlay programs (replacing an older agent's in place). */
+    private static void attach(Datapath dp, Settings s, int underlay) {
+        // An agent moved to another underlay must not leave the old one decapsulating.
+        dp.config().get().map(XvtepConfig::underlayIfindex)
+                .filter(old -> old != 0 && old != underlay)
+                .ifPresent(Programs::detachUnderlay);
+        boolean vethUnderlay = Interfaces.isVeth(s.underlay());
+        if (vethUnderlay && s.xdpMode() != null) {
+            LOG.log(System.Logger.Level.WARNING, "XDP on a veth underlay: frames are left to TC (no XDP"
+                    + " redirect: it loses checksum state), and GSO frames are converted; --xdp-mode auto avoids both");
+        }
+        dp.config().set(new XvtepConfig(underlay, s.local(), Interfaces.mac(s.underlay()),
+                vethUnderlay ? XvtepConfig.F_NO_XDP_REDIRECT : 0));
+        UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot());
+        dp.programs().attachUnderlay(underlay, s.xdpMode());
+    }
+
+    /** The host's side of the VTEP: resolve each VTEP's underlay neighbour up front, join multicast groups. */
+    private static VtepListener hostListener(Services services, NeighProber prober, MulticastGroups groups) {
+        return new VtepListener() {
+            @Override
+            public void vniCreated(int vni) {
+                joinGroup(services, groups, vni);
+            }
+
+            @Override
+            public void vniDeleted(int vni) {
+                groups.leave(vni);
+            }
+
+            @Override
+            public void vtepAdded(IpAddress vtep) {
+                prober.probe(vtep);
+            }
+        };
+    }
+
+    private static void joinGroup(Services services, MulticastGroups groups, int vni) {
+        services.vnis().find(new Vni(vni)).map(v -> v.config().group()).ifPresent(g -> groups.join(vni, g));
+    }
+
+    /** The ring buffer is polled on its own thread: its callback runs inside the native poll. */
+    private static void pollEvents(EventSource source, NeighProber prober, BooleanSupplier running) {
+        try (prober; source) {
+            while (running.getAsBoolean()) {
+                source.poll(200);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "event polling stopped: " + e.getMessage());
+        }
+    }
+
+    public int apiPort() {
+        return server.actualPort();
+    }
+
+    /** Stops serving; leaves programs attached and maps pinned. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "shutdown: " + e.getMessage());
+        }
+        try {
+            eventThread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (cluster != null) {
+            cluster.close(); // the lease is kept: registrations outlive a restart, as the maps do
+        }
+        dp.close();
+    }
+}

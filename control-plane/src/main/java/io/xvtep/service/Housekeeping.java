@@ -1,0 +1,108 @@
+package io.xvtep.service;
+
+import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapCodec.FdbKey;
+import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.host.Interfaces;
+import io.xvtep.model.EventType;
+import io.xvtep.model.FdbType;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.Mac;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+/** What keeps the maps tidy: the reaper (ageing, vanished ports) and reconciliation after a restart. */
+public final class Housekeeping {
+
+    private final Vteps v;
+    private final Datapath dp;
+    private volatile Map<FdbType, Long> fdbCounts;
+
+    Housekeeping(Vteps v) {
+        this.v = v;
+        this.dp = v.dp;
+    }
+
+    /**
+     * One pass over the FDB: removes learned entries older than their VNI's ageing time (the
+     * datapath only ignores them; listeners are told, they emit ageout events) and counts what
+     * stays, by type; then drops ports whose interface disappeared (a deleted container's veth).
+     *
+     * @return how many entries and ports went
+     */
+    public int reap() {
+        synchronized (v) {
+            int removed = 0;
+            long now = System.nanoTime();
+            Map<Integer, VniCfg> cfgs = new HashMap<>();
+            Map<FdbType, Long> counts = new EnumMap<>(FdbType.class);
+            for (FdbType t : FdbType.values()) {
+                counts.put(t, 0L);
+            }
+            for (VniCfg c : dp.vnis().list()) {
+                cfgs.put(c.vni(), c);
+                counts.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
+            }
+            for (Map.Entry<FdbKey, FdbValue> e : dp.fdb().of(0).entrySet()) {
+                FdbValue val = e.getValue();
+                VniCfg cfg = cfgs.get(e.getKey().vni());
+                boolean learned = (val.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0;
+                if (learned && cfg != null && cfg.ageing() != 0 && now - val.updatedNs() > cfg.ageing() * 1_000_000_000L
+                        && dp.fdb().deleteIf(e.getKey(), val)) {
+                    removed++;
+                    aged(cfg.vni(), e.getKey().mac(), val);
+                    continue;
+                }
+                counts.merge(FdbService.typeOf(val), 1L, Long::sum);
+            }
+            fdbCounts = counts;
+            for (int ifindex : dp.ports().all().keySet()) {
+                if (Interfaces.name(ifindex).isEmpty() && dp.ports().detach(ifindex)) {
+                    removed++;
+                }
+            }
+            return removed;
+        }
+    }
+
+    private void aged(int vni, Mac mac, FdbValue old) {
+        IpAddress remote = old.ifindex() == 0 && old.remote() != null ? IpAddress.of(old.remote()) : null;
+        VtepEvent ev = new VtepEvent(EventType.AGEOUT, vni, mac, remote, old.ifindex(), null, System.nanoTime());
+        v.listeners.forEach(l -> l.fdbAged(ev));
+    }
+
+    /**
+     * Entries of every VNI counted by type (flood-list entries count as static), as of the
+     * reaper's last pass: walking a large FDB costs seconds, so a metrics scrape must not do it.
+     */
+    public Map<FdbType, Long> fdbCounts() {
+        Map<FdbType, Long> c = fdbCounts;
+        if (c == null) {
+            reap(); // first call before the reaper ran
+            c = fdbCounts;
+        }
+        return c;
+    }
+
+    /**
+     * After (re)start: ports whose interface vanished are dropped, the others get the freshly
+     * loaded port program (replacing the old one in place), every VNI has its counters.
+     */
+    public void reconcile() {
+        synchronized (v) {
+            for (int ifindex : dp.ports().all().keySet()) {
+                if (Interfaces.name(ifindex).isEmpty()) {
+                    dp.ports().detach(ifindex);
+                } else {
+                    dp.ports().reattachProgram(ifindex);
+                }
+            }
+            for (VniCfg c : dp.vnis().list()) {
+                dp.stats().ensure(c.vni(), false);
+            }
+        }
+    }
+}

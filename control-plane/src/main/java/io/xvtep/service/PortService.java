@@ -1,0 +1,87 @@
+package io.xvtep.service;
+
+import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapCodec.PortCfg;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.host.Interfaces;
+import io.xvtep.model.Vni;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Local ports of a VNI: `ip link set veth0 master br0` for the host side of a container's veth. */
+public final class PortService {
+
+    private final Vteps v;
+    private final Datapath dp;
+
+    PortService(Vteps v) {
+        this.v = v;
+        this.dp = v.dp;
+    }
+
+    /** {@code xdp}: the port takes the XDP fast path (its veth peer must have NAPI). */
+    public PortView add(Vni vni, String ifname, boolean xdp) {
+        synchronized (v) {
+            VniCfg cfg = v.requireVni(vni);
+            int ifindex = v.requireInterface(ifname, "ifname");
+            if (ifindex == v.underlayIfindex) {
+                throw VtepException.conflict("ifname", ifname + " is the underlay interface");
+            }
+            Optional<PortCfg> existing = dp.ports().get(ifindex);
+            if (existing.isPresent()) {
+                throw VtepException.conflict("ifname", ifname + " is already a port of VNI " + existing.get().vni());
+            }
+            if (cfg.nPorts() >= Datapath.MAX_PORTS_PER_VNI) {
+                throw VtepException.conflict("ifname", "VNI " + cfg.vni() + " already has "
+                        + Datapath.MAX_PORTS_PER_VNI + " ports");
+            }
+            if (dp.ports().all().size() >= Datapath.MAX_PORTS) {
+                throw VtepException.conflict("ifname", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
+            }
+            int flags = (xdp ? PortCfg.F_XDP : 0) | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
+            dp.ports().attach(ifindex, cfg.vni(), flags);
+            v.localChanged(cfg.vni());
+            return view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni());
+        }
+    }
+
+    public List<PortView> list(Vni vni) {
+        synchronized (v) {
+            VniCfg cfg = v.requireVni(vni);
+            List<PortView> l = new ArrayList<>();
+            for (int ifindex : dp.ports().of(cfg.vni())) {
+                l.add(view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni()));
+            }
+            return l;
+        }
+    }
+
+    /** Every local port of every VNI, by ifindex. */
+    public List<PortView> all() {
+        synchronized (v) {
+            List<PortView> l = new ArrayList<>();
+            dp.ports().all().forEach((ifindex, p) -> l.add(view(ifindex, p, p.vni())));
+            return l;
+        }
+    }
+
+    public void delete(Vni vni, String ifname) {
+        synchronized (v) {
+            VniCfg cfg = v.requireVni(vni);
+            int ifindex = v.requireInterface(ifname, "ifname");
+            Optional<PortCfg> p = dp.ports().get(ifindex);
+            if (p.isEmpty() || p.get().vni() != cfg.vni()) {
+                throw VtepException.notFound("ifname", ifname + " is not a port of VNI " + cfg.vni());
+            }
+            dp.ports().detach(ifindex);
+            v.localChanged(cfg.vni());
+        }
+    }
+
+    static PortView view(int ifindex, PortCfg p, int vni) {
+        PortCfg cfg = p == null ? new PortCfg(vni, 0) : p;
+        return new PortView(cfg.vni(), ifindex, Interfaces.name(ifindex).orElse(null), (cfg.flags() & PortCfg.F_XDP) != 0);
+    }
+}

@@ -1,0 +1,49 @@
+package io.xvtep.service;
+
+import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.model.FdbType;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.Vni;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The datapath's counters and how full its tables are. */
+public final class StatsService {
+
+    /** Table occupancy: FDB entries by type (as of the reaper's last pass) and neighbours by family. */
+    public record Occupancy(Map<FdbType, Long> fdb, long neighIpv4, long neighIpv6) {
+    }
+
+    private final Vteps v;
+    private final Datapath dp;
+    private final Housekeeping housekeeping;
+
+    StatsService(Vteps v, Housekeeping housekeeping) {
+        this.v = v;
+        this.dp = v.dp;
+        this.housekeeping = housekeeping;
+    }
+
+    public Counters stats(Vni vni) {
+        VniCfg cfg;
+        synchronized (v) {
+            cfg = v.requireVni(vni);
+        }
+        return dp.stats().get(cfg.vni()).map(Counters::of).orElse(Counters.ZERO);
+    }
+
+    /** Every VNI's counters plus vni 0 (frames of no VNI), by VNI. */
+    public Map<Integer, Counters> all() {
+        Map<Integer, Counters> m = new TreeMap<>();
+        dp.stats().all().forEach((vni, s) -> m.put(vni, Counters.of(s)));
+        return m;
+    }
+
+    /** The neighbour counts walk the keys of both tables; the FDB counts come from the reaper. */
+    public Occupancy occupancy() {
+        return new Occupancy(housekeeping.fdbCounts(), dp.neigh().count(IpAddress.Family.IPV4),
+                dp.neigh().count(IpAddress.Family.IPV6));
+    }
+}

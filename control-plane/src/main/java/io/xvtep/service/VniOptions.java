@@ -1,0 +1,130 @@
+package io.xvtep.service;
+
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Vni;
+import io.xvtep.model.VniConfig;
+import io.xvtep.model.VniConfig.Df;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Validation of a VNI's options and their mapping to and from vni_cfg. */
+final class VniOptions {
+
+    private final Vteps v;
+
+    VniOptions(Vteps v) {
+        this.v = v;
+    }
+
+    VniConfig validate(VniSpec s) {
+        if (s.vni() == null) {
+            throw VtepException.invalid("vni", "vni is required");
+        }
+        Vni vni = s.vni();
+        int dstport = (int) range(s.dstport(), VniOption.DSTPORT);
+        Ipv4 local = Vteps.unicastVtep(s.local(), "local");
+        Ipv4 remote = Vteps.unicastVtep(s.remote(), "remote");
+        Ipv4 group = s.group() == null ? null : Vteps.underlayAddress(s.group(), "group");
+        if (group != null && !group.isMulticast()) {
+            throw VtepException.invalid("group", "group must be an IPv4 multicast address: " + group);
+        }
+        if (remote != null && group != null) {
+            throw VtepException.invalid("group", "remote and group are mutually exclusive");
+        }
+        boolean ttlInherit = s.ttl() != null && s.ttl().inherit();
+        int ttl = ttlInherit ? 0 : (int) range(s.ttl() == null ? null : s.ttl().value(), VniOption.TTL);
+        boolean tosInherit = s.tos() != null && s.tos().inherit();
+        int tos = tosInherit ? 0 : (int) range(s.tos() == null ? null : s.tos().value(), VniOption.TOS);
+        Df df = s.df() == null ? (Df) VniOption.DF.defaultValue() : s.df();
+        int ageing = (int) range(s.ageing(), VniOption.AGEING);
+        if ((s.srcportMin() == null) != (s.srcportMax() == null)) {
+            throw VtepException.invalid(s.srcportMin() == null ? "srcport_min" : "srcport_max",
+                    "srcport_min and srcport_max go together");
+        }
+        int spMin = (int) range(s.srcportMin(), VniOption.SRCPORT_MIN, v.defaultSrcports[0]);
+        int spMax = (int) range(s.srcportMax(), VniOption.SRCPORT_MAX, v.defaultSrcports[1]);
+        if (spMin > spMax) {
+            throw VtepException.invalid("srcport_max", "srcport_max must not be below srcport_min");
+        }
+        int maxMtu = Math.max(68, v.underlayMtu - VniConfig.ENCAP_OVERHEAD);
+        int mtu = (int) range(s.mtu(), "mtu", VniOption.MTU.min(), maxMtu, maxMtu);
+        return new VniConfig(vni, dstport, addr(local), addr(remote), addr(group), ttl, ttlInherit, tos, tosInherit,
+                df, flag(s.learning(), VniOption.LEARNING), flag(s.proxy(), VniOption.PROXY),
+                flag(s.l2miss(), VniOption.L2MISS), flag(s.l3miss(), VniOption.L3MISS), ageing, spMin, spMax, mtu);
+    }
+
+    /** The allowed sources, unicast IPv4 and each once (null: none). */
+    List<Ipv4> allowedSrc(List<IpAddress> given) {
+        if (given == null) {
+            return List.of();
+        }
+        List<Ipv4> l = new ArrayList<>();
+        for (IpAddress t : given) {
+            if (t == null) {
+                throw VtepException.invalid("allowed_src", "allowed_src must be a list of IPv4 addresses");
+            }
+            Ipv4 a = Vteps.unicastVtep(t, "allowed_src");
+            if (l.contains(a)) {
+                throw VtepException.invalid("allowed_src", "listed twice: " + a);
+            }
+            l.add(a);
+        }
+        return l;
+    }
+
+    private static IpAddress addr(Ipv4 a) {
+        return a == null ? null : IpAddress.of(a);
+    }
+
+    private static boolean flag(Boolean given, VniOption o) {
+        return given != null ? given : (Boolean) o.defaultValue();
+    }
+
+    private static long range(Long value, VniOption o) {
+        return range(value, o, (Long) o.defaultValue());
+    }
+
+    private static long range(Long value, VniOption o, long dflt) {
+        return range(value, o.json(), o.min(), o.max(), dflt);
+    }
+
+    private static long range(Long value, String field, long min, long max, long dflt) {
+        if (value == null) {
+            return dflt;
+        }
+        if (value < min || value > max) {
+            throw VtepException.invalid(field, field + " must be in " + min + ".." + max + ": " + value);
+        }
+        return value;
+    }
+
+    static VniCfg toCfg(VniConfig c) {
+        int flags = (c.learning() ? VniCfg.F_LEARNING : 0) | (c.proxy() ? VniCfg.F_PROXY : 0)
+                | (c.l2miss() ? VniCfg.F_L2MISS : 0) | (c.l3miss() ? VniCfg.F_L3MISS : 0)
+                | (c.ttlInherit() ? VniCfg.F_TTL_INHERIT : 0) | (c.tosInherit() ? VniCfg.F_TOS_INHERIT : 0)
+                | (c.df() == Df.SET ? VniCfg.F_DF_SET : 0) | (c.df() == Df.INHERIT ? VniCfg.F_DF_INHERIT : 0);
+        return new VniCfg(c.vni().value(), flags, c.local() == null ? Ipv4.ANY : c.local().toIpv4(),
+                c.group() == null ? Ipv4.ANY : c.group().toIpv4(), c.dstport(), c.srcportMin(), c.srcportMax(),
+                c.ttl(), c.tos(), 0, 0, c.ageing(), c.mtu(), 0);
+    }
+
+    /** The options back from vni_cfg; remote is the first unicast flood entry when no group is set. */
+    static VniConfig fromCfg(VniCfg cfg, List<IpAddress> flood) {
+        IpAddress group = cfg.group().isZero() ? null : IpAddress.of(cfg.group());
+        IpAddress remote = group == null && !flood.isEmpty() && !flood.get(0).isMulticast() ? flood.get(0) : null;
+        Df df = cfg.has(VniCfg.F_DF_SET) ? Df.SET : cfg.has(VniCfg.F_DF_INHERIT) ? Df.INHERIT : Df.UNSET;
+        return new VniConfig(new Vni(cfg.vni()), cfg.dstport(), cfg.local().isZero() ? null : IpAddress.of(cfg.local()),
+                remote, group, cfg.ttl(), cfg.has(VniCfg.F_TTL_INHERIT), cfg.tos(), cfg.has(VniCfg.F_TOS_INHERIT), df,
+                cfg.has(VniCfg.F_LEARNING), cfg.has(VniCfg.F_PROXY), cfg.has(VniCfg.F_L2MISS),
+                cfg.has(VniCfg.F_L3MISS), cfg.ageing(), Math.max(1, cfg.srcportMin()),
+                Math.max(Math.max(1, cfg.srcportMin()), cfg.srcportMax()), cfg.mtu());
+    }
+
+    static VniCfg withFlagsAndDev(VniCfg c, int flags, int devIfindex) {
+        return new VniCfg(c.vni(), flags, c.local(), c.group(), c.dstport(), c.srcportMin(), c.srcportMax(), c.ttl(),
+                c.tos(), c.nPorts(), c.nFlood(), c.ageing(), c.mtu(), devIfindex);
+    }
+}

@@ -1,0 +1,100 @@
+package io.xvtep.service;
+
+import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.host.Interfaces;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.Ipv4;
+import io.xvtep.model.Vni;
+
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What every service shares: the datapath, the agent's settings, the listeners and one lock.
+ * Each service method validates all of its input and checks every conflict before it writes a
+ * single map entry, under this lock, so check-then-write never interleaves between requests
+ * (API, cluster sync, reaper) and a refused request leaves the datapath exactly as it was.
+ */
+final class Vteps {
+
+    final Datapath dp;
+    final int underlayIfindex;
+    final IpAddress defaultLocal;
+    final int underlayMtu;
+    final int[] defaultSrcports;
+    final List<VtepListener> listeners = new CopyOnWriteArrayList<>();
+
+    Vteps(Datapath dp, int underlayIfindex, IpAddress defaultLocal, int underlayMtu, int[] defaultSrcports) {
+        this.dp = dp;
+        this.underlayIfindex = underlayIfindex;
+        this.defaultLocal = defaultLocal;
+        this.underlayMtu = underlayMtu;
+        this.defaultSrcports = defaultSrcports.clone();
+    }
+
+    VniCfg requireVni(Vni vni) {
+        if (vni == null) {
+            throw VtepException.invalid("vni", "vni is required");
+        }
+        return dp.vnis().get(vni.value()).orElseThrow(() -> VtepException.notFound("vni", "no VNI " + vni));
+    }
+
+    int requireInterface(String ifname, String field) {
+        if (ifname == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
+        if (!Interfaces.validName(ifname)) {
+            throw VtepException.invalid(field, "not a valid interface name: " + ifname);
+        }
+        OptionalInt ifindex = Interfaces.index(ifname);
+        if (ifindex.isEmpty()) {
+            throw VtepException.notFound(field, "no interface " + ifname);
+        }
+        return ifindex.getAsInt();
+    }
+
+    /** A VTEP (destination, local, remote, allowed source): the underlay is IPv4 only for now. */
+    static Ipv4 underlayAddress(IpAddress a, String field) {
+        if (a == null) {
+            throw VtepException.invalid(field, field + " is required");
+        }
+        if (!a.isIpv4()) {
+            throw VtepException.invalid(field, "IPv6 underlay not supported yet: " + a);
+        }
+        return a.toIpv4();
+    }
+
+    /** A unicast VTEP address, or null when not given. */
+    static Ipv4 unicastVtep(IpAddress a, String field) {
+        if (a == null) {
+            return null;
+        }
+        Ipv4 v = underlayAddress(a, field);
+        if (!v.isUsableUnicast()) {
+            throw VtepException.invalid(field, field + " must be a unicast IPv4 address: " + v);
+        }
+        return v;
+    }
+
+    /** A destination of an FDB or flood entry: a unicast VTEP or a multicast group. */
+    static Ipv4 destination(IpAddress a, String field) {
+        Ipv4 dst = underlayAddress(a, field);
+        if (!dst.isUsableUnicast() && !dst.isMulticast()) {
+            throw VtepException.invalid(field, "not a usable VTEP address: " + dst);
+        }
+        return dst;
+    }
+
+    void localChanged(int vni) {
+        listeners.forEach(l -> l.localChanged(vni));
+    }
+
+    void vtepAdded(Ipv4 vtep) {
+        if (!vtep.isMulticast()) {
+            IpAddress a = IpAddress.of(vtep);
+            listeners.forEach(l -> l.vtepAdded(a));
+        }
+    }
+}
