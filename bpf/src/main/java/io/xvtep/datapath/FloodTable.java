@@ -56,8 +56,8 @@ public final class FloodTable {
             if (of(vni).contains(dst)) {
                 throw new IllegalStateException(dst + " is already in the flood list of VNI " + vni);
             }
-            if (cfg.nFlood() >= Datapath.MAX_FLOOD) {
-                throw new IllegalStateException("VNI " + vni + " already has " + Datapath.MAX_FLOOD
+            if (cfg.nFlood() >= Abi.MAX_FLOOD) {
+                throw new IllegalStateException("VNI " + vni + " already has " + Abi.MAX_FLOOD
                         + " flood destinations");
             }
             flood.update(new VniIdxKey(vni, cfg.nFlood()).encode(), new FloodDst(dst, flags).encode(), UpdateFlag.ANY);
@@ -119,7 +119,7 @@ public final class FloodTable {
 
     /** Every slot of a VNI whose n_flood is already 0. */
     void clear(int vni, int n) {
-        for (int i = 0; i < Math.max(n, Datapath.MAX_FLOOD); i++) {
+        for (int i = 0; i < Math.max(n, Abi.MAX_FLOOD); i++) {
             flood.delete(new VniIdxKey(vni, i).encode());
         }
     }

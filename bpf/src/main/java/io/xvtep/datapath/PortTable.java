@@ -77,8 +77,8 @@ public final class PortTable {
             if (get(ifindex).isPresent()) {
                 throw new IllegalStateException("ifindex " + ifindex + " is already a port");
             }
-            if (cfg.nPorts() >= Datapath.MAX_PORTS_PER_VNI) {
-                throw new IllegalStateException("VNI " + vni + " already has " + Datapath.MAX_PORTS_PER_VNI + " ports");
+            if (cfg.nPorts() >= Abi.MAX_PORTS_PER_VNI) {
+                throw new IllegalStateException("VNI " + vni + " already has " + Abi.MAX_PORTS_PER_VNI + " ports");
             }
             ports.update(MapCodec.u32(ifindex), new PortCfg(vni, flags).encode(), UpdateFlag.NOEXIST);
             try {
@@ -141,7 +141,7 @@ public final class PortTable {
             ports.delete(MapCodec.u32(ifindex));
             Programs.detachPort(ifindex);
         }
-        for (int i = 0; i < Math.max(n, Datapath.MAX_PORTS_PER_VNI); i++) {
+        for (int i = 0; i < Math.max(n, Abi.MAX_PORTS_PER_VNI); i++) {
             vniPorts.delete(new VniIdxKey(vni, i).encode());
         }
     }
