@@ -35,6 +35,7 @@ public final class ApiRouter {
     private final Supplier<String> metrics;
     private final EventHub events;
     private final byte[] token;
+    private final RequestGuard guard;
 
     /**
      * @param events the hub /api/v1/events streams from
@@ -42,6 +43,14 @@ public final class ApiRouter {
      */
     public ApiRouter(Vertx vertx, Services services, BooleanSupplier ready, Supplier<String> metrics, EventHub events,
             String token) {
+        this(vertx, services, ready, metrics, events, token, new RequestGuard("127.0.0.1", java.util.Set.of(),
+                java.util.Set.of()));
+    }
+
+    /** @param guard the first handler of every request (Host, Origin, content type, body size) */
+    public ApiRouter(Vertx vertx, Services services, BooleanSupplier ready, Supplier<String> metrics, EventHub events,
+            String token, RequestGuard guard) {
+        this.guard = guard;
         this.http = new Http(vertx);
         this.services = services;
         this.ready = ready;
@@ -52,11 +61,13 @@ public final class ApiRouter {
 
     public Router router() {
         Router r = Router.router(http.vertx());
+        r.route().order(-200).handler(guard);
         if (token != null) {
             r.route().order(-100).handler(this::authenticate);
         }
-        BodyHandler small = BodyHandler.create().setBodyLimit(BODY_LIMIT);
-        BodyHandler big = BodyHandler.create().setBodyLimit(BULK_BODY_LIMIT);
+        // No file uploads: the guard refuses multipart before this, and nothing may ever land on disk.
+        BodyHandler small = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
+        BodyHandler big = BodyHandler.create(false).setBodyLimit(BULK_BODY_LIMIT);
         r.route().handler(ctx -> (ctx.request().path().endsWith("/bulk") ? big : small).handle(ctx));
 
         r.get("/healthz").handler(ctx -> Http.send(ctx, 200, new JsonObject().put("status", "ok")));

@@ -10,6 +10,10 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.xvtep.api.ApiRouter;
 import io.xvtep.api.EventHub;
+import io.xvtep.api.RequestGuard;
+import io.xvtep.host.PortEligibility;
+import io.micrometer.core.instrument.FunctionCounter;
+import java.util.concurrent.atomic.LongAdder;
 import io.xvtep.cluster.ClusterCoordinator;
 import io.xvtep.cluster.ClusterOptions;
 import io.xvtep.cluster.ServiceNodeTables;
@@ -48,7 +52,7 @@ public final class Agent implements AutoCloseable {
 
     /** Resolved settings: every field set. */
     public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
-            JsonArray vnis, String apiToken) {
+            JsonArray vnis, String apiToken, java.util.Set<String> apiAllowHosts, java.util.Set<String> apiAllowOrigins) {
     }
 
     private final Datapath dp;
@@ -79,6 +83,10 @@ public final class Agent implements AutoCloseable {
             EventHub hub = new EventHub();
             services.addListener(hostListener(services, prober, groups));
             services.addListener(hub); // ageouts from the reaper
+            services.setPortPolicy(() -> {
+                PortEligibility host = PortEligibility.read();
+                return ifname -> host.refusal(ifname, s.underlay(), s.apiHost());
+            });
             services.housekeeping().reconcile();
             services.vnis().numbers().forEach(v -> joinGroup(services, groups, v.value()));
             ConfigVnis.apply(services, s.vnis());
@@ -95,7 +103,11 @@ public final class Agent implements AutoCloseable {
                     .build();
             BooleanSupplier ready = () -> Programs.underlayAttached(underlay, s.xdpMode() != null)
                     && (cluster == null || cluster.synced());
-            ApiRouter api = new ApiRouter(vertx, services, ready, registry::scrape, hub, s.apiToken());
+            RequestGuard guard = new RequestGuard(s.apiHost(), s.apiAllowHosts(), s.apiAllowOrigins());
+            guard.refusals().forEach((reason, n) -> FunctionCounter.builder("xvtep_api_refused", n, LongAdder::sum)
+                    .description("API requests refused before any handler ran (Host, Origin, content type, body size)")
+                    .tag("reason", reason).register(registry));
+            ApiRouter api = new ApiRouter(vertx, services, ready, registry::scrape, hub, s.apiToken(), guard);
             HttpServer server = vertx.createHttpServer().requestHandler(api.router())
                     .listen(s.apiPort(), s.apiHost()).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);

@@ -82,6 +82,16 @@ public final class AgentCommand implements Callable<Integer> {
             "Required when --api is not a loopback address."})
     Path tokenFile;
 
+    @Option(names = "--api-allow-host", paramLabel = "NAME", split = ",", description = {"A host name clients reach"
+            + " the API by (the Host header); loopback names and addresses and the listen address need none.",
+            "Requests naming any other host are refused (DNS rebinding)."})
+    java.util.List<String> apiAllowHosts = new java.util.ArrayList<>();
+
+    @Option(names = "--api-allow-origin", paramLabel = "ORIGIN", split = ",", description = {"A browser origin"
+            + " (e.g. https://ops.example) allowed to call the API; requests with any other Origin header are"
+            + " refused (default: none)"})
+    java.util.List<String> apiAllowOrigins = new java.util.ArrayList<>();
+
     /** 127.0.0.0/8, ::1 or localhost: nothing outside this host can connect. */
     static boolean isLoopback(String host) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -163,7 +173,8 @@ public final class AgentCommand implements Callable<Integer> {
             cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
                     macMoveLimit, Math.max(1, macMoveWindow), 1_000);
         }
-        Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token), cluster);
+        Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token,
+                Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins)), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

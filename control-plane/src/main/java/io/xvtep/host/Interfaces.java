@@ -49,6 +49,20 @@ public final class Interfaces {
         }
     }
 
+    /**
+     * True only when the kernel says there is no interface with this index. A lookup that failed for
+     * another reason (EMFILE, ENOMEM) is not an answer: false, logged.
+     */
+    public static boolean gone(int ifindex) {
+        try {
+            return Net.ifnameIfPresent(ifindex).isEmpty();
+        } catch (IllegalStateException e) {
+            System.getLogger("xvtep.agent").log(System.Logger.Level.WARNING, e.getMessage()
+                    + ": interface state unknown, nothing changed");
+            return false;
+        }
+    }
+
     /** First IPv4 address of the interface, as `ip -4 addr show` lists it. */
     public static Optional<Ipv4> firstIpv4(String name) {
         try {

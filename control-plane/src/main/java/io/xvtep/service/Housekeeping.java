@@ -17,6 +17,9 @@ import java.util.Map;
 /** What keeps the maps tidy: the reaper (ageing, vanished ports) and reconciliation after a restart. */
 public final class Housekeeping {
 
+    private static final System.Logger LOG = System.getLogger("xvtep.service");
+
+
     private final Vteps v;
     private final Datapath dp;
     private volatile Map<FdbType, Long> fdbCounts;
@@ -60,7 +63,8 @@ public final class Housekeeping {
             }
             fdbCounts = counts;
             for (int ifindex : dp.ports().all().keySet()) {
-                if (Interfaces.name(ifindex).isEmpty() && dp.ports().detach(ifindex)) {
+                // Only a definite "no such device" removes a port; a failed lookup (EMFILE) decides nothing.
+                if (Interfaces.gone(ifindex) && dp.ports().detach(ifindex)) {
                     removed++;
                 }
             }
@@ -93,11 +97,37 @@ public final class Housekeeping {
      */
     public void reconcile() {
         synchronized (v) {
+            java.util.function.Function<String, java.util.Optional<String>> check;
+            try {
+                check = v.portPolicy.read();
+            } catch (IllegalStateException x) {
+                LOG.log(System.Logger.Level.WARNING, "port checks skipped at start: " + x.getMessage());
+                check = PortPolicy.ANY.read();
+            }
             for (int ifindex : dp.ports().all().keySet()) {
-                if (Interfaces.name(ifindex).isEmpty()) {
+                if (Interfaces.gone(ifindex)) {
                     dp.ports().detach(ifindex);
-                } else {
+                    continue;
+                }
+                java.util.Optional<String> name = Interfaces.name(ifindex);
+                if (name.isEmpty()) { // a failed lookup (not "no such device"): left as the last agent left it
+                    LOG.log(System.Logger.Level.WARNING, "port ifindex " + ifindex + ": name lookup failed, left as is");
+                    continue;
+                }
+                // A port an older agent accepted (e.g. lo) that would cut the host off is dropped, not re-attached.
+                java.util.Optional<String> refusal = check.apply(name.get());
+                if (refusal.isPresent()) {
+                    LOG.log(System.Logger.Level.WARNING, "port " + name.get() + " of VNI "
+                            + dp.ports().get(ifindex).map(p -> p.vni()).orElse(0) + " removed: " + refusal.get());
+                    dp.ports().detach(ifindex);
+                    continue;
+                }
+                try {
                     dp.ports().reattachProgram(ifindex);
+                } catch (RuntimeException x) {
+                    // Reported, not fatal: the other ports and the API must come up.
+                    LOG.log(System.Logger.Level.WARNING, "port " + name.get() + ": attach failed at start, left in"
+                            + " its VNI: " + x.getMessage());
                 }
             }
             for (VniCfg c : dp.vnis().list()) {

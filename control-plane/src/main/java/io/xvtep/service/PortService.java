@@ -29,6 +29,10 @@ public final class PortService {
             if (ifindex == v.underlayIfindex) {
                 throw VtepException.conflict("ifname", ifname + " is the underlay interface");
             }
+            Optional<String> refusal = v.portPolicy.read().apply(ifname);
+            if (refusal.isPresent()) {
+                throw VtepException.conflict("ifname", refusal.get());
+            }
             Optional<PortCfg> existing = dp.ports().get(ifindex);
             if (existing.isPresent()) {
                 throw VtepException.conflict("ifname", ifname + " is already a port of VNI " + existing.get().vni());

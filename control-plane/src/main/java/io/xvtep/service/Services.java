@@ -37,6 +37,11 @@ public final class Services {
         this.stats = new StatsService(v, housekeeping);
     }
 
+    /** Which devices may be ports (set before {@code ports().reconcile()}). */
+    public void setPortPolicy(PortPolicy policy) {
+        v.portPolicy = policy;
+    }
+
     public void addListener(VtepListener l) {
         v.listeners.add(l);
     }

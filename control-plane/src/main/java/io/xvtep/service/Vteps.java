@@ -25,6 +25,7 @@ final class Vteps {
     final int underlayMtu;
     final int[] defaultSrcports;
     final List<VtepListener> listeners = new CopyOnWriteArrayList<>();
+    volatile PortPolicy portPolicy = PortPolicy.ANY;
 
     Vteps(Datapath dp, int underlayIfindex, IpAddress defaultLocal, int underlayMtu, int[] defaultSrcports) {
         this.dp = dp;

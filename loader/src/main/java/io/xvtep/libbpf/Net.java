@@ -35,6 +35,30 @@ public final class Net {
         return new String(buf, 0, len, StandardCharsets.UTF_8);
     }
 
+    /**
+     * {@code if_indextoname}, telling "no such interface" (empty: ENXIO/ENODEV) from a lookup that failed
+     * (IllegalStateException with the errno, e.g. EMFILE: glibc needs a socket for the ioctl). Callers that
+     * would remove state for a vanished interface must not take a failed lookup for a vanished one.
+     */
+    public static java.util.Optional<String> ifnameIfPresent(int ifindex) {
+        byte[] buf = new byte[16]; // IF_NAMESIZE
+        if (Native.LIBC.if_indextoname(ifindex, buf) == null) {
+            int errno = Native.lastErrno();
+            if (errno == ENXIO || errno == ENODEV) {
+                return java.util.Optional.empty();
+            }
+            throw new IllegalStateException("if_indextoname(" + ifindex + ") failed: errno " + errno);
+        }
+        int len = 0;
+        while (len < buf.length && buf[len] != 0) {
+            len++;
+        }
+        return java.util.Optional.of(new String(buf, 0, len, StandardCharsets.UTF_8));
+    }
+
+    private static final int ENXIO = 6;
+    private static final int ENODEV = 19;
+
     /** {@code libbpf_num_possible_cpus}: the number of per-CPU slots in per-CPU map values. */
     public static int possibleCpus() {
         int n = possibleCpus;
