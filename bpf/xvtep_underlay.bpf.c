@@ -41,8 +41,8 @@ int xdp_underlay(struct xdp_md *ctx)
 	/* Passes are counted by TC, where every frame XDP passes goes next: never twice. */
 	if (v != VX_OK)
 		return vx_verdict_drops(v, &vx, 0) ? XDP_DROP : XDP_PASS;
-	if ((vx.outer_tos & IP_ECN_MASK) == IP_ECN_CE)
-		return XDP_PASS; /* ECN CE handling needs the skb path */
+	if (vx_ecn_needs_work(vx.outer_tos))
+		return XDP_PASS; /* RFC 6040 rewriting (outer CE or ECT(1)) is done on the skb path */
 
 	inner = data + vx.outer_len;
 	if ((void *)(inner + 1) > data_end)

@@ -22,6 +22,53 @@ static __always_inline struct fdb_entry *fdb_lookup(__u32 vni, const __u8 *mac)
 	return bpf_map_lookup_elem(&xvtep_fdb, &k);
 }
 
+/*
+ * Whether one more entry may be learned in scope (scope, id): its learned entries (count -
+ * forgotten) are below its limit (the control plane's, else the default). Returns the count
+ * to charge, or 0 when the scope is full.
+ */
+static __always_inline __u64 *learn_scope_room(__u32 scope, __u32 id, __u32 dflt)
+{
+	struct learn_key k = { .scope = scope, .id = id };
+	struct learn_limit *l = bpf_map_lookup_elem(&xvtep_learn_limit, &k);
+	__u32 max = l ? l->max : dflt;
+	__u64 zero = 0, *c = bpf_map_lookup_elem(&xvtep_learn_count, &k);
+
+	if (!c) {
+		bpf_map_update_elem(&xvtep_learn_count, &k, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&xvtep_learn_count, &k);
+		if (!c)
+			return 0; /* the budget table is full: refuse rather than learn uncounted */
+	}
+	if (max && (__s64)(*c - (l ? l->forgotten : 0)) >= (__s64)max)
+		return 0;
+	return c;
+}
+
+/*
+ * A new learned entry for `vni` (behind port `ifindex`, or a VTEP when 0) fits the host's, the
+ * VNI's and the port's budgets: charged to each. Checked only when an entry is created, never
+ * for refreshes, so a known MAC costs nothing here.
+ */
+static __always_inline int learn_budget_take(__u32 vni, __u32 ifindex)
+{
+	__u64 *host = learn_scope_room(LEARN_SCOPE_HOST, 0, LEARN_DEFAULT_MAX_HOST);
+	__u64 *v = host ? learn_scope_room(LEARN_SCOPE_VNI, vni, LEARN_DEFAULT_MAX_VNI) : 0;
+	__u64 *p = 0;
+
+	if (!v)
+		return 0;
+	if (ifindex) {
+		p = learn_scope_room(LEARN_SCOPE_PORT, ifindex, LEARN_DEFAULT_MAX_PORT);
+		if (!p)
+			return 0;
+		__sync_fetch_and_add(p, 1);
+	}
+	__sync_fetch_and_add(host, 1);
+	__sync_fetch_and_add(v, 1);
+	return 1;
+}
+
 enum learn_result {
 	LEARN_OK = 0,         /* learned, refreshed, or nothing to learn */
 	LEARN_STATIC_CLAIM,   /* the MAC is static behind another VTEP or port: the frame claims it falsely */
@@ -60,6 +107,12 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, _
 		if ((e->flags & FDB_F_CLUSTER) && !ifindex)
 			return LEARN_OK;
 		ev = XVTEP_EV_MOVE;
+	}
+	/* A new learned entry (or a cluster entry becoming a learned local one) needs room. */
+	if ((!e || (e->flags & FDB_F_CLUSTER)) && !learn_budget_take(vni, ifindex)) {
+		STAT_INC(st, learn_refused);
+		miss_emit(XVTEP_EV_LEARN_REFUSED, vni, 0, 0); /* keyed by VNI only: 1/s per VNI */
+		return LEARN_OK; /* the frame itself is forwarded, as the kernel does when its FDB is full */
 	}
 	ne.remote = remote;
 	ne.ifindex = ifindex;

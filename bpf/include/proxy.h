@@ -120,7 +120,8 @@ static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg 
 	__builtin_memcpy(&f.ip6.daddr, &f.ip6.saddr, IPV6_ALEN);
 	__builtin_memcpy(&f.ip6.saddr, f.target, IPV6_ALEN);
 	f.type = NDISC_NA;
-	f.flags = bpf_htonl(ND_NA_F_SOLICITED | ND_NA_F_OVERRIDE);
+	/* without R for a router, hosts drop it from their default routers (RFC 4861 7.2.5) */
+	f.flags = bpf_htonl(ND_NA_F_SOLICITED | ND_NA_F_OVERRIDE | (n->flags & NEIGH_F_ROUTER ? ND_NA_F_ROUTER : 0));
 	f.opt_type = ND_OPT_TLLA;
 	__builtin_memcpy(f.opt_mac, n->mac, ETH_ALEN);
 	f.csum = 0;

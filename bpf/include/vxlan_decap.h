@@ -29,31 +29,72 @@ static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info 
 	return 0;
 }
 
+/* Whether decapsulation may have to rewrite the inner ECN field (RFC 6040 section 4.2): outer CE or ECT(1). */
+static __always_inline int vx_ecn_needs_work(__u8 outer_tos)
+{
+	__u8 o = outer_tos & IP_ECN_MASK;
+
+	return o == IP_ECN_CE || o == IP_ECN_ECT_1;
+}
+
 /*
- * RFC 6040: outer CE on inner Not-ECT is dropped (returns 1); on inner ECT the inner
- * header becomes CE. Runs before the strip: the inner IPv4 header is at outer_len + ETH_HLEN.
+ * The inner ECN field after decapsulation (RFC 6040 section 4.2, the kernel's INET_ECN_decapsulate):
+ * outer CE marks an ECT inner packet CE, outer ECT(1) turns inner ECT(0) into ECT(1); -1 when the
+ * packet must be dropped (outer CE over an inner Not-ECT packet).
+ */
+static __always_inline int ecn_decap(__u8 outer, __u8 inner)
+{
+	outer &= IP_ECN_MASK;
+	inner &= IP_ECN_MASK;
+	if (outer == IP_ECN_CE)
+		return inner == IP_ECN_NOT_ECT ? -1 : IP_ECN_CE;
+	if (outer == IP_ECN_ECT_1 && inner == IP_ECN_ECT_0)
+		return IP_ECN_ECT_1;
+	return inner;
+}
+
+/*
+ * RFC 6040 for IPv4 and IPv6 inner packets: returns 1 when the frame must be dropped, else rewrites
+ * the inner ECN field where needed. Runs before the strip: the inner L3 header is at outer_len + ETH_HLEN.
  */
 static __always_inline int vx_ecn(struct __sk_buff *skb, const struct vx_info *vx, const struct ethhdr *inner)
 {
 	__u32 off = vx->outer_len + ETH_HLEN;
-	struct iphdr iph;
-	__u16 old, new;
+	int ecn;
 
-	if ((vx->outer_tos & IP_ECN_MASK) != IP_ECN_CE)
+	if (!vx_ecn_needs_work(vx->outer_tos))
 		return 0;
-	if (inner->h_proto != bpf_htons(ETH_P_IP))
-		return 0; /* only IPv4 inner ECN is rewritten; others pass unchanged */
-	if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
-		return 0;
-	if ((iph.tos & IP_ECN_MASK) == IP_ECN_NOT_ECT)
-		return 1;
-	if ((iph.tos & IP_ECN_MASK) == IP_ECN_CE)
-		return 0;
-	old = *(__u16 *)&iph; /* the 16-bit checksum word holding version/ihl and tos */
-	iph.tos |= IP_ECN_CE;
-	new = *(__u16 *)&iph;
-	bpf_l3_csum_replace(skb, off + offsetof(struct iphdr, check), old, new, sizeof(__u16));
-	bpf_skb_store_bytes(skb, off + offsetof(struct iphdr, tos), &iph.tos, sizeof(iph.tos), 0);
+	if (inner->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr iph;
+		__u16 old, new;
+
+		if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
+			return 0;
+		ecn = ecn_decap(vx->outer_tos, iph.tos);
+		if (ecn < 0)
+			return 1;
+		if (ecn == (iph.tos & IP_ECN_MASK))
+			return 0;
+		old = *(__u16 *)&iph; /* the 16-bit checksum word holding version/ihl and tos */
+		iph.tos = (iph.tos & ~IP_ECN_MASK) | ecn;
+		new = *(__u16 *)&iph;
+		bpf_l3_csum_replace(skb, off + offsetof(struct iphdr, check), old, new, sizeof(__u16));
+		bpf_skb_store_bytes(skb, off + offsetof(struct iphdr, tos), &iph.tos, sizeof(iph.tos), 0);
+	} else if (inner->h_proto == bpf_htons(ETH_P_IPV6)) {
+		__be32 w; /* version 4 bits, traffic class 8, flow label 20: ECN is bits 20-21 */
+		__u8 tc;
+
+		if (bpf_skb_load_bytes(skb, off, &w, sizeof(w)))
+			return 0;
+		tc = bpf_ntohl(w) >> 20;
+		ecn = ecn_decap(vx->outer_tos, tc);
+		if (ecn < 0)
+			return 1;
+		if (ecn == (tc & IP_ECN_MASK))
+			return 0;
+		w = bpf_htonl((bpf_ntohl(w) & ~(IP_ECN_MASK << 20)) | (__u32)ecn << 20);
+		bpf_skb_store_bytes(skb, off, &w, sizeof(w), 0); /* no header checksum in IPv6 */
+	}
 	return 0;
 }
 

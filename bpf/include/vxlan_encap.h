@@ -114,6 +114,31 @@ static __always_inline int mtu_ok(struct __sk_buff *skb, struct xvtep_config *gc
 
 _Static_assert(DROP_TRUNCATED == 0, "vx_encap returns 0 for success and never DROP_TRUNCATED");
 
+#define VLAN_TAG_LEN  4
+#define VX_MAX_TAGS   2 /* 802.1ad over 802.1Q */
+
+/*
+ * A tag the port's veth took out of the frame (skb->vlan_tci) belongs inside the inner frame:
+ * left in the metadata it would go out on the underlay's outer header (bpf_redirect keeps it),
+ * letting a tenant pick the VLAN of its tunnel traffic. Pops up to VX_MAX_TAGS (popping one
+ * moves the next in-band tag into the metadata) and returns them, outer first, as they go on
+ * the wire (TPID, TCI); -1 if the kernel refused or more tags are stacked.
+ */
+static __always_inline int vx_take_tags(struct __sk_buff *skb, __be32 *tags)
+{
+	int n = 0;
+
+	for (int i = 0; i < VX_MAX_TAGS; i++) {
+		if (!skb->vlan_present)
+			break;
+		tags[i] = bpf_htonl(bpf_ntohs((__u16)skb->vlan_proto) << 16 | (skb->vlan_tci & 0xffff));
+		if (bpf_skb_vlan_pop(skb))
+			return -1;
+		n++;
+	}
+	return skb->vlan_present ? -1 : n;
+}
+
 /*
  * Grow the frame by 50 bytes in front of the inner Ethernet header and fill the
  * outer headers except the destination (set per copy by vx_send). IP frames use
@@ -130,15 +155,33 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	__u32 hash = bpf_get_hash_recalc(skb);
 	struct ethhdr eth;
 	struct iphdr in_ip = {};
+	__be32 tags[VX_MAX_TAGS] = {};
+	__u32 tag_len;
 	__u8 tos = cfg->tos;
 	__u16 frag = 0;
+	int n;
 
 	if (!c)
 		return DROP_INTERNAL;
+	n = vx_take_tags(skb, tags);
+	if (n < 0)
+		return DROP_ADJUST;
+	tag_len = n * VLAN_TAG_LEN;
 	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
 		return DROP_ADJUST;
-	if (eth.h_proto == bpf_htons(ETH_P_IP))
+	if (eth.h_proto == bpf_htons(ETH_P_IP)) {
 		bpf_skb_load_bytes(skb, ETH_HLEN, &in_ip, sizeof(in_ip));
+	} else if (eth.h_proto == bpf_htons(ETH_P_IPV6)) {
+		/* the IPv6 header's traffic class and hop limit stand in for tos and ttl; IPv6 is never
+		 * fragmented on the way, so df inherit sets DF (as the kernel's vxlan does) */
+		__be32 w[2];
+
+		if (!bpf_skb_load_bytes(skb, ETH_HLEN, w, sizeof(w))) {
+			in_ip.tos = bpf_ntohl(w[0]) >> 20;
+			in_ip.ttl = bpf_ntohl(w[1]) & 0xff;
+			in_ip.frag_off = bpf_htons(IP_DF);
+		}
+	}
 	if (cfg->flags & VNI_F_TOS_INHERIT)
 		tos = in_ip.tos;
 	tos = ecn_encap(tos, in_ip.tos);
@@ -147,17 +190,31 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	else if (cfg->flags & VNI_F_DF_INHERIT)
 		frag = in_ip.frag_off & bpf_htons(IP_DF);
 
-	c->inner_len = skb->len;
+	c->inner_len = skb->len + tag_len;
 	c->src = vni_local_ip(cfg, gc);
 	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
+		/* the inner MAC header is 14 bytes, or 18/22 with the tags: GSO finds the inner L3 right */
+		if (n == 0) {
+			if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
+				return DROP_ADJUST;
+		} else if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN + tag_len, BPF_ADJ_ROOM_MAC,
+					       (flags & ~BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)) |
+					       BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN + tag_len))) {
 			return DROP_ADJUST;
-		/* room sits after the old Ethernet header: move that header to the inner slot */
-		if (bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, ETH_HLEN, 0))
+		}
+		/* room sits after the old Ethernet header: move that header to the inner slot (around the tags) */
+		if (n == 0 ? bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, ETH_HLEN, 0) :
+		    bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, 2 * ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN + tag_len, &eth.h_proto, sizeof(eth.h_proto), 0))
 			return DROP_ADJUST;
-	} else if (bpf_skb_change_head(skb, VXLAN_ENCAP_LEN, 0)) {
-		return DROP_ADJUST;
+	} else if (bpf_skb_change_head(skb, VXLAN_ENCAP_LEN + tag_len, 0) ||
+		   (n && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, 2 * ETH_ALEN, 0))) {
+		return DROP_ADJUST; /* change_head: the MACs move in front of the tags, the type already sits after them */
 	}
+	if (n > 0 && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN, &tags[0], VLAN_TAG_LEN, 0))
+		return DROP_ADJUST;
+	if (n > 1 && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN + VLAN_TAG_LEN, &tags[1], VLAN_TAG_LEN, 0))
+		return DROP_ADJUST;
 
 	__builtin_memset(&c->o, 0, sizeof(c->o));
 	c->o.eth.h_proto = bpf_htons(ETH_P_IP);

@@ -22,6 +22,21 @@
 #define XVTEP_MAX_DSTPORTS      64     /* distinct underlay UDP ports */
 #define XVTEP_MAX_MISS_KEYS     16384  /* miss events rate-limited per key */
 #define XVTEP_EVENTS_BYTES      (1 << 22)
+#define XVTEP_MAX_LEARN_SCOPES  (1 + XVTEP_MAX_VNIS + XVTEP_MAX_PORTS) /* learning budgets: host, VNIs, ports */
+
+/* ---- learning limits (the kernel's maxaddress, the bridge's fdb_max_learned) ---- */
+/* FDB entries learning never takes: static, cluster and agent-written local entries always fit. */
+#define LEARN_RESERVE          16384
+#define LEARN_DEFAULT_MAX_HOST (XVTEP_MAX_FDB - LEARN_RESERVE)
+#define LEARN_DEFAULT_MAX_VNI  32768 /* without an entry in xvtep_learn_limit */
+#define LEARN_DEFAULT_MAX_PORT 4096
+
+/* learn_key.scope: whose budget */
+enum learn_scope {
+	LEARN_SCOPE_HOST = 0, /* id 0: every learned entry */
+	LEARN_SCOPE_VNI  = 1, /* id: the VNI */
+	LEARN_SCOPE_PORT = 2, /* id: the local port's ifindex (entries learned behind it) */
+};
 
 /* Bytes encapsulation adds in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
 #define XVTEP_ENCAP_LEN         50
@@ -52,6 +67,9 @@
 /* ---- flood_dst.flags ---- */
 #define FLOOD_F_CLUSTER (1u << 0) /* added from the cluster store (ignored by the datapath) */
 
+/* ---- neigh_entry.flags ---- */
+#define NEIGH_F_ROUTER (1u << 0) /* the neighbour is a router: proxied NAs carry the R flag (RFC 4861 7.2.5) */
+
 /* ---- fdb_entry.flags (neither STATIC nor CLUSTER means learned) ---- */
 #define FDB_F_STATIC  (1u << 0) /* added by an operator: never aged, never moved by learning */
 #define FDB_F_CLUSTER (1u << 1) /* programmed from the cluster store: never aged, replaced only by a local port */
@@ -63,6 +81,7 @@ enum xvtep_event_type {
 	XVTEP_EV_L2MISS     = 3, /* unicast to (vni, mac) with no entry */
 	XVTEP_EV_L3MISS     = 4, /* ARP for (vni, ip) the proxy could not answer */
 	XVTEP_EV_NEIGH_MISS = 5, /* underlay neighbour of VTEP `remote` unresolved: copy dropped, please resolve */
+	XVTEP_EV_LEARN_REFUSED = 6, /* (vni, mac) not learned: a learning limit is reached; at most 1/s per VNI */
 };
 
 /*
@@ -133,6 +152,7 @@ enum pass_reason {
 #define IP_DF              0x4000
 #define IP_ECN_MASK        0x03          /* RFC 3168 ECN field of the TOS byte */
 #define IP_ECN_NOT_ECT     0x00
+#define IP_ECN_ECT_1       0x01
 #define IP_ECN_ECT_0       0x02
 #define IP_ECN_CE          0x03
 #define IPV6_MCAST_MAC0    0x33          /* 33:33:xx:xx:xx:xx, RFC 2464 */
@@ -141,6 +161,7 @@ enum pass_reason {
 #define ND_OPT_SLLA        1             /* source / target link-layer address option */
 #define ND_OPT_TLLA        2
 #define ND_HOP_LIMIT       255           /* RFC 4861: ND messages must carry 255 */
+#define ND_NA_F_ROUTER     0x80000000u
 #define ND_NA_F_SOLICITED  0x40000000u
 #define ND_NA_F_OVERRIDE   0x20000000u
 

@@ -116,4 +116,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_miss_rl SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_LEARN_SCOPES);
+	__type(key, struct learn_key);
+	__type(value, struct learn_limit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xvtep_learn_limit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_LEARN_SCOPES);
+	__type(key, struct learn_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xvtep_learn_count SEC(".maps");
+
 #endif /* XVTEP_MAPS_H */

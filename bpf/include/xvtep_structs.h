@@ -88,7 +88,7 @@ struct neigh6_key {
 };
 struct neigh_entry {
 	__u8  mac[6];
-	__u16 flags; /* reserved, 0 */
+	__u16 flags; /* NEIGH_F_* */
 };
 
 /* ---- allowed source VTEPs: xvtep_allowed_src (HASH, value __u32 reserved 0);
@@ -114,6 +114,7 @@ struct vni_stats {
 	__u64 moved;                      /* learned MACs that moved port or VTEP */
 	__u64 l2miss;
 	__u64 l3miss;
+	__u64 learn_refused;              /* new MACs not learned: a learning limit is reached */
 	__u64 pass[PASS_REASON_MAX];      /* by enum pass_reason: left to the stack */
 	__u64 drop[DROP_REASON_MAX];      /* by enum drop_reason */
 	__u64 events_emitted;             /* events written to xvtep_events */
@@ -131,6 +132,23 @@ struct xvtep_event {
 	__be32 ip;      /* l3miss: target IPv4 */
 	__u32  pad2;
 	__u64  ts_ns;
+};
+
+/*
+ * ---- learning budgets: xvtep_learn_limit (HASH, written by the control plane only) and
+ *      xvtep_learn_count (HASH of __u64, written by the datapath only), both keyed by scope ----
+ * Entries learned in a scope = count - forgotten. The datapath adds to `count` for every entry it
+ * learns; the control plane, which removes learned entries (ageing, flushes, deletes), sets
+ * `forgotten` after each walk of the FDB so that the difference is the number it found.
+ */
+struct learn_key {
+	__u32 scope; /* enum learn_scope */
+	__u32 id;
+};
+struct learn_limit {
+	__s64 forgotten; /* learned entries of this scope gone since counting began */
+	__u32 max;       /* most learned entries of the scope; 0 = no limit at this scope */
+	__u32 pad;
 };
 
 /* ---- miss-event rate limit: xvtep_miss_rl (LRU_HASH, value __u64 time of the last event);

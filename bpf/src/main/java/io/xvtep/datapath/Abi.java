@@ -55,6 +55,10 @@ public final class Abi {
     /** Added from the cluster store (control-plane bookkeeping; the datapath ignores it). */
     public static final int FLOOD_F_CLUSTER = 1;
 
+    // ---- neigh_entry.flags
+    /** The neighbour is a router: the ND proxy's answers carry the R flag. */
+    public static final int NEIGH_F_ROUTER = 1;
+
     // ---- fdb_entry.flags (neither: learned)
     public static final int FDB_F_STATIC = 1;
     public static final int FDB_F_CLUSTER = 1 << 1;
@@ -65,4 +69,16 @@ public final class Abi {
     public static final int EV_L2MISS = 3;
     public static final int EV_L3MISS = 4;
     public static final int EV_NEIGH_MISS = 5;
+    public static final int EV_LEARN_REFUSED = 6;
+
+    // ---- learning limits (xvtep_learn_limit / xvtep_learn_count; see LearnBudgets)
+    public static final int MAX_LEARN_SCOPES = 1 + MAX_VNIS + MAX_PORTS;
+    /** FDB entries learning never takes: static, cluster and agent-written entries always fit. */
+    public static final int LEARN_RESERVE = 16384;
+    public static final int LEARN_DEFAULT_MAX_HOST = MAX_FDB - LEARN_RESERVE;
+    public static final int LEARN_DEFAULT_MAX_VNI = 32768;
+    public static final int LEARN_DEFAULT_MAX_PORT = 4096;
+    public static final int LEARN_SCOPE_HOST = 0;
+    public static final int LEARN_SCOPE_VNI = 1;
+    public static final int LEARN_SCOPE_PORT = 2;
 }

@@ -115,6 +115,18 @@ public final class Datapath implements AutoCloseable {
     }
 
     /** A map by name, for this package's tests that look at the raw maps. */
+    private volatile LearnBudgets learnBudgets;
+
+    /** Learning limits per host, VNI and port (xvtep_learn_limit, xvtep_learn_count). */
+    public LearnBudgets learnBudgets() {
+        LearnBudgets b = learnBudgets;
+        if (b == null) {
+            b = new LearnBudgets(map("xvtep_learn_limit"), map("xvtep_learn_count"));
+            learnBudgets = b;
+        }
+        return b;
+    }
+
     BpfMap map(String name) {
         return underlayObj.map(name);
     }

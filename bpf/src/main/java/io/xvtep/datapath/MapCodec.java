@@ -179,6 +179,40 @@ public final class MapCodec {
         }
     }
 
+    /** struct learn_key: key of xvtep_learn_limit and xvtep_learn_count. */
+    public record LearnKey(int scope, int id) {
+        public static final int SIZE = 8;
+        public static final int OFF_SCOPE = 0, OFF_ID = 4;
+
+        public byte[] encode() {
+            byte[] b = new byte[SIZE];
+            le(b).putInt(OFF_SCOPE, scope).putInt(OFF_ID, id);
+            return b;
+        }
+
+        public static LearnKey decode(byte[] b) {
+            check(b, SIZE, "learn_key");
+            return new LearnKey(le(b).getInt(OFF_SCOPE), le(b).getInt(OFF_ID));
+        }
+    }
+
+    /** struct learn_limit: value of xvtep_learn_limit (max as unsigned __u32, 0 = no limit). */
+    public record LearnLimit(long forgotten, long max) {
+        public static final int SIZE = 16;
+        public static final int OFF_FORGOTTEN = 0, OFF_MAX = 8, OFF_PAD = 12;
+
+        public byte[] encode() {
+            byte[] b = new byte[SIZE];
+            le(b).putLong(OFF_FORGOTTEN, forgotten).putInt(OFF_MAX, (int) max);
+            return b;
+        }
+
+        public static LearnLimit decode(byte[] b) {
+            check(b, SIZE, "learn_limit");
+            return new LearnLimit(le(b).getLong(OFF_FORGOTTEN), Integer.toUnsignedLong(le(b).getInt(OFF_MAX)));
+        }
+    }
+
     /** struct flood_dst: value of xvtep_flood. */
     public record FloodDst(Ipv4 dst, int flags) {
         public static final int F_CLUSTER = Abi.FLOOD_F_CLUSTER;
@@ -339,7 +373,7 @@ public final class MapCodec {
     public record VniStats(long[] counters) {
         private static final List<String> HEAD = List.of(
                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "switched_packets", "switched_bytes",
-                "flooded_packets", "proxied", "learned", "moved", "l2miss", "l3miss");
+                "flooded_packets", "proxied", "learned", "moved", "l2miss", "l3miss", "learn_refused");
         private static final List<String> TAIL = List.of("events_emitted", "events_lost");
         /** Offsets of pass[0] and drop[0]. */
         public static final int OFF_PASS = 8 * HEAD.size();

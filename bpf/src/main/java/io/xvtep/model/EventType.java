@@ -9,7 +9,7 @@ import java.util.Optional;
  * What the agent reports about the FDB and the neighbour table, named as `bridge monitor` /
  * `ip monitor` would; the one list of event types for the API filters, the event stream, the
  * CLI monitor and the metrics. The datapath writes learn, move, l2miss, l3miss and neigh_miss
- * to its ring buffer with the codes of enum xvtep_event_type; ageout comes from the agent's
+ * (and learn_refused) to its ring buffer with the codes of enum xvtep_event_type; ageout comes from the agent's
  * reaper (no code). neigh_miss is internal (it asks the agent to resolve an underlay
  * neighbour) and is never streamed to clients.
  */
@@ -25,7 +25,9 @@ public enum EventType {
     /** ARP/ND for a (vni, ip) the proxy could not answer. */
     L3MISS(4, true),
     /** The underlay neighbour of a remote VTEP is unresolved: the agent should resolve it. */
-    NEIGH_MISS(5, false);
+    NEIGH_MISS(5, false),
+    /** A new MAC was not learned: a learning limit (host, VNI or port) is reached; at most 1/s per VNI. */
+    LEARN_REFUSED(6, true);
 
     private final int code;
     private final boolean streamed;

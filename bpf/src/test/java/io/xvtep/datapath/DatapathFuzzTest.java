@@ -326,20 +326,33 @@ class DatapathFuzzTest {
                     u16(f, 14 + ihl + 2));
         }
 
-        /** The inner frame as decapsulation must deliver it: RFC 6040 marks an ECT IPv4 inner packet CE under an outer CE. */
+        /** The inner frame as decapsulation must deliver it: RFC 6040 applied to an IPv4 or IPv6 inner packet. */
         byte[] expectedInner(byte[] f) {
             byte[] in = inner(f);
-            int outerEcn = f[15] & 3;
-            if (outerEcn == 3 && in.length >= 34 && u16(in, 12) == 0x0800 && (in[15] & 3) != 0 && (in[15] & 3) != 3) {
-                int old = u16(in, 14);
-                in[15] |= 3;
-                int sum = (~u16(in, 24) & 0xffff) + (~old & 0xffff) + u16(in, 14);
-                while (sum >> 16 != 0) sum = (sum & 0xffff) + (sum >> 16);
-                sum = ~sum & 0xffff;
-                in[24] = (byte) (sum >> 8);
-                in[25] = (byte) sum;
+            int outer = f[15] & 3;
+            if (in.length >= 34 && u16(in, 12) == 0x0800) {
+                int ecn = ecnDecap(outer, in[15] & 3);
+                if (ecn >= 0 && ecn != (in[15] & 3)) {
+                    int old = u16(in, 14);
+                    in[15] = (byte) ((in[15] & ~3) | ecn);
+                    int sum = (~u16(in, 24) & 0xffff) + (~old & 0xffff) + u16(in, 14);
+                    while (sum >> 16 != 0) sum = (sum & 0xffff) + (sum >> 16);
+                    sum = ~sum & 0xffff;
+                    in[24] = (byte) (sum >> 8);
+                    in[25] = (byte) sum;
+                }
+            } else if (in.length >= 18 && u16(in, 12) == 0x86DD) {
+                int ecn = ecnDecap(outer, in[15] >> 4 & 3);
+                if (ecn >= 0) in[15] = (byte) ((in[15] & ~0x30) | ecn << 4);
             }
             return in;
+        }
+
+        /** RFC 6040 section 4.2: -1 means drop. */
+        static int ecnDecap(int outer, int inner) {
+            if (outer == 3) return inner == 0 ? -1 : 3;
+            if (outer == 1 && inner == 2) return 1;
+            return inner;
         }
 
         boolean headerChecksumOk(byte[] f) {

@@ -223,6 +223,19 @@ final class Harness implements AutoCloseable {
         return this;
     }
 
+    /** A learning budget as the control plane writes it (LearnBudgets), and what the datapath has counted. */
+    Harness learnBudget(LearnBudgets.Key k, long max, long forgotten, long counted) {
+        map("xvtep_learn_limit").update(new MapCodec.LearnKey(k.scope().ordinal(), k.id()).encode(),
+                new MapCodec.LearnLimit(forgotten, max).encode(), UpdateFlag.ANY);
+        map("xvtep_learn_count").update(new MapCodec.LearnKey(k.scope().ordinal(), k.id()).encode(),
+                ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(counted).array(), UpdateFlag.ANY);
+        return this;
+    }
+
+    LearnBudgets learnBudgets() {
+        return new LearnBudgets(map("xvtep_learn_limit"), map("xvtep_learn_count"));
+    }
+
     Optional<FdbValue> fdbGet(int vni, String mac) {
         return map("xvtep_fdb").lookup(new FdbKey(vni, Mac.parse(mac)).encode()).map(FdbValue::decode);
     }
@@ -278,6 +291,15 @@ final class Harness implements AutoCloseable {
             if (captured.size() == seen) break;
             seen = captured.size();
         }
+    }
+
+    /** Attaches the real tc_port_ingress to `ifname`'s TC ingress, for frames that must really cross a veth. */
+    Harness attachPort(String ifname) {
+        ns.inside(() -> {
+            Tc.attach(ifindex.get(ifname), TcDirection.INGRESS, port.program("tc_port_ingress"), 1, 1);
+            return null;
+        });
+        return this;
     }
 
     /** Runs `work` on the namespace's thread: high-volume callers (the fuzzer) batch their runs in one call. */

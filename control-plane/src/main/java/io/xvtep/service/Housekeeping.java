@@ -1,6 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.MapCodec.FdbKey;
 import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.datapath.MapCodec.VniCfg;
@@ -49,6 +50,9 @@ public final class Housekeeping {
                 cfgs.put(c.vni(), c);
                 counts.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
             }
+            // learning budgets: what the datapath counted before the walk, against what the walk finds
+            Map<LearnBudgets.Key, Long> learnedBefore = dp.learnBudgets().learnedSoFar();
+            Map<LearnBudgets.Key, Long> learnedFound = new HashMap<>();
             for (Map.Entry<FdbKey, FdbValue> e : dp.fdb().of(0).entrySet()) {
                 FdbValue val = e.getValue();
                 VniCfg cfg = cfgs.get(e.getKey().vni());
@@ -60,8 +64,16 @@ public final class Housekeeping {
                     continue;
                 }
                 counts.merge(FdbService.typeOf(val), 1L, Long::sum);
+                if (learned) {
+                    learnedFound.merge(LearnBudgets.Key.HOST, 1L, Long::sum);
+                    learnedFound.merge(LearnBudgets.Key.vni(e.getKey().vni()), 1L, Long::sum);
+                    if (val.ifindex() != 0) {
+                        learnedFound.merge(LearnBudgets.Key.port(val.ifindex()), 1L, Long::sum);
+                    }
+                }
             }
             fdbCounts = counts;
+            dp.learnBudgets().reconcile(learnedBefore, learnedFound);
             for (int ifindex : dp.ports().all().keySet()) {
                 // Only a definite "no such device" removes a port; a failed lookup (EMFILE) decides nothing.
                 if (Interfaces.gone(ifindex) && dp.ports().detach(ifindex)) {

@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Hostile-input cases for test-vm/itest (sourced after lib.sh; two_hosts and pings_both_ways come from
+# itest): what one container can do to its host with raw frames. Each runs inside itest's per-case
+# prefix, and lab_down removes everything it made.
+
+HOSTILE_CASES=(mac_flood vlan_tags)
+
+# send_raw N M COUNT SCRIPT_BODY: container (N,M) sends COUNT frames from an AF_PACKET socket on eth0;
+# the body computes the frame `f` from the index `i` (python).
+send_raw() {
+	local n=$1 m=$2 count=$3 body=$4
+	in_ctr "$n" "$m" python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('eth0', 0))
+for i in range($count):
+$body
+    s.send(f)
+"
+}
+
+# One container floods 20,000 broadcast frames with distinct source MACs (the FDB-exhaustion attack):
+# its port's learning budget stops it (4096 by default, learn_refused counted), while another VNI on the
+# same host keeps learning and static entries still go in; the flooding container's own traffic works.
+case_mac_flood() {
+	two_hosts xvtep 4789 && pings_both_ways || return 1
+	lab_container 1 2
+	api 1 POST /api/v1/vnis "{\"vni\":43,\"dstport\":4789,\"remote\":\"$(underlay_ip 2)\"}" >/dev/null || fail "VNI 43" || return 1
+	api 1 POST /api/v1/vnis/43/ports '{"ifname":"c2"}' >/dev/null || fail "attach c2 to VNI 43" || return 1
+	send_raw 1 1 20000 "    f = b'\xff' * 6 + bytes([2, 0xee, 0, i >> 16, (i >> 8) & 255, i & 255]) + b'\x88\xb5' + bytes(46)" ||
+		fail "raw socket in container 1" || return 1
+	local s; s=$(api 1 GET /api/v1/vnis/42/stats) || fail "stats" || return 1
+	local learned refused
+	learned=$(jq '.learned' <<<"$s"); refused=$(jq '.learn_refused' <<<"$s")
+	[ "$learned" -le 4100 ] && [ "$refused" -ge 15000 ] ||
+		fail "VNI 42 learned $learned (want <= 4100: the port's budget), refused $refused (want >= 15000)" || return 1
+	api 1 POST /api/v1/vnis/42/fdb "{\"mac\":\"02:00:00:00:99:01\",\"dst\":\"$(underlay_ip 2)\"}" >/dev/null ||
+		fail "static entry refused after the flood" || return 1
+	api 1 POST /api/v1/vnis/43/fdb "{\"mac\":\"02:00:00:00:99:02\",\"dst\":\"$(underlay_ip 2)\"}" >/dev/null ||
+		fail "static entry on VNI 43 refused after the flood" || return 1
+	# VNI 43 still learns: container 2's ARP teaches its MAC behind c2
+	in_ctr 1 2 ping -c 1 -W 1 10.20.1.99 >/dev/null 2>&1
+	api 1 GET /api/v1/vnis/43/fdb | jq -e --arg m "$(ctr_mac 1 2)" 'map(select(.mac == $m)) | length == 1' >/dev/null ||
+		fail "VNI 43 did not learn container 2's MAC after the flood" || return 1
+	pings_both_ways || fail "the flooding container's own traffic no longer works" || return 1
+}
+
+# VLAN-tagged frames from a container (802.1Q, and 802.1ad over 802.1Q) cross the tunnel with their
+# tags inside the inner frame; the outer frame on the underlay carries none; the container on the other
+# host receives them tagged, exactly as sent. (No 8021q module here: the frames come from a raw socket.)
+case_vlan_tags() {
+	two_hosts xvtep 4789 && pings_both_ways || return 1
+	# the raw frames are 66 bytes inside, 116 on the underlay: nothing else in this test has that size
+	local pcap="$LAB_STATE/vlan.pcap" rx="$LAB_STATE/vlan-rx.txt"
+	in_host 2 timeout 10 tcpdump -i eth0 -U -c 6 -w "$pcap" "udp port 4789 and greater 116 and less 116" >/dev/null 2>&1 &
+	local tp=$!
+	in_ctr 2 1 timeout 10 tcpdump -i eth0 -e -nn -c 6 "ether src $(ctr_mac 1 1) and not arp and not ip" >"$rx" 2>/dev/null &
+	local rp=$!
+	sleep 1
+	send_raw 1 1 3 "    f = b'\xff' * 6 + bytes([2, 0, 0, 0, 1, 1]) + b'\x81\x00\x00\x64' + b'\x88\xb5' + bytes(46)" ||
+		fail "raw socket" || return 1
+	send_raw 1 1 3 "    f = b'\xff' * 6 + bytes([2, 0, 0, 0, 1, 1]) + b'\x88\xa8\x00\xc8\x81\x00\x00\x64' + b'\x88\xb5' + bytes(42)" ||
+		fail "raw socket" || return 1
+	wait "$tp" "$rp" 2>/dev/null
+	local outer inner
+	outer=$(tshark -r "$pcap" -d udp.port==4789,vxlan -T fields -E occurrence=f -e eth.type 2>/dev/null | sort -u | tr '\n' ' ')
+	[ "$outer" = "0x0800 " ] || fail "outer Ethernet types on the underlay: '$outer' (want 0x0800 only: no outer tag)" || return 1
+	inner=$(tshark -r "$pcap" -d udp.port==4789,vxlan -T fields -E separator=/ -e vlan.id 2>/dev/null | sort | uniq -c | awk '{print $1"x"$2}' | tr '\n' ' ')
+	[ "$inner" = "3x100 3x200/100 " ] || fail "inner VLAN ids: '$inner' (want 3x100 3x200/100)" || return 1
+	[ "$(grep -c 'vlan 100' "$rx")" -eq 6 ] && [ "$(grep -c 'vlan 200' "$rx")" -eq 3 ] ||
+		fail "container 2 received: $(cat "$rx")" || return 1
+}
