@@ -11,6 +11,7 @@ import io.xvtep.libbpf.BpfProgram;
 import io.xvtep.libbpf.internal.Native;
 import io.xvtep.libbpf.internal.Structs;
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.Programs;
 
 import java.nio.ByteBuffer;
@@ -76,6 +77,11 @@ class LearningStormIT {
             obj = inside.submit(() -> {
                 BpfObject o = BpfObject.open(Datapath.resource(Datapath.UNDERLAY_OBJECT), "xvtep_storm", h.pinRoot);
                 o.load();
+                // the storm is meant to be learned completely: no learning limit for the host or its VNIs
+                LearnBudgets budgets = new LearnBudgets(o.map("xvtep_learn_limit"), o.map("xvtep_learn_count"));
+                budgets.setMax(LearnBudgets.Key.HOST, 0);
+                budgets.setMax(LearnBudgets.Key.vni(77), 0);
+                budgets.setMax(LearnBudgets.Key.vni(78), 0);
                 return o;
             }).get();
         } catch (Exception | Error e) {
