@@ -1,7 +1,6 @@
 package io.xvtep.datapath;
 
 import static io.xvtep.datapath.DatapathPacketTest.*;
-import static io.xvtep.datapath.Frames.*;
 
 import io.xvtep.libbpf.BpfObject;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ public final class DatapathBench {
         System.out.printf("|%s|%s|%s|%n", "-".repeat(32), "-".repeat(12), "-".repeat(14));
         double ceiling;
         try (Harness h = Harness.start()) {
-            ceiling = h.ns.inside(() -> {
+            ceiling = h.ns.call(() -> {
                 var url = DatapathBench.class.getResource("/bpf/empty.bpf.o");
                 try (BpfObject empty = BpfObject.open(Path.of(url.toURI()), null)) {
                     empty.load();

@@ -1,6 +1,6 @@
 package io.xvtep.datapath;
 
-import static io.xvtep.datapath.Frames.*;
+import static io.xvtep.testkit.Frames.*;
 import static io.xvtep.datapath.Harness.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,7 @@ import io.xvtep.datapath.MapCodec.VniIdxKey;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import io.xvtep.testkit.Frames;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -558,19 +559,15 @@ class DatapathPacketTest {
 
     static boolean isEncap(byte[] f) {
         return f.length > 50 && f[12] == 0x08 && f[13] == 0 && f[23] == 17
-                && (udpPort(f, 36) == 4789 || udpPort(f, 36) == 8472);
-    }
-
-    static int udpPort(byte[] f, int off) {
-        return ((f[off] & 0xff) << 8) | (f[off + 1] & 0xff);
+                && (u16(f, 36) == 4789 || u16(f, 36) == 8472);
     }
 
     /** Checks the varying outer fields, then zeroes them (and re-checksums) for an exact compare. */
     static byte[] normaliseEncap(byte[] f, PacketCase c) {
         assertThat(f.length).as("encapsulated frame length").isGreaterThan(50);
-        int csum = udpPort(f, 24);
+        int csum = u16(f, 24);
         assertThat(csum).as("outer IPv4 header checksum").isEqualTo(Frames.ipChecksum(f, 14));
-        int sport = udpPort(f, 34);
+        int sport = u16(f, 34);
         assertThat(sport).as("outer UDP source port in the VNI's range").isBetween(c.srcportMin, c.srcportMax);
         byte[] n = f.clone();
         n[18] = n[19] = 0;  // IP id

@@ -20,6 +20,8 @@ import io.xvtep.datapath.MapCodec.XvtepConfig;
 import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import io.xvtep.testkit.Frames;
+import io.xvtep.testkit.Netns;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,7 +50,7 @@ final class Harness implements AutoCloseable {
 
     record Captured(String ifname, byte[] frame) {}
 
-    final TestNetns ns;
+    final Netns ns;
     private final Path pinRoot;
     private BpfObject underlay, port, tap;
     private RingBuffer tapRing, events;
@@ -64,9 +66,10 @@ final class Harness implements AutoCloseable {
     }
 
     static Harness start() {
-        TestNetns ns = TestNetns.create("xvtep-pt");
+        Netns ns = Netns.create("xvtep-pt");
         Harness h = new Harness(ns);
         try {
+            ns.disableIpv6(); // no ND/MLD chatter on the taps: only what the datapath sends
             h.setUp();
             return h;
         } catch (RuntimeException | Error e) {
@@ -75,9 +78,9 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    private Harness(TestNetns ns) {
+    private Harness(Netns ns) {
         this.ns = ns;
-        this.pinRoot = Path.of("/sys/fs/bpf", ns.name);
+        this.pinRoot = Path.of("/sys/fs/bpf", ns.name());
     }
 
     private static Path resource(String name) {
@@ -102,7 +105,7 @@ final class Harness implements AutoCloseable {
         ns.ip("route", "add", "224.0.0.0/4", "dev", "u0");
         // bpf_fib_lookup answers only for devices with forwarding on; the agent sets the same.
         ns.exec("sysctl", "-qw", "net.ipv4.conf.u0.forwarding=1");
-        ns.inside(() -> {
+        ns.call(() -> {
             for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ifindex.put(d, Net.ifindex(d));
             Bpffs.ensureMounted(Path.of("/sys/fs/bpf"));
             underlay = BpfObject.open(resource("xvtep_underlay.bpf.o"), pinRoot);
@@ -139,7 +142,7 @@ final class Harness implements AutoCloseable {
     }
 
     Harness configFlags(int flags) {
-        ns.inside(() -> {
+        ns.call(() -> {
             map("xvtep_config").update(MapCodec.u32(0), new XvtepConfig(ifindex.get("u0"), Ipv4.parse(LOCAL_IP),
                     Mac.parse(UNDERLAY_MAC), flags).encode(), UpdateFlag.ANY);
             return null;
@@ -244,7 +247,7 @@ final class Harness implements AutoCloseable {
     TestRunResult run(String program, byte[] frame, String ingress) {
         captured.clear();
         eventLog.clear();
-        return ns.inside(() -> {
+        return ns.call(() -> {
             BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
             TestRunResult r;
             if (program.startsWith("xdp")) {
@@ -265,7 +268,7 @@ final class Harness implements AutoCloseable {
      * own output from the second run on.
      */
     double meanNs(String program, byte[] frame, String ingress, int iterations) {
-        return ns.inside(() -> {
+        return ns.call(() -> {
             BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
             var prog = obj.program(program);
             byte[] ctx = new byte[192];
@@ -330,13 +333,13 @@ final class Harness implements AutoCloseable {
     }
 
     VniStats stats(int vni) {
-        return ns.inside(() -> VniStats.sum(map("xvtep_stats").lookupPerCpu(MapCodec.u32(vni))));
+        return ns.call(() -> VniStats.sum(map("xvtep_stats").lookupPerCpu(MapCodec.u32(vni))));
     }
 
     @Override
     public void close() {
         try {
-            ns.inside(() -> {
+            ns.call(() -> {
                 if (tapRing != null) tapRing.close();
                 if (events != null) events.close();
                 for (BpfObject o : new BpfObject[] {tap, port, underlay}) if (o != null) o.close();

@@ -13,6 +13,9 @@ import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.datapath.MapCodec.VniSrcKey;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import io.xvtep.testkit.Command;
+import io.xvtep.testkit.Netns;
+import io.xvtep.testkit.NetnsHttpClient;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,10 +81,8 @@ class AgentApiMoreIT {
     @Order(0)
     void containerVethGetsPeerDelivery() throws Exception {
         // A container's veth: its peer is in another namespace, so TC may use bpf_redirect_peer.
-        String ctr = h.ns + "-c";
-        AgentHarness.sh("ip", "netns", "add", ctr);
-        try {
-            h.in("ip", "link", "add", "pc1", "type", "veth", "peer", "name", "eth0", "netns", ctr);
+        try (Netns ctr = Netns.create("xvtep-cp-ctr")) {
+            h.in("ip", "link", "add", "pc1", "type", "veth", "peer", "name", "eth0", "netns", ctr.name());
             h.in("ip", "link", "set", "pc1", "up");
             assertThat(h.post("/api/v1/vnis", vni(499, "")).status()).isEqualTo(201);
             Response r = h.post("/api/v1/vnis/499/ports", "{\"ifname\":\"pc1\"}");
@@ -91,8 +92,6 @@ class AgentApiMoreIT {
                         .isEqualTo(new MapCodec.PortCfg(499, MapCodec.PortCfg.F_PEER));
             }
             assertThat(h.delete("/api/v1/vnis/499").status()).isEqualTo(204);
-        } finally {
-            AgentHarness.sh("ip", "netns", "del", ctr);
         }
     }
 
@@ -277,11 +276,11 @@ class AgentApiMoreIT {
         assertThat(h.delete("/api/v1/vnis/503").status()).isEqualTo(204);
     }
 
-    private static String waitFor(Path file, long seconds, String... needles) throws Exception {
+    private static String waitFor(NetnsHttpClient.LineStream stream, long seconds, String... needles) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         String s = "";
         while (System.nanoTime() < deadline) {
-            s = Files.readString(file);
+            s = stream.text();
             boolean all = true;
             for (String n : needles) {
                 all &= s.contains(n);
@@ -300,11 +299,8 @@ class AgentApiMoreIT {
         assertThat(h.post("/api/v1/vnis", vni(504, ",\"proxy\":true,\"l3miss\":true,\"ageing\":1")).status())
                 .isEqualTo(201);
         assertThat(h.post("/api/v1/vnis/504/ports", "{\"ifname\":\"q2\"}").status()).isEqualTo(201);
-        Path all = Files.createTempFile("xvtep-ev", ".txt");
-        Path onlyMiss = Files.createTempFile("xvtep-ev", ".txt");
-        Process p1 = h.stream("/api/v1/events?vni=504", all);
-        Process p2 = h.stream("/api/v1/events?type=l3miss", onlyMiss);
-        try {
+        try (NetnsHttpClient.LineStream all = h.stream("/api/v1/events?vni=504");
+                NetnsHttpClient.LineStream onlyMiss = h.stream("/api/v1/events?type=l3miss")) {
             Thread.sleep(1000);
             String mac = h.in("ip", "-br", "link", "show", "dev", "q2c").trim().split("\\s+")[2];
             h.in("ip", "addr", "add", "10.33.0.1/24", "dev", "q2c");
@@ -328,13 +324,8 @@ class AgentApiMoreIT {
             assertThat(age.getString("mac")).isEqualTo(mac);
             // SSE framing: each event a data line followed by a blank line
             assertThat(s).contains("\n\ndata: ");
-            String m = Files.readString(onlyMiss);
+            String m = onlyMiss.text();
             assertThat(m).contains("\"type\":\"l3miss\"").doesNotContain("\"type\":\"learn\"");
-        } finally {
-            p1.destroy();
-            p2.destroy();
-            Files.deleteIfExists(all);
-            Files.deleteIfExists(onlyMiss);
         }
         refused("GET", "/api/v1/events?type=bogus", null, 400, "type");
         assertThat(h.delete("/api/v1/vnis/504").status()).isEqualTo(204);
@@ -396,16 +387,12 @@ class AgentApiMoreIT {
     @Order(10)
     void tokenAuthAndNonLoopbackRefusal() throws Exception {
         // without --token-file, a non-loopback --api is refused at start
-        Path log = Files.createTempFile("xvtep-agent", ".log");
         try {
-            Process p = new ProcessBuilder("nsenter", "--net=/run/netns/" + h.ns, "java", "-jar", jar.toString(), "agent",
-                    "--underlay", "ul0", "--api", "198.18.0.1:" + (h.port + 1), "--pin-root", h.pinRoot + "-x")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isNotZero();
-            assertThat(Files.readString(log)).contains("--token-file").contains("not a loopback address");
+            Command.Result p = h.netns.command("java", "-jar", jar.toString(), "agent", "--underlay", "ul0", "--api",
+                    "198.18.0.1:" + (h.port + 1), "--pin-root", h.pinRoot + "-x").run();
+            assertThat(p.exit()).isNotZero();
+            assertThat(p.output()).contains("--token-file").contains("not a loopback address");
         } finally {
-            Files.deleteIfExists(log);
             io.xvtep.libbpf.Bpffs.removeTree(Path.of(h.pinRoot + "-x"));
         }
         // with a token: everything but /healthz needs it
@@ -420,18 +407,18 @@ class AgentApiMoreIT {
             assertThat(r.status()).isEqualTo(401);
             assertThat(r.json().getString("error")).contains("token");
             assertThat(h.get("/metrics").status()).isEqualTo(401);
-            h.curlArgs.addAll(List.of("-H", "Authorization: Bearer wrong"));
+            h.headers.put("Authorization", "Bearer wrong");
             assertThat(h.get("/api/v1/vnis").status()).isEqualTo(401);
-            h.curlArgs.clear();
-            h.curlArgs.addAll(List.of("-H", "Authorization: Bearer s3cret-token"));
+            h.headers.clear();
+            h.headers.put("Authorization", "Bearer s3cret-token");
             assertThat(h.get("/api/v1/vnis").status()).isEqualTo(200);
-            h.curlArgs.clear();
+            h.headers.clear();
             // the CLI: --token-file or XVTEP_TOKEN
             assertThat(h.cli("vni", "show").exit()).isEqualTo(1);
             assertThat(h.cli("vni", "show", "--token-file", token.toString()).exit()).isZero();
             assertThat(h.cli(Map.of("XVTEP_TOKEN", "s3cret-token"), "vni", "show").exit()).isZero();
         } finally {
-            h.curlArgs.clear();
+            h.headers.clear();
             h.stopAgent();
             h.agentArgs.clear();
             Files.deleteIfExists(token);

@@ -3,37 +3,50 @@ package io.xvtep.api;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.libbpf.BpfMap;
+import io.xvtep.libbpf.Bpffs;
+import io.xvtep.testkit.Command;
+import io.xvtep.testkit.Netns;
+import io.xvtep.testkit.NetnsHttpClient;
+import io.xvtep.testkit.Requires;
+import io.xvtep.testkit.Unique;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assumptions;
+
 /**
- * A real agent (target/xvtep.jar) in a network namespace of its own, with a veth underlay
- * and veth ports, plus threads that live inside the namespace (for BPF_PROG_TEST_RUN on the
- * agent's pinned maps, and for timing requests without a curl process). Requests go through `nsenter --net curl` because the API listens on the
- * namespace's loopback; `nsenter` rather than `ip netns exec` keeps /sys/fs/bpf visible.
+ * A real agent (target/xvtep.jar) in a network namespace of its own, with a veth underlay (ul0, 198.18.0.1)
+ * and veth ports (each NAME with its peer NAMEc). The API listens on the namespace's loopback; requests go
+ * through an in-process HTTP client whose sockets were opened inside the namespace. Programs (ip, tc, the
+ * CLI, the agent itself) run under {@code nsenter --net}, which keeps /sys/fs/bpf visible.
  */
 public final class AgentHarness implements AutoCloseable {
 
-    final String ns = "xvtep-cp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-    public final Path pinRoot = Path.of("/sys/fs/bpf/xvtep-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+    public final Netns netns;
+    /** The namespace's name, for nsenter and ip -n. */
+    public final String ns;
+    public final Path pinRoot = Path.of("/sys/fs/bpf", Unique.name("xvtep-test"));
     final int port = 20000 + ThreadLocalRandom.current().nextInt(30000);
     final Path jar;
     final Path log;
-    private Process agent;
+    private Command.Background agent;
+    private NetnsHttpClient http;
     /** Extra `xvtep agent` arguments (e.g. --token-file). */
     final List<String> agentArgs = new ArrayList<>();
-    /** Extra curl arguments for every request (e.g. an Authorization header). */
-    final List<String> curlArgs = new ArrayList<>();
+    /** Extra headers on every request (e.g. Authorization). */
+    final Map<String, String> headers = new LinkedHashMap<>();
 
     public record Response(int status, String body) {
         public JsonObject json() {
@@ -45,23 +58,30 @@ public final class AgentHarness implements AutoCloseable {
         }
     }
 
-    public AgentHarness(Path jar, Path logDir) throws IOException {
+    private AgentHarness(Path jar, Path logDir, Netns netns) throws IOException {
         this.jar = jar;
+        this.netns = netns;
+        this.ns = netns.name();
         Files.createDirectories(logDir);
         this.log = logDir.resolve(ns + ".log");
     }
 
-    /** Namespace with IPv6 off (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
     /**
      * A harness with its namespace, the given ports and a running agent; the test is skipped
      * (not failed) when not root or when target/xvtep.jar is not built.
      */
     public static AgentHarness started(String... portNames) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-                "needs root (netns, bpf)");
+        Requires.root();
         Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        AgentHarness h = new AgentHarness(jar, Path.of("target", "it-logs"));
+        Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
+        Netns netns = Netns.create("xvtep-cp");
+        AgentHarness h;
+        try {
+            h = new AgentHarness(jar, Path.of("target", "it-logs"), netns);
+        } catch (IOException | RuntimeException e) {
+            netns.close();
+            throw e;
+        }
         try {
             h.setUp(portNames);
             h.startAgent();
@@ -72,50 +92,49 @@ public final class AgentHarness implements AutoCloseable {
         }
     }
 
-    public void setUp(String... portNames) throws Exception {
-        sh("ip", "netns", "add", ns);
-        in("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-        in("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
-        in("ip", "link", "set", "lo", "up");
-        in("ip", "link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
-        in("ip", "addr", "add", "198.18.0.1/24", "dev", "ul0");
-        in("ip", "link", "set", "ul0", "up");
-        in("ip", "link", "set", "ul1", "up");
+    /** IPv6 off (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
+    private void setUp(String... portNames) {
+        netns.disableIpv6();
+        netns.ip("link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
+        netns.ip("addr", "add", "198.18.0.1/24", "dev", "ul0");
+        netns.ip("link", "set", "ul0", "up");
+        netns.ip("link", "set", "ul1", "up");
         for (String p : portNames) {
-            in("ip", "link", "add", p, "type", "veth", "peer", "name", p + "c");
-            in("ip", "link", "set", p, "up");
-            in("ip", "link", "set", p + "c", "up");
+            netns.veth(p, p + "c");
         }
     }
 
+    /** `xvtep agent` inside the namespace; returns once /healthz answers 200. */
     public void startAgent() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString(),
-                "agent", "--underlay", "ul0", "--api", "127.0.0.1:" + port, "--pin-root", pinRoot.toString(),
-                "--xdp-mode", "generic"));
+        List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar.toString(), "agent", "--underlay", "ul0",
+                "--api", "127.0.0.1:" + port, "--pin-root", pinRoot.toString(), "--xdp-mode", "generic"));
         cmd.addAll(agentArgs);
-        agent = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
-                log.toFile())).start();
+        if (http != null) {
+            http.close(); // connections of the previous agent are dead
+        }
+        http = new NetnsHttpClient(netns, "http://127.0.0.1:" + port);
+        agent = netns.command(cmd).start(log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!agent.isAlive()) {
-                throw new IllegalStateException("agent exited with " + agent.exitValue() + ": " + Files.readString(log));
+                throw new IllegalStateException("agent exited with " + agent.exitValue() + ": " + agent.logText());
             }
-            if (request("GET", "/healthz", null).status() == 200) {
-                return;
+            try {
+                if (request("GET", "/healthz", null).status() == 200) {
+                    return;
+                }
+            } catch (IllegalStateException notYet) {
+                // connection refused: the agent is still loading
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("agent did not come up: " + Files.readString(log));
+        throw new IllegalStateException("agent did not come up: " + agent.logText());
     }
 
     /** SIGTERM by pid, as an init system would; forcibly after 15 s. */
-    void stopAgent() throws InterruptedException {
-        if (agent != null && agent.isAlive()) {
-            agent.destroy();
-            if (!agent.waitFor(15, TimeUnit.SECONDS)) {
-                agent.destroyForcibly();
-                agent.waitFor(5, TimeUnit.SECONDS);
-            }
+    void stopAgent() {
+        if (agent != null) {
+            agent.stop(Duration.ofSeconds(15));
         }
     }
 
@@ -127,125 +146,74 @@ public final class AgentHarness implements AutoCloseable {
         return agent != null && agent.isAlive();
     }
 
-    Response request(String method, String path, String body) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "curl", "-s", "-g",
-                "--max-time", "60", "-o", "-", "-w", "\n%{http_code}", "-X", method));
-        cmd.addAll(curlArgs);
-        if (body != null) {
-            cmd.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", "@-"));
-        }
-        cmd.add("http://127.0.0.1:" + port + path);
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        if (body != null) {
-            p.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        int nl = out.lastIndexOf('\n');
-        int status = Integer.parseInt(out.substring(nl + 1).trim());
-        return new Response(status, out.substring(0, nl));
+    Response request(String method, String path, String body) {
+        NetnsHttpClient.Response r = http.send(method, path, body, headers);
+        return new Response(r.status(), r.body());
     }
 
-    public Response get(String path) throws Exception {
+    public Response get(String path) {
         return request("GET", path, null);
     }
 
-    public Response post(String path, String body) throws Exception {
+    public Response post(String path, String body) {
         return request("POST", path, body);
     }
 
-    Response patch(String path, String body) throws Exception {
+    Response patch(String path, String body) {
         return request("PATCH", path, body);
     }
 
-    Response put(String path, String body) throws Exception {
+    Response put(String path, String body) {
         return request("PUT", path, body);
     }
 
-    /** The real CLI (target/xvtep.jar) in the namespace against this agent: exit code, stdout, stderr. */
-    record Cli(int exit, String out, String err) {
-    }
-
-    Cli cli(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("--api");
-        cmd.add("127.0.0.1:" + port);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("XVTEP_TOKEN");
-        pb.environment().remove("XVTEP_API");
-        pb.environment().putAll(env);
-        Path err = Files.createTempFile("xvtep-cli", ".err");
-        try {
-            Process p = pb.redirectError(err.toFile()).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("xvtep " + String.join(" ", args) + " hung");
-            }
-            return new Cli(p.exitValue(), out, Files.readString(err));
-        } finally {
-            Files.deleteIfExists(err);
-        }
-    }
-
-    Cli cli(String... args) throws Exception {
-        return cli(Map.of(), args);
-    }
-
-    /** A long-running CLI command (e.g. monitor) writing its stdout to {@code out}; the caller destroys it. */
-    Process cliBackground(Path out, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "java", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("--api");
-        cmd.add("127.0.0.1:" + port);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    }
-
-    /** `curl -N` on a streaming path (server-sent events) writing to {@code out}; the caller destroys it. */
-    Process stream(String path, Path out) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + ns, "curl", "-sN"));
-        cmd.addAll(curlArgs);
-        cmd.add("http://127.0.0.1:" + port + path);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    }
-
-    public Response delete(String path) throws Exception {
+    public Response delete(String path) {
         return request("DELETE", path, null);
     }
 
-    /** Runs a command inside the namespace; fails on a non-zero exit. */
-    String in(String... cmd) throws Exception {
-        String[] full = new String[cmd.length + 2];
-        full[0] = "nsenter";
-        full[1] = "--net=/run/netns/" + ns;
-        System.arraycopy(cmd, 0, full, 2, cmd.length);
-        return sh(full);
+    /** A streaming GET (server-sent events), collected until the caller closes it. */
+    NetnsHttpClient.LineStream stream(String path) {
+        return http.stream(path, headers);
     }
 
-    /** Like {@link #in} but returns the output whatever the exit code. */
-    String inQuiet(String... cmd) throws Exception {
-        try {
-            return in(cmd);
-        } catch (IllegalStateException e) {
-            return e.getMessage();
-        }
+    private Command cliCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--api", "127.0.0.1:" + port));
+        return netns.command(cmd).unsetEnv("XVTEP_TOKEN").unsetEnv("XVTEP_API");
     }
 
-    public static String sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
+    /** The real CLI (target/xvtep.jar) in the namespace against this agent: exit code, stdout, stderr. */
+    Command.Result cli(Map<String, String> env, String... args) {
+        return cliCommand(args).env(env).run();
     }
 
-    public int ifindex(String ifname) throws Exception {
-        String out = in("ip", "-o", "link", "show", "dev", ifname);
-        return Integer.parseInt(out.substring(0, out.indexOf(':')).trim());
+    Command.Result cli(String... args) {
+        return cli(Map.of(), args);
+    }
+
+    /** A long-running CLI command (e.g. monitor) writing its output to {@code out}; stopped by its pid. */
+    Command.Background cliBackground(Path out, String... args) {
+        return cliCommand(args).start(out);
+    }
+
+    /** Runs a command inside the namespace; fails on a non-zero exit; stdout. */
+    public String in(String... cmd) {
+        return netns.exec(cmd);
+    }
+
+    /** Like {@link #in} but returns stdout and stderr whatever the exit code. */
+    String inQuiet(String... cmd) {
+        return netns.tryExec(cmd).output();
+    }
+
+    public int ifindex(String ifname) {
+        return netns.ifindex(ifname);
+    }
+
+    /** {@code n} threads inside the namespace (BPF_PROG_TEST_RUN on the agent's maps, netlink queries). */
+    public ExecutorService threadsInside(int n, String name) {
+        return netns.threads(n, name);
     }
 
     /** Raw contents of a pinned map, key hex -> value hex. */
@@ -280,84 +248,33 @@ public final class AgentHarness implements AutoCloseable {
         return BpfMap.openPinned(pinRoot.resolve(name));
     }
 
-    /** Best effort, in order: agent, datapath (detach + pins), namespace. */
+    /** `xvtep agent --cleanup` for this agent's underlay and pin root. */
+    Command.Result cleanup() {
+        return netns.tryExec("java", "-jar", jar.toString(), "agent", "--cleanup", "--underlay", "ul0", "--pin-root",
+                pinRoot.toString());
+    }
+
+    /** Best effort, in order: agent, datapath (detach + pins), client, namespace. */
     @Override
     public void close() {
         try {
             stopAgent();
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
             // go on cleaning
         }
         try {
-            in("java", "-jar", jar.toString(), "agent", "--cleanup", "--underlay", "ul0", "--pin-root",
-                    pinRoot.toString());
-        } catch (Exception e) {
+            cleanup();
+        } catch (RuntimeException e) {
             // the namespace may be gone already
         }
         try {
-            io.xvtep.libbpf.Bpffs.removeTree(pinRoot);
+            Bpffs.removeTree(pinRoot);
         } catch (RuntimeException e) {
             // nothing left
         }
-        try {
-            sh("ip", "netns", "del", ns);
-        } catch (Exception e) {
-            // not created
+        if (http != null) {
+            http.close();
         }
-    }
-
-    /** libc's setns, to move a thread into the namespace. */
-    public interface LibC {
-        int open(String path, int flags);
-
-        int setns(int fd, int nstype);
-
-        int close(int fd);
-    }
-
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static volatile LibC libc;
-
-    /** Moves the calling thread into this harness's network namespace. */
-    public void enter() {
-        if (libc == null) {
-            libc = jnr.ffi.LibraryLoader.create(LibC.class).load("c");
-        }
-        int fd = libc.open("/run/netns/" + ns, 0);
-        if (fd < 0 || libc.setns(fd, CLONE_NEWNET) != 0) {
-            throw new IllegalStateException("setns " + ns);
-        }
-        libc.close(fd);
-    }
-
-    /** {@code n} daemon threads that live inside the namespace. */
-    public java.util.concurrent.ExecutorService threadsInside(int n, String name) {
-        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(() -> {
-                enter();
-                r.run();
-            }, name);
-            t.setDaemon(true);
-            return t;
-        });
-        return ex;
-    }
-
-    /**
-     * A GET over a plain socket; call it on a thread inside the namespace. Returns the status
-     * line's code and the body (HTTP/1.0, so the server closes the connection).
-     */
-    public Response rawGet(String path, int timeoutMs) throws IOException {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), timeoutMs);
-            s.setSoTimeout(timeoutMs);
-            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int sp = all.indexOf(' ');
-            int status = Integer.parseInt(all.substring(sp + 1, sp + 4));
-            int body = all.indexOf("\r\n\r\n");
-            return new Response(status, body < 0 ? "" : all.substring(body + 4));
-        }
+        netns.close();
     }
 }

@@ -3,10 +3,11 @@ package io.xvtep.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import io.xvtep.api.AgentHarness.Cli;
+import io.xvtep.testkit.Command;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -32,8 +33,8 @@ class CliIT {
         }
     }
 
-    private Cli ok(String... args) throws Exception {
-        Cli c = h.cli(args);
+    private Command.Result ok(String... args) throws Exception {
+        Command.Result c = h.cli(args);
         assertThat(c.exit()).as(String.join(" ", args) + ": " + c.err()).isZero();
         return c;
     }
@@ -52,11 +53,11 @@ class CliIT {
         assertThat(j.getBoolean("learning")).isFalse();
 
         // refusals: API errors exit 1 with the API's message, bad arguments exit 2
-        Cli dup = h.cli("vni", "add", "42", "dstport", "4789");
+        Command.Result dup = h.cli("vni", "add", "42", "dstport", "4789");
         assertThat(dup.exit()).isEqualTo(1);
         assertThat(dup.err()).contains("VNI 42 already exists");
         assertThat(h.cli("vni", "add", "x42").exit()).isEqualTo(2);
-        Cli bogus = h.cli("vni", "add", "43", "frobnicate");
+        Command.Result bogus = h.cli("vni", "add", "43", "frobnicate");
         assertThat(bogus.exit()).isEqualTo(2);
         assertThat(bogus.err()).contains("unknown argument \"frobnicate\"");
         assertThat(h.cli("vni", "set", "42", "dstport", "1").exit()).isEqualTo(2);
@@ -98,10 +99,10 @@ class CliIT {
 
         // monitor: a frame from c1's peer is learned behind c1
         Path out = Files.createTempFile("xvtep-mon", ".txt");
-        Process mon = h.cliBackground(out, "monitor", "vni", "42");
+        Command.Background mon = h.cliBackground(out, "monitor", "vni", "42");
         try {
             Thread.sleep(2500); // JVM start and the stream's opening
-            String mac = h.in("ip", "-br", "link", "show", "dev", "c1c").trim().split("\\s+")[2];
+            String mac = h.netns.mac("c1c");
             h.in("ip", "addr", "add", "10.20.9.1/24", "dev", "c1c");
             h.inQuiet("ping", "-c", "1", "-W", "1", "10.20.9.2");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -111,8 +112,7 @@ class CliIT {
             }
             assertThat(s).contains("learn " + mac + " vni 42 port c1\n").contains("l3miss 10.20.9.2 vni 42\n");
         } finally {
-            mon.destroy();
-            mon.waitFor(10, TimeUnit.SECONDS);
+            mon.stop(Duration.ofSeconds(10));
             Files.deleteIfExists(out);
         }
 

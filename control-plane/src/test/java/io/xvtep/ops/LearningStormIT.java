@@ -3,7 +3,6 @@ package io.xvtep.ops;
 import io.xvtep.api.AgentHarness;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
 import io.xvtep.libbpf.BpfObject;
@@ -13,10 +12,9 @@ import io.xvtep.libbpf.internal.Structs;
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.Programs;
+import io.xvtep.testkit.Command;
+import io.xvtep.testkit.Frames;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -64,13 +62,8 @@ class LearningStormIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (netns, bpf)");
-        Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
-        assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
-        h = new AgentHarness(jar, Path.of("target", "it-logs"));
+        h = AgentHarness.started("p1", "p2");
         try {
-            h.setUp("p1", "p2");
-            h.startAgent();
             ul0 = h.ifindex("ul0");
             inside = h.threadsInside(THREADS + 2, "storm");
             // The test's own copy of the underlay object: same pin root, so the same maps.
@@ -114,35 +107,13 @@ class LearningStormIT {
 
     /** 198.18.0.2 -> 198.18.0.1:4789, VNI {@code vni}, inner DST_MAC <- 02:5e:xx:xx:xx:xx (set per frame). */
     static byte[] template(int vni) {
-        byte[] inner = ByteBuffer.allocate(14 + 46).put(mac(DST_MAC)).put(mac("02:5e:00:00:00:00"))
-                .putShort((short) 0x88b5).array();
-        byte[] vx = ByteBuffer.allocate(8 + inner.length).putInt(0x08000000).putInt(vni << 8).put(inner).array();
-        byte[] udp = ByteBuffer.allocate(8 + vx.length).putShort((short) 50000).putShort((short) 4789)
-                .putShort((short) (8 + vx.length)).putShort((short) 0).put(vx).array();
-        ByteBuffer ip = ByteBuffer.allocate(20 + udp.length);
-        ip.put((byte) 0x45).put((byte) 0).putShort((short) (20 + udp.length)).putShort((short) 1).putShort((short) 0)
-                .put((byte) 64).put((byte) 17).putShort((short) 0).put(new byte[] {(byte) 198, 18, 0, 2})
-                .put(new byte[] {(byte) 198, 18, 0, 1}).put(udp);
-        byte[] ipb = ip.array();
-        int sum = 0;
-        for (int i = 0; i < 20; i += 2) {
-            sum += ((ipb[i] & 0xff) << 8) | (ipb[i + 1] & 0xff);
-        }
-        while ((sum >> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        ipb[10] = (byte) (~sum >> 8);
-        ipb[11] = (byte) ~sum;
-        return ByteBuffer.allocate(14 + ipb.length).put(mac("02:aa:00:00:00:01")).put(mac("02:bb:00:00:00:02"))
-                .putShort((short) 0x0800).put(ipb).array();
+        byte[] inner = Frames.eth(DST_MAC, "02:5e:00:00:00:00", 0x88b5, new byte[46]);
+        return Frames.vxlanFrame("02:aa:00:00:00:01", "02:bb:00:00:00:02", "198.18.0.2", "198.18.0.1", 50000, 4789,
+                vni, inner);
     }
 
     /** Offset of the inner source MAC's last four bytes in {@link #template}. */
     static final int SRC_MAC_LOW = 14 + 20 + 8 + 8 + 6 + 2;
-
-    static byte[] mac(String s) {
-        return java.util.HexFormat.ofDelimiter(":").parseHex(s);
-    }
 
     /** Injects frames {@code from..to-1} of VNI {@code vni} split over THREADS threads; returns the seconds taken. */
     private double inject(int vni, int n) throws Exception {
@@ -252,14 +223,14 @@ class LearningStormIT {
             while (storming.get()) {
                 long t = System.nanoTime();
                 try {
-                    int st = h.rawGet("/healthz", 10_000).status();
+                    int st = h.get("/healthz").status();
                     health.add(System.nanoTime() - t);
                     if (st != 200) {
                         badStatus.add(st);
                     }
                     if (++k % 2 == 0) {
                         maxLag[0] = Math.max(maxLag[0],
-                                Prom.valueOr0(h.rawGet("/metrics", 10_000).body(), "xvtep_events_lag"));
+                                Prom.valueOr0(h.get("/metrics").body(), "xvtep_events_lag"));
                     }
                 } catch (Exception e) {
                     badStatus.add(-1);
@@ -348,13 +319,13 @@ class LearningStormIT {
         vni(78, "p2");
         double consumedBefore = Prom.valueOr0(h.get("/metrics").body(), "xvtep_events_total{type=\"learn\"}");
         long pid = h.agentPid();
-        AgentHarness.sh("kill", "-STOP", Long.toString(pid));
+        Command.signal(pid, "STOP");
         double secs;
         try {
             // the agent reads nothing meanwhile: the 4 MiB ring fills up and the rest is lost
             secs = inject(78, OVERFLOW_N);
         } finally {
-            AgentHarness.sh("kill", "-CONT", Long.toString(pid));
+            Command.signal(pid, "CONT");
         }
         long resumed = System.nanoTime();
         JsonObject st = stats(78);

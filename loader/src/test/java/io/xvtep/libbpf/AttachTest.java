@@ -9,22 +9,24 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xvtep.testkit.Netns;
+import io.xvtep.testkit.Requires;
 
 /** XDP and TC attachment on a veth pair inside a network namespace of the test's own. */
 class AttachTest {
     Path pinRoot;
     BpfObject obj;
-    NetNs ns;
+    Netns ns;
 
     @BeforeEach
     void setUp() {
-        assumeRoot();
+        Requires.root();
         pinRoot = newPinRoot();
         try {
             obj = BpfObject.open(bpfObject("test_prog.o"), pinRoot);
             obj.load();
-            ns = new NetNs();
-            ns.vethPair("va", "vb");
+            ns = Netns.create("xvtep-t");
+            ns.veth("va", "vb");
         } catch (RuntimeException e) {
             tearDown();
             throw e;
@@ -163,10 +165,10 @@ class AttachTest {
         });
         // both ends live in one namespace, so a ping between their addresses would be routed locally:
         // send to a neighbour that "is" vb's MAC instead, so the frame really crosses the veth
-        String vbMac = ns.exec("cat", "/sys/class/net/vb/address").trim(); // ip netns exec remounts /sys
+        String vbMac = ns.mac("vb");
         ns.ip("addr", "add", "192.0.2.1/24", "dev", "va");
         ns.ip("neigh", "add", "192.0.2.9", "lladdr", vbMac, "dev", "va");
-        run(java.util.List.of("ip", "netns", "exec", ns.name, "ping", "-c", "1", "-W", "1", "192.0.2.9"));
+        ns.tryExec("ping", "-c", "1", "-W", "1", "192.0.2.9");
         assertThat(readU32(seen.lookup(u32(0)).orElseThrow(), 0)).isEqualTo(vb);
     }
 

@@ -10,13 +10,14 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xvtep.testkit.Requires;
 
 class BpfObjectTest {
     Path pinRoot;
 
     @BeforeEach
     void setUp() {
-        assumeRoot();
+        Requires.root();
         pinRoot = newPinRoot();
     }
 

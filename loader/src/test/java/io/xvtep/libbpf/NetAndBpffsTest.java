@@ -11,12 +11,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.xvtep.libbpf.internal.Native;
+import io.xvtep.testkit.Requires;
 
 class NetAndBpffsTest {
 
     @BeforeEach
     void setUp() {
-        assumeRoot();
+        Requires.root();
     }
 
     @Test

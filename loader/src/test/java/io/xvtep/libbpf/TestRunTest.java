@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+import io.xvtep.testkit.Netns;
 
 class TestRunTest extends LoadedObjectTest {
     static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3;
@@ -74,8 +75,8 @@ class TestRunTest extends LoadedObjectTest {
 
     @Test
     void xdpContextGivesIngressIfindex() throws Exception {
-        try (NetNs ns = new NetNs()) {
-            ns.vethPair("va", "vb");
+        try (Netns ns = Netns.create("xvtep-t")) {
+            ns.veth("va", "vb");
             int[] seen = new int[2];
             try (RingBuffer rb = new RingBuffer(obj.map("events"), buf -> seen[0] = buf.getInt(0))) {
                 ns.run(() -> {
@@ -97,8 +98,8 @@ class TestRunTest extends LoadedObjectTest {
     @Test
     void skbContextGivesIfindex() throws Exception {
         BpfMap seen = obj.map("tc_seen");
-        try (NetNs ns = new NetNs()) {
-            ns.vethPair("va", "vb");
+        try (Netns ns = Netns.create("xvtep-t")) {
+            ns.veth("va", "vb");
             int ifindex = ns.call(() -> {
                 int idx = Net.ifindex("vb");
                 TestRunResult r = obj.program("tc_record")

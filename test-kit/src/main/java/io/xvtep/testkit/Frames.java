@@ -1,37 +1,39 @@
-package io.xvtep.datapath;
+package io.xvtep.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.HexFormat;
 
-/** Builds wire-format frames for packet tests, scapy style: each layer wraps its payload. */
-final class Frames {
-    static final int ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806;
+/** Builds and reads wire-format frames for packet tests, scapy style: each layer wraps its payload. */
+public final class Frames {
+    public static final int ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806;
 
     private Frames() {}
 
-    static byte[] mac(String s) {
+    public static byte[] mac(String s) {
         return HexFormat.ofDelimiter(":").parseHex(s);
     }
 
-    static byte[] ip(String s) {
+    public static byte[] ip(String s) {
         String[] p = s.split("\\.");
         return new byte[] {(byte) Integer.parseInt(p[0]), (byte) Integer.parseInt(p[1]),
                 (byte) Integer.parseInt(p[2]), (byte) Integer.parseInt(p[3])};
     }
 
-    static byte[] cat(byte[]... parts) {
+    public static byte[] cat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) out.writeBytes(p);
         return out.toByteArray();
     }
 
-    static byte[] eth(String dst, String src, int type, byte[] payload) {
+    public static byte[] eth(String dst, String src, int type, byte[] payload) {
         return cat(mac(dst), mac(src), new byte[] {(byte) (type >> 8), (byte) type}, payload);
     }
 
     /** IPv4 without options; the checksum is computed. */
-    static byte[] ipv4(String src, String dst, int proto, int tos, int ttl, int id, int fragField, byte[] payload) {
+    public static byte[] ipv4(String src, String dst, int proto, int tos, int ttl, int id, int fragField, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
         b.put((byte) 0x45).put((byte) tos).putShort((short) (20 + payload.length)).putShort((short) id)
                 .putShort((short) fragField).put((byte) ttl).put((byte) proto).putShort((short) 0)
@@ -43,11 +45,11 @@ final class Frames {
         return a;
     }
 
-    static byte[] ipv4(String src, String dst, int proto, byte[] payload) {
+    public static byte[] ipv4(String src, String dst, int proto, byte[] payload) {
         return ipv4(src, dst, proto, 0, 64, 1, 0, payload);
     }
 
-    static int ipChecksum(byte[] f, int off) {
+    public static int ipChecksum(byte[] f, int off) {
         int sum = 0;
         for (int i = 0; i < 20; i += 2) {
             if (i == 10) continue;
@@ -58,27 +60,27 @@ final class Frames {
     }
 
     /** UDP with a zero checksum (what RFC 7348 VTEPs send over IPv4). */
-    static byte[] udp(int sport, int dport, byte[] payload) {
+    public static byte[] udp(int sport, int dport, byte[] payload) {
         return ByteBuffer.allocate(8 + payload.length).putShort((short) sport).putShort((short) dport)
                 .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
     }
 
-    static byte[] vxlan(int vni, byte[] inner) {
+    public static byte[] vxlan(int vni, byte[] inner) {
         return vxlanRaw(0x08000000, vni << 8, inner);
     }
 
     /** VXLAN header from its two raw 32-bit words (flags word, VNI word) for malformed cases. */
-    static byte[] vxlanRaw(int flagsWord, int vniWord, byte[] inner) {
+    public static byte[] vxlanRaw(int flagsWord, int vniWord, byte[] inner) {
         return ByteBuffer.allocate(8 + inner.length).putInt(flagsWord).putInt(vniWord).put(inner).array();
     }
 
     /** A full underlay frame carrying `inner` in VXLAN. */
-    static byte[] vxlanFrame(String dstMac, String srcMac, String srcIp, String dstIp, int sport, int dport,
+    public static byte[] vxlanFrame(String dstMac, String srcMac, String srcIp, String dstIp, int sport, int dport,
                              int vni, byte[] inner) {
         return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 17, udp(sport, dport, vxlan(vni, inner))));
     }
 
-    static byte[] arpRequest(String senderMac, String senderIp, String targetIp) {
+    public static byte[] arpRequest(String senderMac, String senderIp, String targetIp) {
         ByteBuffer b = ByteBuffer.allocate(28);
         b.putShort((short) 1).putShort((short) ETH_P_IP).put((byte) 6).put((byte) 4).putShort((short) 1)
                 .put(mac(senderMac)).put(ip(senderIp)).put(new byte[6]).put(ip(targetIp));
@@ -86,22 +88,22 @@ final class Frames {
     }
 
     /** An ICMP echo request between two overlay addresses, `pad` bytes of payload. */
-    static byte[] ping(String dstMac, String srcMac, String srcIp, String dstIp, int tos, int pad) {
+    public static byte[] ping(String dstMac, String srcMac, String srcIp, String dstIp, int tos, int pad) {
         byte[] icmp = new byte[8 + pad];
         icmp[0] = 8;
         for (int i = 8; i < icmp.length; i++) icmp[i] = (byte) i;
         return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 1, tos, 64, 0x1234, 0x4000, icmp));
     }
 
-    static byte[] ip6(String s) {
+    public static byte[] ip6(String s) {
         try {
-            return java.net.InetAddress.getByName(s).getAddress();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getByName(s).getAddress();
+        } catch (UnknownHostException e) {
             throw new IllegalArgumentException(s, e);
         }
     }
 
-    static byte[] arpReply(String senderMac, String senderIp, String targetMac, String targetIp) {
+    public static byte[] arpReply(String senderMac, String senderIp, String targetMac, String targetIp) {
         ByteBuffer b = ByteBuffer.allocate(28);
         b.putShort((short) 1).putShort((short) ETH_P_IP).put((byte) 6).put((byte) 4).putShort((short) 2)
                 .put(mac(senderMac)).put(ip(senderIp)).put(mac(targetMac)).put(ip(targetIp));
@@ -109,7 +111,7 @@ final class Frames {
     }
 
     /** IPv6 + ICMPv6 neighbour message (NS 135 / NA 136) with one link-layer address option. */
-    static byte[] ndisc(String dstMac, String srcMac, String src, String dst, int type, int flags,
+    public static byte[] ndisc(String dstMac, String srcMac, String src, String dst, int type, int flags,
                         String target, int optType, String optMac) {
         ByteBuffer m = ByteBuffer.allocate(32);
         m.put((byte) type).put((byte) 0).putShort((short) 0).putInt(flags).put(ip6(target))
@@ -125,14 +127,19 @@ final class Frames {
         return eth(dstMac, srcMac, 0x86DD, ip.array());
     }
 
-    static int csum16(byte[] d) {
+    public static int csum16(byte[] d) {
         long sum = 0;
         for (int i = 0; i + 1 < d.length; i += 2) sum += ((d[i] & 0xff) << 8) | (d[i + 1] & 0xff);
         while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
         return (int) (~sum & 0xffff);
     }
 
-    static String hex(byte[] b) {
+    public static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
+    }
+
+    /** The big-endian 16-bit field at {@code off} (ports, checksums, EtherTypes). */
+    public static int u16(byte[] f, int off) {
+        return ((f[off] & 0xff) << 8) | (f[off + 1] & 0xff);
     }
 }

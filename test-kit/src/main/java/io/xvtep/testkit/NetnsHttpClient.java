@@ -1,0 +1,120 @@
+package io.xvtep.testkit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
+
+/**
+ * An in-process HTTP/1.1 client (java.net.http) for a server listening inside a {@link Netns}: the
+ * client's executor threads joined the namespace, and the JDK client opens its sockets on them, so a
+ * request costs a round trip on kept-alive connections instead of forking {@code nsenter curl}.
+ */
+public final class NetnsHttpClient implements AutoCloseable {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI base;
+    private final ExecutorService threads;
+    private final HttpClient client;
+
+    /** {@code base} like {@code http://127.0.0.1:8470}, as seen from inside {@code ns}. */
+    public NetnsHttpClient(Netns ns, String base) {
+        this.base = URI.create(base);
+        this.threads = ns.threads(2, "http-" + ns.name());
+        this.client = HttpClient.newBuilder().executor(threads).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build();
+    }
+
+    /** Status, body and headers of a finished exchange. */
+    public record Response(int status, String body, Map<String, List<String>> headers) {
+    }
+
+    private HttpRequest request(String method, String path, String body, Map<String, String> headers, boolean stream) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+        if (!stream) {
+            b.timeout(TIMEOUT);
+        }
+        headers.forEach(b::header);
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+            b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return b.build();
+    }
+
+    /** One request; {@code body} null sends none, otherwise it goes as application/json. */
+    public Response send(String method, String path, String body, Map<String, String> headers) {
+        try {
+            HttpResponse<String> r = client.send(request(method, path, body, headers, false),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body(), r.headers().map());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(method + " " + path + ": interrupted", e);
+        }
+    }
+
+    /** A GET whose body keeps coming (server-sent events), collected line by line until closed. */
+    public LineStream stream(String path, Map<String, String> headers) {
+        LineStream s = new LineStream();
+        s.response = client.sendAsync(request("GET", path, null, headers, true),
+                HttpResponse.BodyHandlers.fromLineSubscriber(s));
+        return s;
+    }
+
+    /** The lines of a streamed body so far, each followed by "\n" (so SSE framing shows as sent). */
+    public static final class LineStream implements Flow.Subscriber<String>, AutoCloseable {
+        private final StringBuilder text = new StringBuilder();
+        private volatile Flow.Subscription subscription;
+        private volatile CompletableFuture<HttpResponse<Void>> response;
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public synchronized void onNext(String line) {
+            text.append(line).append('\n');
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            // closed by the test or by the server: the text so far is what counts
+        }
+
+        @Override
+        public void onComplete() {
+        }
+
+        public synchronized String text() {
+            return text.toString();
+        }
+
+        @Override
+        public void close() {
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+            response.cancel(true);
+        }
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
+    }
+}
