@@ -259,7 +259,7 @@ class LearningStormIT {
         int viaApi = learnedViaApi(77);
         long s0 = System.nanoTime();
         String m1 = h.get("/metrics").body();
-        System.out.printf("STORM one /metrics scrape with %d FDB entries: %.0f ms (curl included)%n", N + 1,
+        System.out.printf("STORM one /metrics scrape with %d FDB entries: %.0f ms (HTTP request included)%n", N + 1,
                 (System.nanoTime() - s0) / 1e6);
         List<Long> hs = new ArrayList<>(health);
         Collections.sort(hs);
@@ -339,7 +339,7 @@ class LearningStormIT {
         }
         double drain = (System.nanoTime() - resumed) / 1e9;
         System.out.printf("STORM overflow: the agent drained the %d queued events in %.2f s (%.0f events/s, including"
-                + " curl polling)%n", emitted, drain, emitted / drain);
+                + " HTTP polling)%n", emitted, drain, emitted / drain);
         Thread.sleep(600); // the stats snapshot behind xvtep_events_lag may be 0.5 s old
         int viaApi = learnedViaApi(78);
         String m1 = h.get("/metrics").body();

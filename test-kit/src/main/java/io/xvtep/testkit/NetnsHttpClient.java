@@ -18,7 +18,8 @@ import java.util.concurrent.Flow;
  * request costs a round trip on kept-alive connections instead of forking {@code nsenter curl}.
  */
 public final class NetnsHttpClient implements AutoCloseable {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    // generous: a 250k-entry FDB listing on a loaded CI box takes a while; a hang still ends
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
     private final URI base;
     private final ExecutorService threads;
