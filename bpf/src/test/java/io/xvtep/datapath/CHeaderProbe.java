@@ -3,12 +3,13 @@ package io.xvtep.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.xvtep.testkit.Command;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Asks the C compiler what bpf/include says: compiles a host program that includes the given
@@ -27,7 +28,7 @@ final class CHeaderProbe {
 
     /** name -> C expression of integer type; returns name -> value as the compiler computes it. */
     static Map<String, Long> eval(Path tmp, Iterable<String> headers, Map<String, String> exprs)
-            throws IOException, InterruptedException {
+            throws IOException {
         Path include = include();
         String cc = Files.isExecutable(Path.of("/usr/bin/cc")) ? "/usr/bin/cc"
                 : Files.isExecutable(Path.of("/usr/bin/clang")) ? "/usr/bin/clang" : null;
@@ -43,20 +44,15 @@ final class CHeaderProbe {
         Path bin = tmp.resolve("probe");
         Files.writeString(src, c);
         String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch64" : "x86_64";
-        Process p = new ProcessBuilder(cc, "-Wall", "-Werror", "-I", include.toString(),
-                "-I", "/usr/include/" + arch + "-linux-gnu", "-o", bin.toString(), src.toString())
-                .redirectErrorStream(true).start();
-        String ccOut = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(ccOut).isZero();
+        Command.Result compiled = Command.of(cc, "-Wall", "-Werror", "-I", include.toString(),
+                "-I", "/usr/include/" + arch + "-linux-gnu", "-o", bin.toString(), src.toString()).run();
+        assertThat(compiled.exit()).as(compiled.output()).isZero();
 
-        Process run = new ProcessBuilder(bin.toString()).start();
         Map<String, Long> actual = new LinkedHashMap<>();
-        for (String line : new String(run.getInputStream().readAllBytes()).split("\n")) {
+        for (String line : Command.of(bin.toString()).check().split("\n")) {
             int eq = line.lastIndexOf('=');
             actual.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1)));
         }
-        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return actual;
     }
 }
