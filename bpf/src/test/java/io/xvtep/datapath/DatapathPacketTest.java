@@ -14,6 +14,7 @@ import io.xvtep.datapath.MapCodec.XvtepEvent;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.testkit.Frames;
+import io.xvtep.testkit.Command;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -149,8 +150,8 @@ class DatapathPacketTest {
                 .expect(TC_ACT_SHOT, null)
                 .counter(0, "drop_truncated", 1)
                 .then(h -> {
-                    String dump = TestNetns.run("bpftool", "-j", "map", "dump", "pinned",
-                            "/sys/fs/bpf/" + h.ns.name + "/xvtep_stats");
+                    String dump = Command.of("bpftool", "-j", "map", "dump", "pinned",
+                            "/sys/fs/bpf/" + h.ns.name() + "/xvtep_stats").check();
                     assertThat(dump).contains("\"formatted\"", "\"rx_packets\"", "\"events_lost\"");
                     var drops = java.util.regex.Pattern.compile("\"drop\":\\[([0-9,]+)\\]").matcher(dump).results()
                             .map(m -> m.group(1).split(",")).toList();

@@ -8,11 +8,11 @@ import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.libbpf.Bpffs;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import io.xvtep.testkit.Command;
+import io.xvtep.testkit.Unique;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class PinnedLayoutsTest {
 
     @Test
     void staleStatsMapIsReplacedAndForwardingStateKept() throws Exception {
-        Path root = Path.of("/sys/fs/bpf", "xvtep-pl-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        Path root = Path.of("/sys/fs/bpf", Unique.name("xvtep-pl"));
         FdbKey key = new FdbKey(42, Mac.parse("02:00:00:00:00:42"));
         FdbValue value = new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
         try {
@@ -40,9 +40,9 @@ class PinnedLayoutsTest {
 
             Path stats = root.resolve(Datapath.MAP_STATS);
             Files.delete(stats);
-            TestNetns.run("bpftool", "map", "create", stats.toString(), "type", "percpu_hash", "key", "4",
+            Command.of("bpftool", "map", "create", stats.toString(), "type", "percpu_hash", "key", "4",
                     "value", Integer.toString(8 * 26), "entries", Integer.toString(Abi.MAX_VNIS + 1),
-                    "name", Datapath.MAP_STATS);
+                    "name", Datapath.MAP_STATS).check();
 
             try (Datapath dp = Datapath.open(root)) {
                 assertThat(dp.map(Datapath.MAP_STATS).valueSize()).isEqualTo(VniStats.SIZE);
