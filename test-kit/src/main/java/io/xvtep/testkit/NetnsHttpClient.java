@@ -1,6 +1,5 @@
 package io.xvtep.testkit;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,28 +8,37 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 
 /**
- * An in-process HTTP/1.1 client (java.net.http) for a server listening inside a {@link Netns}: the
- * client's executor threads joined the namespace, and the JDK client opens its sockets on them, so a
- * request costs a round trip on kept-alive connections instead of forking {@code nsenter curl}.
+ * An in-process HTTP/1.1 client (java.net.http) for a server listening inside a {@link Netns}, so a request
+ * costs a round trip on kept-alive connections instead of forking {@code nsenter curl}.
+ *
+ * <p>A socket lives in the namespace of the thread that created it, and the JDK client creates sockets
+ * on whichever of its threads runs the exchange: the caller of send() (stages run inline there), its
+ * executor, or its selector thread. So every one of them is inside: the client is built on a namespace
+ * thread (its selector thread inherits the namespace), its executor's threads joined it, and each call is
+ * made from one of them.
  */
 public final class NetnsHttpClient implements AutoCloseable {
     // generous: a 250k-entry FDB listing on a loaded CI box takes a while; a hang still ends
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
     private final URI base;
-    private final ExecutorService threads;
+    private final ExecutorService executor;
+    private final ExecutorService callers;
     private final HttpClient client;
 
     /** {@code base} like {@code http://127.0.0.1:8470}, as seen from inside {@code ns}. */
     public NetnsHttpClient(Netns ns, String base) {
         this.base = URI.create(base);
-        this.threads = ns.threads(2, "http-" + ns.name());
-        this.client = HttpClient.newBuilder().executor(threads).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(TIMEOUT).build();
+        this.executor = Executors.newCachedThreadPool(ns.threadFactory("http-" + ns.name()));
+        this.callers = Executors.newCachedThreadPool(ns.threadFactory("http-call-" + ns.name()));
+        this.client = ns.call(() -> HttpClient.newBuilder().executor(executor).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build());
     }
 
     /** Status, body and headers of a finished exchange. */
@@ -54,12 +62,13 @@ public final class NetnsHttpClient implements AutoCloseable {
 
     /** One request; {@code body} null sends none, otherwise it goes as application/json. */
     public Response send(String method, String path, String body, Map<String, String> headers) {
+        HttpRequest request = request(method, path, body, headers, false);
         try {
-            HttpResponse<String> r = client.send(request(method, path, body, headers, false),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = callers.submit(() -> client.send(request, HttpResponse.BodyHandlers.ofString()))
+                    .get();
             return new Response(r.statusCode(), r.body(), r.headers().map());
-        } catch (IOException e) {
-            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(method + " " + path + ": interrupted", e);
@@ -69,8 +78,16 @@ public final class NetnsHttpClient implements AutoCloseable {
     /** A GET whose body keeps coming (server-sent events), collected line by line until closed. */
     public LineStream stream(String path, Map<String, String> headers) {
         LineStream s = new LineStream();
-        s.response = client.sendAsync(request("GET", path, null, headers, true),
-                HttpResponse.BodyHandlers.fromLineSubscriber(s));
+        HttpRequest request = request("GET", path, null, headers, true);
+        try {
+            s.response = callers.submit(() -> client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(s)))
+                    .get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("GET " + path + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("GET " + path + ": interrupted", e);
+        }
         return s;
     }
 
@@ -116,6 +133,7 @@ public final class NetnsHttpClient implements AutoCloseable {
 
     @Override
     public void close() {
-        threads.shutdownNow();
+        callers.shutdownNow();
+        executor.shutdownNow();
     }
 }
