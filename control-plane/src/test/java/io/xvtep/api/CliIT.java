@@ -101,7 +101,13 @@ class CliIT {
         Path out = Files.createTempFile("xvtep-mon", ".txt");
         Command.Background mon = h.cliBackground(out, "monitor", "vni", "42");
         try {
-            Thread.sleep(2500); // JVM start and the stream's opening
+            // the CLI is a JVM (slow to start on a loaded machine): wait for its connection to the agent
+            long connected = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!h.in("ss", "-Htnp", "state", "established", "(", "dport", "=", ":" + h.port, ")")
+                    .contains("pid=" + mon.pid() + ",") && System.nanoTime() < connected) {
+                Thread.sleep(200);
+            }
+            Thread.sleep(500); // and for the request on it to open the stream
             String mac = h.netns.mac("c1c");
             h.in("ip", "addr", "add", "10.20.9.1/24", "dev", "c1c");
             h.inQuiet("ping", "-c", "1", "-W", "1", "10.20.9.2");
