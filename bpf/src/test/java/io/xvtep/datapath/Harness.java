@@ -307,7 +307,7 @@ final class Harness implements AutoCloseable {
 
     /** Runs `work` on the namespace's thread: high-volume callers (the fuzzer) batch their runs in one call. */
     <T> T inside(java.util.concurrent.Callable<T> work) {
-        return ns.inside(work);
+        return ns.call(work);
     }
 
     io.xvtep.libbpf.BpfProgram program(String name) {

@@ -1,6 +1,6 @@
 package io.xvtep.datapath;
 
-import static io.xvtep.datapath.Frames.*;
+import static io.xvtep.testkit.Frames.*;
 
 import java.nio.ByteBuffer;
 
