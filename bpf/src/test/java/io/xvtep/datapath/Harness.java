@@ -298,7 +298,7 @@ final class Harness implements AutoCloseable {
 
     /** Attaches the real tc_port_ingress to `ifname`'s TC ingress, for frames that must really cross a veth. */
     Harness attachPort(String ifname) {
-        ns.inside(() -> {
+        ns.call(() -> {
             Tc.attach(ifindex.get(ifname), TcDirection.INGRESS, port.program("tc_port_ingress"), 1, 1);
             return null;
         });

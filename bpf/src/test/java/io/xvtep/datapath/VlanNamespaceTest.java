@@ -1,7 +1,7 @@
 package io.xvtep.datapath;
 
 import static io.xvtep.datapath.DatapathPacketTest.*;
-import static io.xvtep.datapath.Frames.*;
+import static io.xvtep.testkit.Frames.*;
 import static io.xvtep.datapath.HostileFrames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
