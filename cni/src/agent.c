@@ -16,7 +16,7 @@
 int agent_init(struct agent *a, const char *url, const char *token_file, int timeout_ms, char *err, int errlen)
 {
 	memset(a, 0, sizeof(*a));
-	a->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
+	a->timeout_ms = timeout_ms > 0 ? timeout_ms : 15000;
 	snprintf(a->url, sizeof(a->url), "%s", url);
 	if (!strncmp(url, "unix://", 7)) {
 		const char *path = url + 7;
