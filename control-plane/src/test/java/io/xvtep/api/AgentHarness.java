@@ -74,6 +74,7 @@ public final class AgentHarness implements AutoCloseable {
         Requires.root();
         Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
         Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
+        Unique.stale(Path.of("/sys/fs/bpf"), "xvtep-test").forEach(Unique::removeTree); // pins of killed runs
         Netns netns = Netns.create("xvtep-cp");
         AgentHarness h;
         try {

@@ -26,9 +26,10 @@ final class TestSupport {
         }
     }
 
-    /** A fresh /sys/fs/bpf/xvtep-test-XXXXXXXX (not yet created). */
+    /** A fresh /sys/fs/bpf/xvtep-test-PID-XXXXXXXX (not yet created); pin roots of dead runs are removed. */
     static Path newPinRoot() {
         Bpffs.ensureMounted(BPFFS_ROOT);
+        Unique.stale(BPFFS_ROOT, "xvtep-test").forEach(Unique::removeTree);
         return BPFFS_ROOT.resolve(Unique.name("xvtep-test"));
     }
 

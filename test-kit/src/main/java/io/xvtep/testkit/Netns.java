@@ -40,13 +40,25 @@ public final class Netns implements AutoCloseable {
     private final ExecutorService thread;
     private final List<ExecutorService> pools = new CopyOnWriteArrayList<>();
 
+    /** Removes what dead runs of this prefix left: their namespaces and their pin roots under /sys/fs/bpf. */
+    public static void sweepStale(String prefix) {
+        for (Path p : Unique.stale(Path.of("/run/netns"), prefix)) {
+            Command.of("ip", "netns", "delete", p.getFileName().toString()).run();
+        }
+        Unique.stale(Path.of("/sys/fs/bpf"), prefix).forEach(Unique::removeTree);
+    }
+
     private Netns(String name) {
         this.name = name;
         this.thread = Executors.newSingleThreadExecutor(threadFactory("netns-" + name));
     }
 
-    /** A fresh namespace named {@code prefix-XXXXXXXX} with loopback up. */
+    /**
+     * A fresh namespace named {@code prefix-PID-XXXXXXXX} with loopback up. Namespaces and bpffs pin roots of
+     * this prefix whose owning JVM died without its shutdown hook (kill -9) are removed first.
+     */
     public static Netns create(String prefix) {
+        sweepStale(prefix);
         String name = Unique.name(prefix);
         Command.of("ip", "netns", "add", name).check();
         Netns ns = new Netns(name);

@@ -35,7 +35,7 @@ class NetnsTest {
     void threadsInsideSeeOnlyTheNamespaceAndCloseRemovesIt() throws Exception {
         Netns ns = Netns.create("xvtep-kit");
         try {
-            assertThat(ns.name()).matches("xvtep-kit-[0-9a-f]{8}");
+            assertThat(ns.name()).matches("xvtep-kit-" + ProcessHandle.current().pid() + "-[0-9a-f]{8}");
             assertThat(Files.exists(ns.path())).isTrue();
             ns.veth("ka", "kb");
             assertThat(ns.call(NetnsTest::interfaces)).containsExactly("ka", "kb", "lo");
@@ -101,6 +101,28 @@ class NetnsTest {
             } finally {
                 server.stop(0);
             }
+        }
+    }
+
+    @Test
+    void createSweepsWhatADeadRunLeftAndKeepsWhatALiveRunUses() throws Exception {
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Process live = new ProcessBuilder("sleep", "120").start();
+        String deadNs = "xvtep-sweep-" + dead.pid() + "-0badc0de", liveNs = "xvtep-sweep-" + live.pid() + "-00c0ffee";
+        Path deadPins = Path.of("/sys/fs/bpf", deadNs);
+        try {
+            Command.of("ip", "netns", "add", deadNs).check();
+            Command.of("ip", "netns", "add", liveNs).check();
+            Files.createDirectories(deadPins.resolve("sub"));
+            Netns.create("xvtep-sweep").close();
+            assertThat(Command.of("ip", "netns", "list").check()).doesNotContain(deadNs).contains(liveNs);
+            assertThat(Files.exists(deadPins)).isFalse();
+        } finally {
+            live.destroy();
+            Command.of("ip", "netns", "delete", deadNs).run();
+            Command.of("ip", "netns", "delete", liveNs).run();
+            Unique.removeTree(deadPins);
         }
     }
 }
