@@ -39,4 +39,4 @@ cluster_agent_kill 1 TERM
 ts=$(date +%s%N)
 cluster_agent 1 >/dev/null || exit 1
 echo "  host 1 restarted: ready (initial sync of $(metric xvtep_cluster_remote_endpoints) endpoints) $(( ($(date +%s%N) - ts) / 1000000 )) ms after start"
-grep -h "initial sync" "$LAB_STATE/agent-h1.log" | tail -1 | sed 's/^INFO: /  agent log: /'
+grep -h "initial sync" "$LAB_STATE/agent-h1.log" | tail -1 | sed 's/^.* INFO [^:]*: /  agent log: /'

@@ -142,12 +142,14 @@ lab_down() {
 	done
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_P-" || true); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		# the agents' underlay lock files are named after the namespace's inode
+		rm -f "/run/xvtep/underlay-netns$(stat -L -c %i "/run/netns/$ns" 2>/dev/null)-if"*.lock
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	for pin in /sys/fs/bpf/"$LAB_P"-*; do
 		[ -e "$pin" ] && rm -rf "$pin"
 	done
-	rm -f /run/xvtep/_sys_fs_bpf_"$LAB_P"-* # the agents' saved sysctl values
+	rm -f /run/xvtep/_sys_fs_bpf_"$LAB_P"-* # the agents' saved sysctl values and pin root lock files
 	[ -n "${LAB_KEEP_STATE:-}" ] || rm -rf "$LAB_STATE"
 }
 

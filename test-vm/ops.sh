@@ -3,7 +3,7 @@
 # and a real Prometheus scraping an agent. Each case_* runs inside itest's per-case prefix,
 # and lab_down removes everything it made (processes by the pid files in $LAB_STATE).
 
-OPS_CASES=(restart_under_ping agent_cleanup prometheus_scrape)
+OPS_CASES=(restart_under_ping agent_cleanup prometheus_scrape second_agent_under_ping)
 
 # FDB of a VNI on host N without the ages: what must survive a restart.
 ops_fdb() {
@@ -148,4 +148,36 @@ case_prometheus_scrape() {
 		[ -n "$(ops_promql "count($name)")" ] || missing+=("$name")
 	done
 	[ ${#missing[@]} = 0 ] || fail "not in Prometheus: ${missing[*]}" || return 1
+}
+
+# A second `xvtep agent` on host 1 (same pin root and underlay, another API port) while container 1 of
+# host 1 pings container 1 of host 2 every 10 ms: it exits non-zero saying another agent holds the pin
+# root, and changes nothing: not one ping is lost, the first agent still serves, its programs are the same.
+case_second_agent_under_ping() {
+	two_hosts xvtep 4789 && pings_both_ways || return 1
+	local tc_before
+	tc_before=$(in_host 1 tc filter show dev eth0 ingress)
+	local out="$LAB_STATE/ping2.out"
+	ip netns exec "$(ns_ctr 1 1)" ping -i 0.01 -W 1 "$(overlay_ip 2 1)" >"$out" 2>&1 &
+	local pp=$!
+	echo "$pp" >"$LAB_STATE/ping.pid"
+	sleep 1
+	local log="$LAB_STATE/agent-h1-second.log" rc=0
+	timeout 60 nsenter --net="/run/netns/$(ns_host 1)" "$XVTEP_BIN" agent --underlay eth0 --api "127.0.0.1:$((LAB_API_PORT + 1))" \
+		--pin-root "$(pin_root 1)" >"$log" 2>&1 || rc=$?
+	sleep 1
+	kill -INT "$pp"
+	wait "$pp"
+	rm -f "$LAB_STATE/ping.pid"
+	[ "$rc" != 0 ] || fail "second agent exited 0: $(cat "$log")" || return 1
+	grep -q "in use by another xvtep agent" "$log" || fail "second agent's message: $(cat "$log")" || return 1
+	echo "    second agent: exit $rc: $(grep -o 'pin root.*first' "$log" | head -n 1)" >&2
+	local seen max
+	seen=$(grep -o 'icmp_seq=[0-9]*' "$out" | sort -u | wc -l)
+	max=$(grep -o 'icmp_seq=[0-9]*' "$out" | cut -d= -f2 | sort -n | tail -n 1)
+	[ -n "$max" ] && [ "$max" -ge 50 ] || fail "ping did not run: $(tail -n 3 "$out")" || return 1
+	[ "$seen" = "$max" ] || fail "lost $((max - seen)) of $max pings while a second agent started" || return 1
+	[ "$(in_host 1 tc filter show dev eth0 ingress)" = "$tc_before" ] || fail "underlay TC filter changed" || return 1
+	api 1 GET /readyz >/dev/null || fail "first agent not ready any more" || return 1
+	pings_both_ways
 }

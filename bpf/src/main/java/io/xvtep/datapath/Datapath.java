@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -237,9 +239,11 @@ public final class Datapath implements AutoCloseable {
     /**
      * Cleanup without loading programs (for `xvtep agent --cleanup`): reads the underlay and
      * ports from the pinned maps if they exist, detaches from them and from
-     * {@code extraUnderlay} (when not 0), then removes the pin root.
+     * {@code extraUnderlay} (when not 0), then removes xvtep's pins and, when nothing else is left, the pin root.
+     *
+     * @return what was left in the pin root because it is not xvtep's (empty when the pin root went)
      */
-    public static void cleanup(Path pinRoot, int extraUnderlay) {
+    public static List<Path> cleanup(Path pinRoot, int extraUnderlay) {
         if (Files.exists(pinRoot.resolve(MAP_CONFIG))) {
             try (BpfMap cfg = BpfMap.openPinned(pinRoot.resolve(MAP_CONFIG))) {
                 cfg.lookup(MapCodec.u32(0)).map(XvtepConfig::decode).ifPresent(c -> {
@@ -263,6 +267,36 @@ public final class Datapath implements AutoCloseable {
         if (extraUnderlay != 0) {
             Programs.detachUnderlay(extraUnderlay);
         }
-        Bpffs.removeTree(pinRoot);
+        return removeOwnPins(pinRoot);
+    }
+
+    /**
+     * Unlinks xvtep's pins (names starting with xvtep_, not directories) directly under {@code pinRoot}, then the
+     * directory if nothing else is left in it. Anything else is not ours and stays: returned, for the caller to say so.
+     */
+    public static List<Path> removeOwnPins(Path pinRoot) {
+        if (!Files.isDirectory(pinRoot, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<Path> kept = new ArrayList<>();
+        for (Path p : Bpffs.list(pinRoot)) {
+            if (p.getFileName().toString().startsWith("xvtep_") && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                delete(p);
+            } else {
+                kept.add(p);
+            }
+        }
+        if (kept.isEmpty()) {
+            delete(pinRoot);
+        }
+        return kept;
+    }
+
+    private static void delete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + p, e);
+        }
     }
 }

@@ -11,6 +11,8 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.xvtep.api.ApiRouter;
 import io.xvtep.api.EventHub;
 import io.xvtep.api.RequestGuard;
+import io.xvtep.host.AgentLock;
+import io.xvtep.host.PinRootCheck;
 import io.xvtep.host.PortEligibility;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.util.concurrent.atomic.LongAdder;
@@ -60,10 +62,12 @@ public final class Agent implements AutoCloseable {
     private final HttpServer server;
     private final Thread eventThread;
     private volatile boolean running = true;
+    private final AgentLock lock;
     private ClusterCoordinator cluster;
 
-    private Agent(Datapath dp, Vertx vertx, HttpServer server, Thread eventThread) {
+    private Agent(Datapath dp, AgentLock lock, Vertx vertx, HttpServer server, Thread eventThread) {
         this.dp = dp;
+        this.lock = lock;
         this.vertx = vertx;
         this.server = server;
         this.eventThread = eventThread;
@@ -73,7 +77,18 @@ public final class Agent implements AutoCloseable {
     public static Agent start(Settings s, ClusterOptions clusterOpts) throws Exception {
         int underlay = Interfaces.index(s.underlay())
                 .orElseThrow(() -> new IllegalArgumentException("no underlay interface " + s.underlay()));
-        Datapath dp = Datapath.open(s.pinRoot());
+        // Before anything is touched: pins that would not outlive us are refused, and a second agent on
+        // the same pin root or underlay stops here, having changed nothing.
+        PinRootCheck.requireShared(s.pinRoot());
+        AgentLock lock = AgentLock.acquire(AgentLock.STATE, s.pinRoot(), underlay,
+                "agent --underlay " + s.underlay() + " --pin-root " + s.pinRoot());
+        Datapath dp;
+        try {
+            dp = Datapath.open(s.pinRoot());
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         try {
             attach(dp, s, underlay);
             Services services = new Services(dp, underlay, IpAddress.of(s.local()), Interfaces.mtu(s.underlay()),
@@ -129,7 +144,7 @@ public final class Agent implements AutoCloseable {
             Thread events = new Thread(() -> pollEvents(source, prober, () -> self[0] == null || self[0].running),
                     "xvtep-events");
             events.setDaemon(true);
-            self[0] = new Agent(dp, vertx, server, events);
+            self[0] = new Agent(dp, lock, vertx, server, events);
             self[0].cluster = cluster;
             events.start();
             LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
@@ -138,6 +153,7 @@ public final class Agent implements AutoCloseable {
             return self[0];
         } catch (Exception | Error e) {
             dp.close();
+            lock.close();
             throw e;
         }
     }
@@ -217,5 +233,6 @@ public final class Agent implements AutoCloseable {
             cluster.close(); // the lease is kept: registrations outlive a restart, as the maps do
         }
         dp.close();
+        lock.close();
     }
 }

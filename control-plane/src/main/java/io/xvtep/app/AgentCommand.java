@@ -3,13 +3,16 @@ package io.xvtep.app;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.datapath.Datapath;
+import io.xvtep.host.AgentLock;
 import io.xvtep.host.Interfaces;
+import io.xvtep.host.PinRootCheck;
 import io.xvtep.host.UnderlaySysctl;
 import io.xvtep.libbpf.XdpMode;
 import io.xvtep.model.Ipv4;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -36,6 +39,10 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--api", paramLabel = "HOST:PORT", description = "HTTP API address (default: " + DEFAULT_API + ")")
     String api;
+
+    @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+            description = "Log lines on stderr: text, or one JSON object per line for log shippers (default: text)")
+    String logFormat;
 
     @Option(names = "--pin-root", paramLabel = "DIR", description = "bpffs directory of the pinned maps (default: "
             + DEFAULT_PIN_ROOT + ")")
@@ -108,10 +115,36 @@ public final class AgentCommand implements Callable<Integer> {
         return false;
     }
 
+    /**
+     * Detaches and removes only what is xvtep's: a pin root that is not a bpffs directory is refused
+     * (nothing removed), pins not named xvtep_* stay, and a running agent's pin root or underlay is refused.
+     */
+    private static int cleanup(String ul, Path root) {
+        boolean exists = PinRootCheck.requireBpffsDirForCleanup(root);
+        int ifindex = ul == null ? 0 : Interfaces.index(ul).orElse(0);
+        List<Path> kept;
+        try (AgentLock lock = AgentLock.acquire(AgentLock.STATE, root, ifindex, "agent --cleanup")) {
+            kept = Datapath.cleanup(root, ifindex);
+            if (ul != null) {
+                UnderlaySysctl.restoreForwarding(ul, root);
+            }
+            // Nothing runs here any more: the lock files go too (while still held, so no one races us).
+            lock.removeFiles();
+        }
+        if (!kept.isEmpty()) {
+            System.out.println("xvtep: detached and removed xvtep's pins; kept " + root + " for what is not ours: "
+                    + kept.stream().map(p -> p.getFileName().toString()).toList());
+        } else {
+            System.out.println("xvtep: detached and removed " + (exists ? root : "nothing (no " + root + ")"));
+        }
+        return 0;
+    }
+
     private static final Set<String> CONFIG_FIELDS = Set.of("underlay", "local", "api", "pin_root", "xdp_mode", "vnis");
 
     @Override
     public Integer call() throws Exception {
+        Logging.configure(logFormat);
         JsonObject file = new JsonObject();
         if (config != null) {
             file = new JsonObject(Files.readString(config));
@@ -125,13 +158,7 @@ public final class AgentCommand implements Callable<Integer> {
         String ul = underlay != null ? underlay : file.getString("underlay");
         Path root = pinRoot != null ? pinRoot : Path.of(file.getString("pin_root", DEFAULT_PIN_ROOT));
         if (cleanup) {
-            int ifindex = ul == null ? 0 : Interfaces.index(ul).orElse(0);
-            Datapath.cleanup(root, ifindex);
-            if (ul != null) {
-                UnderlaySysctl.restoreForwarding(ul, root);
-            }
-            System.out.println("xvtep: detached and removed " + root);
-            return 0;
+            return cleanup(ul, root);
         }
         if (ul == null) {
             throw new IllegalArgumentException("--underlay is required");
