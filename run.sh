@@ -44,7 +44,7 @@ demo)  setup; exec test-vm/lab demo ;;
 test)
 	setup
 	echo "== unit, packet and API tests (mvn verify)"
-	mvn -B verify # the datapath fuzzer runs 250k frames (a million finds open bugs: see issue 10 note)
+	mvn -B verify # the datapath fuzzer runs its default million frames
 	echo "== integration tests on namespace hosts"
 	exec test-vm/itest
 	;;

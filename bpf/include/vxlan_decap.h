@@ -55,7 +55,8 @@ static __always_inline int ecn_decap(__u8 outer, __u8 inner)
 
 /*
  * RFC 6040 for IPv4 and IPv6 inner packets: returns 1 when the frame must be dropped, else rewrites
- * the inner ECN field where needed. Runs before the strip: the inner L3 header is at outer_len + ETH_HLEN.
+ * the inner ECN field where needed. Runs before the strip: the inner L3 header is at outer_len + ETH_HLEN,
+ * and counts only when it lies inside the inner frame (bytes past the UDP datagram are not the packet's).
  */
 static __always_inline int vx_ecn(struct __sk_buff *skb, const struct vx_info *vx, const struct ethhdr *inner)
 {
@@ -68,7 +69,7 @@ static __always_inline int vx_ecn(struct __sk_buff *skb, const struct vx_info *v
 		struct iphdr iph;
 		__u16 old, new;
 
-		if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
+		if (ETH_HLEN + sizeof(iph) > vx->inner_len || bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
 			return 0;
 		ecn = ecn_decap(vx->outer_tos, iph.tos);
 		if (ecn < 0)
@@ -84,7 +85,7 @@ static __always_inline int vx_ecn(struct __sk_buff *skb, const struct vx_info *v
 		__be32 w; /* version 4 bits, traffic class 8, flow label 20: ECN is bits 20-21 */
 		__u8 tc;
 
-		if (bpf_skb_load_bytes(skb, off, &w, sizeof(w)))
+		if (ETH_HLEN + sizeof(w) > vx->inner_len || bpf_skb_load_bytes(skb, off, &w, sizeof(w)))
 			return 0;
 		tc = bpf_ntohl(w) >> 20;
 		ecn = ecn_decap(vx->outer_tos, tc);

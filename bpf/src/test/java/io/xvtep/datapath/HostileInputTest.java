@@ -286,6 +286,21 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny(C1, R1, 6)))
                 .expect(TC_ACT_REDIRECT, tiny(C1, R1, 6))
                 .counter(42, "rx_packets", 1),
+            PacketCase.of("decap_ecn_short_inner_ipv4_untouched",
+                    "outer CE over an inner 'IPv4' frame too short for an IP header: RFC 6040 reads nothing past the inner frame "
+                    + "(found by the fuzzer: it rewrote a tos and a checksum in the Ethernet padding), delivered exactly")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", cat(eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0,
+                        udp(50000, 4789, vxlan(42, eth(C1, R1, ETH_P_IP, new byte[] {0x45, 0x02, 0, 0, 0, 0}))))), new byte[20]))
+                .expect(TC_ACT_REDIRECT, eth(C1, R1, ETH_P_IP, new byte[] {0x45, 0x02, 0, 0, 0, 0}))
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("decap_ecn_short_inner_ipv6_untouched",
+                    "the same for an inner 'IPv6' frame shorter than the word holding the traffic class")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", cat(eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, 0x03, 64, 1, 0,
+                        udp(50000, 4789, vxlan(42, eth(C1, R1, 0x86DD, new byte[] {0x60, 0x20}))))), new byte[20]))
+                .expect(TC_ACT_REDIRECT, eth(C1, R1, 0x86DD, new byte[] {0x60, 0x20}))
+                .counter(42, "rx_packets", 1),
             PacketCase.of("decap_header_only_inner_frame_delivered",
                     "even a bare inner Ethernet header")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
