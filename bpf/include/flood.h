@@ -3,35 +3,73 @@
  * Replicating BUM and unknown-unicast frames to the local ports of a VNI (xvtep_vni_ports,
  * indexes 0..n_ports-1). Remote copies are the encapsulation's job (vxlan_encap.h).
  *
- * The loops carry no state from one iteration to the next but the last port seen, so
- * the verifier can prune them. A missing entry below n_ports (the control plane keeps
- * the list dense, so only a direct map write makes one) loses that copy: DROP_LIST_GAP.
+ * A missing entry below n_ports (the control plane keeps the list dense, so only a direct
+ * map write makes one) loses that copy: DROP_LIST_GAP.
  */
 #ifndef XVTEP_FLOOD_H
 #define XVTEP_FLOOD_H
 
 #include "stats.h"
 
+/*
+ * The walk is a bpf_loop over idx 0..n_ports-1 (up to XVTEP_MAX_PORTS_PER_VNI): the
+ * verifier checks the callback once, whatever the list length, instead of once per
+ * unrolled iteration. The callback's state lives on the caller's stack.
+ */
+struct flood_ports_ctx {
+	struct __sk_buff *skb;
+	struct vni_stats *st;
+	__u32 vni;
+	__u32 skip; /* ingress port: no copy back to it (0 = none) */
+	__u32 last; /* keep_last: the port held back for the frame itself */
+	__u32 keep_last;
+};
+
+static long flood_port_copy(__u32 i, void *data)
+{
+	struct flood_ports_ctx *c = data;
+	struct vni_idx_key k = { .vni = c->vni, .idx = i };
+	__u32 *ifx = bpf_map_lookup_elem(&xvtep_vni_ports, &k);
+	__u32 to;
+
+	if (!ifx) {
+		stat_drop(c->st, DROP_LIST_GAP);
+		return 0;
+	}
+	to = *ifx;
+	if (to == c->skip)
+		return 0;
+	if (c->keep_last) {
+		/* hold each port back until the next one is found: the last found gets the frame */
+		__u32 prev = c->last;
+
+		c->last = to;
+		if (!prev)
+			return 0;
+		to = prev;
+	}
+	if (bpf_clone_redirect(c->skb, to, 0))
+		stat_drop(c->st, DROP_REDIRECT);
+	return 0;
+}
+
+static __always_inline __u32 flood_ports_walk(struct __sk_buff *skb, __u32 vni, __u32 n_ports, __u32 skip,
+					      int keep_last, struct vni_stats *st)
+{
+	struct flood_ports_ctx c = { .skb = skb, .st = st, .vni = vni, .skip = skip, .keep_last = keep_last };
+
+	if (n_ports > XVTEP_MAX_PORTS_PER_VNI)
+		n_ports = XVTEP_MAX_PORTS_PER_VNI;
+	if (n_ports)
+		bpf_loop(n_ports, flood_port_copy, &c, 0);
+	return c.last;
+}
+
 /* A clone to every port of the VNI but `in_ifindex` (the ingress port); the frame itself stays. */
 static __always_inline void flood_ports(struct __sk_buff *skb, __u32 vni, __u32 n_ports, __u32 in_ifindex,
 					struct vni_stats *st)
 {
-	for (__u32 i = 0; i < XVTEP_MAX_PORTS_PER_VNI; i++) {
-		struct vni_idx_key k = { .vni = vni, .idx = i };
-		__u32 *ifx;
-
-		if (i >= n_ports)
-			break;
-		ifx = bpf_map_lookup_elem(&xvtep_vni_ports, &k);
-		if (!ifx) {
-			stat_drop(st, DROP_LIST_GAP);
-			continue;
-		}
-		if (*ifx == in_ifindex)
-			continue;
-		if (bpf_clone_redirect(skb, *ifx, 0))
-			stat_drop(st, DROP_REDIRECT);
-	}
+	flood_ports_walk(skb, vni, n_ports, in_ifindex, 0, st);
 }
 
 /*
@@ -41,24 +79,7 @@ static __always_inline void flood_ports(struct __sk_buff *skb, __u32 vni, __u32 
 static __always_inline __u32 flood_ports_but_last(struct __sk_buff *skb, __u32 vni, __u32 n_ports,
 						  struct vni_stats *st)
 {
-	__u32 last = 0;
-
-	for (__u32 i = 0; i < XVTEP_MAX_PORTS_PER_VNI; i++) {
-		struct vni_idx_key k = { .vni = vni, .idx = i };
-		__u32 *ifx;
-
-		if (i >= n_ports)
-			break;
-		ifx = bpf_map_lookup_elem(&xvtep_vni_ports, &k);
-		if (!ifx) {
-			stat_drop(st, DROP_LIST_GAP);
-			continue;
-		}
-		if (last && bpf_clone_redirect(skb, last, 0))
-			stat_drop(st, DROP_REDIRECT);
-		last = *ifx;
-	}
-	return last;
+	return flood_ports_walk(skb, vni, n_ports, 0, 1, st);
 }
 
 #endif /* XVTEP_FLOOD_H */

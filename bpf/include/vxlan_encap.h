@@ -297,40 +297,55 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 	return vx_send(skb, remote, 0, cfg->vni);
 }
 
+/* bpf_loop state of vx_flood: the encapsulated frame and where its copies are counted. */
+struct vx_flood_ctx {
+	struct __sk_buff *skb;
+	struct vni_stats *st;
+	__u32 vni;
+	__u32 pad;
+};
+
+/* One clone to flood-list entry `i` (a bpf_loop callback: checked once, whatever n_flood is). */
+static long vx_flood_copy(__u32 i, void *data)
+{
+	struct vx_flood_ctx *c = data;
+	struct vni_idx_key k = { .vni = c->vni, .idx = i };
+	struct flood_dst *fd = bpf_map_lookup_elem(&xvtep_flood, &k);
+
+	if (!fd || !fd->dst) {
+		stat_drop(c->st, DROP_LIST_GAP);
+		return 0;
+	}
+	vx_send(c->skb, fd->dst, 1, c->vni);
+	return 0;
+}
+
 /*
  * Head-end replication: one copy to every remote of the VNI's flood list (xvtep_flood,
- * indexes 0..n_flood-1), the last remote getting the frame itself.
+ * indexes 0..n_flood-1, n_flood <= XVTEP_MAX_FLOOD), the last remote getting the frame itself.
  */
 static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
 				    __u32 n_flood, struct vni_stats *st)
 {
-	__u32 vni = cfg->vni;
-	struct vni_idx_key k = { .vni = vni };
+	struct vx_flood_ctx fc = { .skb = skb, .st = st, .vni = cfg->vni };
+	struct vni_idx_key k = { .vni = cfg->vni };
 	struct flood_dst *fd;
 	enum drop_reason why;
 
+	if (!n_flood || n_flood > XVTEP_MAX_FLOOD)
+		return drop(st, DROP_INTERNAL);
 	if (!mtu_ok(skb, gc))
 		return drop(st, DROP_MTU);
 	why = vx_encap(skb, cfg, gc);
 	if (why)
 		return drop(st, why);
-	for (__u32 i = 0; i < XVTEP_MAX_FLOOD - 1; i++) {
-		struct vni_idx_key fk = { .vni = vni, .idx = i };
-
-		if (i + 1 >= n_flood)
-			break;
-		fd = bpf_map_lookup_elem(&xvtep_flood, &fk);
-		if (!fd || !fd->dst) {
-			stat_drop(st, DROP_LIST_GAP);
-			continue;
-		}
-		vx_send(skb, fd->dst, 1, vni);
-	}
+	if (n_flood > 1)
+		bpf_loop(n_flood - 1, vx_flood_copy, &fc, 0);
 	k.idx = n_flood - 1;
 	fd = bpf_map_lookup_elem(&xvtep_flood, &k);
 	if (!fd || !fd->dst)
 		return drop(st, DROP_LIST_GAP);
-	return vx_send(skb, fd->dst, 0, vni);
+	return vx_send(skb, fd->dst, 0, cfg->vni);
 }
 
 #endif /* XVTEP_VXLAN_ENCAP_H */

@@ -15,8 +15,9 @@
 /* ---- map limits ---- */
 #define XVTEP_MAX_VNIS          4096
 #define XVTEP_MAX_PORTS         1024
-#define XVTEP_MAX_PORTS_PER_VNI 64     /* local ports flooded per VNI */
-#define XVTEP_MAX_FLOOD         64     /* all-zero FDB entries (remote VTEPs) per VNI */
+#define XVTEP_MAX_PORTS_PER_VNI 1024   /* local ports flooded per VNI (a bpf_loop: no verifier cost per port) */
+#define XVTEP_MAX_FLOOD         1024   /* all-zero FDB entries (remote VTEPs) per VNI (a bpf_loop, too) */
+#define XVTEP_MAX_FLOOD_ENTRIES 65536  /* flood-list entries of all VNIs together */
 #define XVTEP_MAX_FDB           262144
 #define XVTEP_MAX_NEIGH         65536  /* per family; also the allowed-source table */
 #define XVTEP_MAX_DSTPORTS      64     /* distinct underlay UDP ports */

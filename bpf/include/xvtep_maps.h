@@ -48,7 +48,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XVTEP_MAX_VNIS * 4);
+	__uint(max_entries, XVTEP_MAX_FLOOD_ENTRIES);
 	__type(key, struct vni_idx_key);
 	__type(value, struct flood_dst);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

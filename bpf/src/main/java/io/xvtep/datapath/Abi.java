@@ -17,10 +17,12 @@ public final class Abi {
     // ---- map limits
     public static final int MAX_VNIS = 4096;
     public static final int MAX_PORTS = 1024;
-    /** Local ports flooded per VNI (xvtep_vni_ports indexes). */
-    public static final int MAX_PORTS_PER_VNI = 64;
-    /** Remote VTEPs per VNI flood list (xvtep_flood indexes). */
-    public static final int MAX_FLOOD = 64;
+    /** Local ports flooded per VNI (xvtep_vni_ports indexes; the datapath walks them with bpf_loop). */
+    public static final int MAX_PORTS_PER_VNI = 1024;
+    /** Remote VTEPs per VNI flood list (xvtep_flood indexes; a bpf_loop too). */
+    public static final int MAX_FLOOD = 1024;
+    /** Flood-list entries of all VNIs together (xvtep_flood's size). */
+    public static final int MAX_FLOOD_ENTRIES = 65536;
     public static final int MAX_FDB = 262144;
     /** Per address family; also the allowed-source table. */
     public static final int MAX_NEIGH = 65536;

@@ -119,8 +119,11 @@ public final class FloodTable {
 
     /** Every slot of a VNI whose n_flood is already 0. */
     void clear(int vni, int n) {
-        for (int i = 0; i < Math.max(n, Abi.MAX_FLOOD); i++) {
-            flood.delete(new VniIdxKey(vni, i).encode());
+        // the slots below n, and any written past it by an add that did not finish
+        for (int i = 0; i < Abi.MAX_FLOOD; i++) {
+            if (!flood.delete(new VniIdxKey(vni, i).encode()) && i >= n) {
+                break;
+            }
         }
     }
 }

@@ -141,8 +141,11 @@ public final class PortTable {
             ports.delete(MapCodec.u32(ifindex));
             Programs.detachPort(ifindex);
         }
-        for (int i = 0; i < Math.max(n, Abi.MAX_PORTS_PER_VNI); i++) {
-            vniPorts.delete(new VniIdxKey(vni, i).encode());
+        // the slots below n, and any written past it by an attach that did not finish
+        for (int i = 0; i < Abi.MAX_PORTS_PER_VNI; i++) {
+            if (!vniPorts.delete(new VniIdxKey(vni, i).encode()) && i >= n) {
+                break;
+            }
         }
     }
 }

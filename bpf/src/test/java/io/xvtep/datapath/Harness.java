@@ -52,6 +52,7 @@ final class Harness implements AutoCloseable {
 
     final Netns ns;
     private final Path pinRoot;
+    private long loadMs;
     private BpfObject underlay, port, tap;
     private RingBuffer tapRing, events;
     private final List<Captured> captured = new ArrayList<>();
@@ -108,10 +109,12 @@ final class Harness implements AutoCloseable {
         ns.call(() -> {
             for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ifindex.put(d, Net.ifindex(d));
             Bpffs.ensureMounted(Path.of("/sys/fs/bpf"));
+            long t0 = System.nanoTime();
             underlay = BpfObject.open(resource("xvtep_underlay.bpf.o"), pinRoot);
             underlay.load();
             port = BpfObject.open(resource("xvtep_port.bpf.o"), pinRoot);
             port.load();
+            loadMs = (System.nanoTime() - t0) / 1_000_000;
             tap = BpfObject.open(resource("tap.bpf.o"), null);
             tap.load();
             for (String t : List.of("u0t", "p1t", "p2t", "p3t")) {
@@ -139,6 +142,58 @@ final class Harness implements AutoCloseable {
                     UpdateFlag.ANY);
             return null;
         });
+    }
+
+    /**
+     * {@code n} more veths q0..q{n-1} (far ends q0t..) for lists longer than p1..p3, created with one
+     * `ip -batch` (a thousand `ip` runs take minutes on a loaded host). Their taps sit on TC egress of
+     * q0.. (see {@link #tapEgress}).
+     */
+    Harness morePorts(int n) {
+        try {
+            Path batch = java.nio.file.Files.createTempFile("xvtep-ports", ".ip");
+            try {
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < n; i++) b.append("link add q").append(i).append(" type veth peer name q").append(i).append("t\n");
+                for (int i = 0; i < n; i++) b.append("link set q").append(i).append(" up\nlink set q").append(i).append("t up\n");
+                java.nio.file.Files.writeString(batch, b);
+                ns.exec("ip", "-batch", batch.toString());
+            } finally {
+                java.nio.file.Files.deleteIfExists(batch);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ns.call(() -> {
+            for (int i = 0; i < n; i++) {
+                ifindex.put("q" + i, Net.ifindex("q" + i));
+                ifindex.put("q" + i + "t", Net.ifindex("q" + i + "t"));
+            }
+            return null;
+        });
+        for (int i = 0; i < n; i++) tapEgress("q" + i);
+        return this;
+    }
+
+    /**
+     * Moves the tap of `dev` from its veth peer's ingress to `dev`'s own TC egress: it sees what the
+     * datapath handed to `dev` and consumes it there (a successful transmit for the sender). For bursts of more than a thousand copies: a veth
+     * hands every frame to the per-CPU backlog (net.core.netdev_max_backlog, 1000 by default, a
+     * host-wide setting), which a burst that size overflows before the far end sees the frames.
+     */
+    Harness tapEgress(String dev) {
+        ns.call(() -> {
+            int ifx = Net.ifindex(dev);
+            Tc.attach(ifx, TcDirection.EGRESS, tap.program("tap_egress"), 1, 1);
+            tapNames.put(ifx, dev);
+            return null;
+        });
+        return this;
+    }
+
+    /** ms the two datapath objects took to open and load (the verifier's share of an agent start). */
+    long loadMs() {
+        return loadMs;
     }
 
     Harness configFlags(int flags) {

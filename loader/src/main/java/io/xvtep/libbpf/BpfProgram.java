@@ -63,6 +63,17 @@ public final class BpfProgram {
         return info.getInt(Structs.PI_ID);
     }
 
+    /** Instructions the verifier processed to load this program (bpf_prog_info.verified_insns): its verification cost. */
+    public long verifiedInsns() {
+        Pointer info = Native.alloc(Structs.PROG_INFO_SIZE);
+        IntByReference len = new IntByReference(Structs.PROG_INFO_SIZE);
+        int r = BPF.bpf_obj_get_info_by_fd(fd(), info, len);
+        if (r < 0) {
+            throw BpfException.of("bpf_obj_get_info_by_fd", name, -r);
+        }
+        return Integer.toUnsignedLong(info.getInt(Structs.PI_VERIFIED_INSNS));
+    }
+
     /** {@code BPF_PROG_TEST_RUN} with {@code packet} as input. */
     public TestRunResult testRun(byte[] packet, int repeat) {
         return testRunCtx(packet, null, repeat);

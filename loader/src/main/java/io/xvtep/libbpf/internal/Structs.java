@@ -67,6 +67,8 @@ public final class Structs {
     /** struct bpf_prog_info: 232 bytes (id @4, name @64) */
     public static final int PROG_INFO_SIZE = 232;
     public static final int PI_ID = 4;
+    /** bpf_prog_info.verified_insns (5.16+): instructions the verifier processed, its cost. */
+    public static final int PI_VERIFIED_INSNS = 216;
 
     /** struct statfs (x86_64): 120 bytes, f_type @0 (long) */
     public static final int STATFS_SIZE = 120;
