@@ -11,6 +11,7 @@ import io.xvtep.service.Counters;
 import io.xvtep.service.FdbService.FdbSpec;
 import io.xvtep.service.NeighService.NeighSpec;
 import io.xvtep.service.NeighView;
+import io.xvtep.service.PortService;
 import io.xvtep.service.PortView;
 import io.xvtep.service.VniOption;
 import io.xvtep.service.VniSpec;
@@ -33,7 +34,7 @@ public final class JsonCodec {
     public static final Set<String> VNI_FIELDS = Set.copyOf(VniOption.jsonNames());
     public static final Set<String> NEIGH_FIELDS = Set.of("ip", "mac");
     public static final Set<String> BULK_FIELDS = Set.of("entries");
-    public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp");
+    public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp", PortService.FDB_MAX_LEARNED);
     public static final Set<String> FDB_FIELDS = Set.of("mac", "dst", "ifname");
 
     private JsonCodec() {
@@ -83,6 +84,21 @@ public final class JsonCodec {
             return (Boolean) v;
         }
         throw VtepException.invalid(f, f + " must be true or false");
+    }
+
+    /** A whole number (no fractions, no strings); null when absent; huge ones become Long.MAX_VALUE (out of range). */
+    static Long integer(JsonObject o, String f) {
+        Object v = o.getValue(f);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof java.math.BigInteger b) {
+            return b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        throw VtepException.invalid(f, f + " must be an integer");
     }
 
     static IpAddress address(JsonObject o, String f) {
@@ -192,7 +208,7 @@ public final class JsonCodec {
 
     public static JsonObject port(PortView p) {
         return new JsonObject().put("vni", p.vni()).put("ifname", p.ifname()).put("ifindex", p.ifindex())
-                .put("xdp", p.xdp());
+                .put("xdp", p.xdp()).put(PortService.FDB_MAX_LEARNED, p.fdbMaxLearned());
     }
 
     public static JsonObject fdb(FdbEntry e) {

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.xvtep.model.FdbType;
 import io.xvtep.service.Counters;
 import io.xvtep.service.Services;
+import io.xvtep.service.StatsService.Learning;
 import io.xvtep.service.StatsService.Occupancy;
 import io.xvtep.service.VtepEvent;
 import io.xvtep.service.VtepListener;
@@ -61,6 +62,8 @@ public final class DatapathMetrics implements VtepListener {
             new Plain("proxied", "xvtep.proxied", "ARP/ND requests answered by the proxy"),
             new Plain("learned", "xvtep.fdb.learned", "FDB entries learned"),
             new Plain("moved", "xvtep.fdb.moved", "Learned MACs that moved to another port or VTEP"),
+            new Plain("learn_refused", "xvtep.fdb.learn.refused",
+                    "New MACs not learned because a learning limit (host, VNI maxaddress, port fdb_max_learned) was reached"),
             new Plain("l2miss", "xvtep.l2miss", "Unicast frames with no FDB entry and no default destination"),
             new Plain("l3miss", "xvtep.l3miss", "ARP requests the proxy could not answer"),
             new Plain("events_emitted", "xvtep.events.emitted",
@@ -76,6 +79,8 @@ public final class DatapathMetrics implements VtepListener {
     private volatile long snapshotAt;
     private volatile Occupancy occupancy = new Occupancy(Map.of(), 0, 0);
     private volatile long occupancyAt;
+    private volatile Map<Integer, Learning> learning = Map.of();
+    private volatile long learningAt;
     /** Events consumed per VNI since this agent started (or since the VNI was created). */
     private final Map<Integer, AtomicLong> consumed = new ConcurrentHashMap<>();
     /** events_emitted of each VNI when this agent first saw it (events of earlier agents). */
@@ -123,6 +128,13 @@ public final class DatapathMetrics implements VtepListener {
             for (Plain p : PLAIN) {
                 meters.add(FunctionCounter.builder(p.name(), this, m -> m.read(v, p.field())).tag("vni", tag)
                         .description(p.description()).register(registry));
+            }
+            if (v != 0) { // VNI 0 counts frames of no VNI: it learns nothing
+                meters.add(Gauge.builder("xvtep.fdb.learned.entries", this, m -> m.learning(v).learned()).tag("vni", tag)
+                        .description("Learned FDB entries charged to the VNI's learning budget").register(registry));
+                meters.add(Gauge.builder("xvtep.fdb.learned.entries.limit", this, m -> m.learning(v).limit())
+                        .tag("vni", tag).description("The VNI's learning limit (maxaddress; 0: none of its own)")
+                        .register(registry));
             }
             for (Counters.Reason r : Counters.DROPS) {
                 meters.add(FunctionCounter.builder("xvtep.drops", this, m -> m.read(v, r.counter())).tag("vni", tag)
@@ -200,6 +212,16 @@ public final class DatapathMetrics implements VtepListener {
             occupancyAt = now;
         }
         return occupancy;
+    }
+
+    /** Learning budgets, at most once per snapshot period (one walk of the budget tables for every VNI). */
+    private Learning learning(int vni) {
+        long now = System.nanoTime();
+        if (now - learningAt > SNAPSHOT_NS) {
+            learning = services.stats().learning();
+            learningAt = now;
+        }
+        return learning.getOrDefault(vni, new Learning(0, 0));
     }
 
     private double fdbCount(FdbType t) {

@@ -1,6 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.MapCodec.PortCfg;
 import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.host.Interfaces;
@@ -13,6 +14,10 @@ import java.util.Optional;
 /** Local ports of a VNI: `ip link set veth0 master br0` for the host side of a container's veth. */
 public final class PortService {
 
+    /** The API's and CLI's name of a port's learning limit (the bridge's `bridge link set ... fdb_max_learned`). */
+    public static final String FDB_MAX_LEARNED = "fdb_max_learned";
+    static final long MAX_LEARNED = 0xffffffffL;
+
     private final Vteps v;
     private final Datapath dp;
 
@@ -23,8 +28,18 @@ public final class PortService {
 
     /** {@code xdp}: the port takes the XDP fast path (its veth peer must have NAPI). */
     public PortView add(Vni vni, String ifname, boolean xdp) {
+        return add(vni, ifname, xdp, null);
+    }
+
+    /** With {@code fdbMaxLearned}: most MACs learned behind the port (null: the default, 0: no limit of its own). */
+    public PortView add(Vni vni, String ifname, boolean xdp, Long fdbMaxLearned) {
         synchronized (v) {
             VniCfg cfg = v.requireVni(vni);
+            long maxLearned = fdbMaxLearned == null ? LearnBudgets.Scope.PORT.defaultMax() : fdbMaxLearned;
+            if (maxLearned < 0 || maxLearned > MAX_LEARNED) {
+                throw VtepException.invalid(FDB_MAX_LEARNED, FDB_MAX_LEARNED + " must be in 0.." + MAX_LEARNED + ": "
+                        + maxLearned);
+            }
             int ifindex = v.requireInterface(ifname, "ifname");
             if (ifindex == v.underlayIfindex) {
                 throw VtepException.conflict("ifname", ifname + " is the underlay interface");
@@ -45,9 +60,12 @@ public final class PortService {
                 throw VtepException.conflict("ifname", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
             }
             int flags = (xdp ? PortCfg.F_XDP : 0) | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
+            // the budget first: a port reusing an ifindex must not inherit what an old one learned
+            dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
+            dp.learnBudgets().setMax(LearnBudgets.Key.port(ifindex), maxLearned);
             dp.ports().attach(ifindex, cfg.vni(), flags);
             v.localChanged(cfg.vni());
-            return view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni());
+            return view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni(), maxLearned);
         }
     }
 
@@ -56,7 +74,7 @@ public final class PortService {
             VniCfg cfg = v.requireVni(vni);
             List<PortView> l = new ArrayList<>();
             for (int ifindex : dp.ports().of(cfg.vni())) {
-                l.add(view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni()));
+                l.add(view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni(), maxLearned(dp, ifindex)));
             }
             return l;
         }
@@ -66,7 +84,7 @@ public final class PortService {
     public List<PortView> all() {
         synchronized (v) {
             List<PortView> l = new ArrayList<>();
-            dp.ports().all().forEach((ifindex, p) -> l.add(view(ifindex, p, p.vni())));
+            dp.ports().all().forEach((ifindex, p) -> l.add(view(ifindex, p, p.vni(), maxLearned(dp, ifindex))));
             return l;
         }
     }
@@ -80,12 +98,18 @@ public final class PortService {
                 throw VtepException.notFound("ifname", ifname + " is not a port of VNI " + cfg.vni());
             }
             dp.ports().detach(ifindex);
+            dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
             v.localChanged(cfg.vni());
         }
     }
 
-    static PortView view(int ifindex, PortCfg p, int vni) {
+    static long maxLearned(Datapath dp, int ifindex) {
+        return dp.learnBudgets().max(LearnBudgets.Key.port(ifindex));
+    }
+
+    static PortView view(int ifindex, PortCfg p, int vni, long maxLearned) {
         PortCfg cfg = p == null ? new PortCfg(vni, 0) : p;
-        return new PortView(cfg.vni(), ifindex, Interfaces.name(ifindex).orElse(null), (cfg.flags() & PortCfg.F_XDP) != 0);
+        return new PortView(cfg.vni(), ifindex, Interfaces.name(ifindex).orElse(null), (cfg.flags() & PortCfg.F_XDP) != 0,
+                maxLearned);
     }
 }

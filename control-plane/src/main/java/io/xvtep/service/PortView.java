@@ -1,5 +1,8 @@
 package io.xvtep.service;
 
-/** A local port; {@code ifname} is null when the interface has disappeared. */
-public record PortView(int vni, int ifindex, String ifname, boolean xdp) {
+/**
+ * A local port; {@code ifname} is null when the interface has disappeared. {@code fdbMaxLearned}: most MACs
+ * learned behind it (the bridge port's fdb_max_learned; 0: no limit of its own).
+ */
+public record PortView(int vni, int ifindex, String ifname, boolean xdp, long fdbMaxLearned) {
 }

@@ -1,5 +1,6 @@
 package io.xvtep.service;
 
+import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
@@ -49,6 +50,12 @@ public enum VniOption {
     /** Default and maximum: the underlay's MTU minus the 50 bytes of encapsulation. */
     MTU("mtu", "mtu", Type.INTEGER, true, 68, 65535, null, v -> v.config().mtu()),
     DEVICE("device", "dev", Type.IFNAME, false, 0, 0, null, VniView::device),
+    /**
+     * Most MACs learned in the VNI (the kernel's vxlan `maxaddress`); 0: no limit of its own (the host's
+     * budget still applies). A new MAC beyond it is forwarded but not learned, and counted (learn_refused).
+     */
+    MAXADDRESS("maxaddress", "maxaddress", Type.INTEGER, true, 0, 0xffffffffL,
+            (long) LearnBudgets.Scope.VNI.defaultMax(), VniView::maxaddress),
     /** The VTEPs VXLAN is accepted from; empty: any. */
     ALLOWED_SRC("allowed_src", "allowed-src", Type.ADDRESS_LIST, true, 0, 0, List.of(),
             v -> v.allowedSrc().stream().map(IpAddress::toString).toList());

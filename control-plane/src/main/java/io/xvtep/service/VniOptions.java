@@ -56,6 +56,11 @@ final class VniOptions {
                 flag(s.l2miss(), VniOption.L2MISS), flag(s.l3miss(), VniOption.L3MISS), ageing, spMin, spMax, mtu);
     }
 
+    /** The VNI's learning limit (null: the default). */
+    static long maxaddress(Long given) {
+        return range(given, VniOption.MAXADDRESS);
+    }
+
     /** The allowed sources, unicast IPv4 and each once (null: none). */
     List<Ipv4> allowedSrc(List<IpAddress> given) {
         if (given == null) {

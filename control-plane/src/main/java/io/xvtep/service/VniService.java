@@ -1,6 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.host.HostDevices;
 import io.xvtep.host.Interfaces;
@@ -31,6 +32,7 @@ public final class VniService {
     public VniView create(VniSpec s) {
         synchronized (v) {
             VniConfig c = options.validate(s);
+            long maxaddress = VniOptions.maxaddress(s.maxaddress());
             int vni = c.vni().value();
             List<Ipv4> allowed = options.allowedSrc(s.allowedSrc());
             String device = s.device();
@@ -85,12 +87,14 @@ public final class VniService {
                             .orElseThrow(() -> new IllegalStateException(HostDevices.peerName(vni) + " vanished"));
                     cfg = VniOptions.withFlagsAndDev(cfg, cfg.flags(), devIfindex);
                 }
+                dp.learnBudgets().setMax(LearnBudgets.Key.vni(vni), maxaddress); // before learning can start
                 dp.createVni(cfg, flood);
                 created = true;
                 if (peerIfindex != 0) {
                     dp.ports().attach(peerIfindex, vni, 0);
                 }
             } catch (RuntimeException e) {
+                dp.learnBudgets().remove(LearnBudgets.Key.vni(vni));
                 if (created) {
                     dp.deleteVni(vni);
                 } else {
@@ -141,7 +145,10 @@ public final class VniService {
         synchronized (v) {
             VniCfg cfg = v.requireVni(vni);
             Optional<String> device = cfg.devIfindex() == 0 ? Optional.empty() : Interfaces.name(cfg.devIfindex());
-            dp.deleteVni(cfg.vni());
+            List<Integer> ports = dp.deleteVni(cfg.vni());
+            // a VNI or port created again with the same number starts with its own budget
+            dp.learnBudgets().remove(LearnBudgets.Key.vni(cfg.vni()));
+            ports.forEach(p -> dp.learnBudgets().remove(LearnBudgets.Key.port(p)));
             device.ifPresent(HostDevices::deleteQuietly);
             v.listeners.forEach(l -> l.vniDeleted(cfg.vni()));
         }
@@ -169,6 +176,7 @@ public final class VniService {
                     patch.srcportMax() != null ? patch.srcportMax() : (long) c.srcportMax(),
                     patch.mtu() != null ? patch.mtu() : (long) c.mtu(), null, null);
             VniConfig n = options.validate(merged);
+            Long maxaddress = patch.maxaddress() == null ? null : VniOptions.maxaddress(patch.maxaddress());
             List<Ipv4> allowed = patch.allowedSrc() == null ? null : options.allowedSrc(patch.allowedSrc());
             if (allowed != null) {
                 long others = dp.allowedSrc().count() - dp.allowedSrc().of(cur.vni()).size();
@@ -186,6 +194,9 @@ public final class VniService {
                 dp.allowedSrc().set(cur.vni(), allowed); // entries first, then the flag
             }
             dp.vnis().update(next);
+            if (maxaddress != null) {
+                dp.learnBudgets().setMax(LearnBudgets.Key.vni(cur.vni()), maxaddress);
+            }
             if (allowed != null && !filter) {
                 dp.allowedSrc().set(cur.vni(), List.of()); // flag off first, then the entries
             }
@@ -205,12 +216,14 @@ public final class VniService {
         List<IpAddress> flood = dp.flood().of(cfg.vni()).stream().map(IpAddress::of).toList();
         List<PortView> ports = new ArrayList<>();
         for (int ifindex : dp.ports().of(cfg.vni())) {
-            ports.add(PortService.view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni()));
+            ports.add(PortService.view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni(),
+                    PortService.maxLearned(dp, ifindex)));
         }
         String device = cfg.devIfindex() == 0 ? null : Interfaces.name(cfg.devIfindex()).orElse(null);
         List<IpAddress> allowed = cfg.has(VniCfg.F_SRC_FILTER)
                 ? dp.allowedSrc().of(cfg.vni()).stream().map(IpAddress::of).toList() : List.of();
         return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local().isZero() ? v.defaultLocal
-                : IpAddress.of(cfg.local()), ports, flood, device, allowed);
+                : IpAddress.of(cfg.local()), ports, flood, device, allowed,
+                dp.learnBudgets().max(LearnBudgets.Key.vni(cfg.vni())));
     }
 }

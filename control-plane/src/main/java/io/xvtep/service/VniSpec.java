@@ -12,11 +12,19 @@ import java.util.Map;
  * not given, the default applies) except {@code vni} on create. Numbers stay wide so the
  * service's range checks name the field. {@code device} is the name of a host-side device (a
  * veth whose peer becomes a port of the VNI); {@code allowedSrc} the VTEPs VXLAN is accepted
- * from (null: not given, empty: no filter).
+ * from (null: not given, empty: no filter); {@code maxaddress} the VNI's learning limit.
  */
 public record VniSpec(Vni vni, Long dstport, IpAddress local, IpAddress remote, IpAddress group, Inheritable ttl,
         Inheritable tos, Df df, Boolean learning, Boolean proxy, Boolean l2miss, Boolean l3miss, Long ageing,
-        Long srcportMin, Long srcportMax, Long mtu, String device, List<IpAddress> allowedSrc) {
+        Long srcportMin, Long srcportMax, Long mtu, String device, List<IpAddress> allowedSrc, Long maxaddress) {
+
+    /** Without a learning limit (the default, or the current one on a patch). */
+    public VniSpec(Vni vni, Long dstport, IpAddress local, IpAddress remote, IpAddress group, Inheritable ttl,
+            Inheritable tos, Df df, Boolean learning, Boolean proxy, Boolean l2miss, Boolean l3miss, Long ageing,
+            Long srcportMin, Long srcportMax, Long mtu, String device, List<IpAddress> allowedSrc) {
+        this(vni, dstport, local, remote, group, ttl, tos, df, learning, proxy, l2miss, l3miss, ageing, srcportMin,
+                srcportMax, mtu, device, allowedSrc, null);
+    }
 
     /** From typed values by option (as {@link VniOption#parse} makes them); absent options are null. */
     @SuppressWarnings("unchecked")
@@ -26,7 +34,8 @@ public record VniSpec(Vni vni, Long dstport, IpAddress local, IpAddress remote, 
                 (Inheritable) v.get(VniOption.TOS), (Df) v.get(VniOption.DF), (Boolean) v.get(VniOption.LEARNING),
                 (Boolean) v.get(VniOption.PROXY), (Boolean) v.get(VniOption.L2MISS), (Boolean) v.get(VniOption.L3MISS),
                 (Long) v.get(VniOption.AGEING), (Long) v.get(VniOption.SRCPORT_MIN), (Long) v.get(VniOption.SRCPORT_MAX),
-                (Long) v.get(VniOption.MTU), (String) v.get(VniOption.DEVICE), (List<IpAddress>) v.get(VniOption.ALLOWED_SRC));
+                (Long) v.get(VniOption.MTU), (String) v.get(VniOption.DEVICE), (List<IpAddress>) v.get(VniOption.ALLOWED_SRC),
+                (Long) v.get(VniOption.MAXADDRESS));
     }
 
     /** A number, or "inherit" from the inner packet (ttl, tos). */

@@ -12,7 +12,8 @@ import java.util.List;
  * @param flood the all-zero FDB entries in list order (remote/group first when set at create)
  * @param device the host-side VNI device (null: none)
  * @param allowedSrc the VTEPs VXLAN is accepted from (empty: any)
+ * @param maxaddress most MACs learned in the VNI (0: no limit of its own)
  */
 public record VniView(VniConfig config, IpAddress local, List<PortView> ports, List<IpAddress> flood, String device,
-        List<IpAddress> allowedSrc) {
+        List<IpAddress> allowedSrc, long maxaddress) {
 }

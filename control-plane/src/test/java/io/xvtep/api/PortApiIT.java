@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class PortApiIT extends AgentApiBase {
 
     PortApiIT() {
-        super("p1", "p2", "p3", "p4", "p5");
+        super("p1", "p2", "p3", "p4", "p5", "p6", "p7");
     }
 
     @Test
@@ -80,6 +80,73 @@ class PortApiIT extends AgentApiBase {
         refused("DELETE", "/api/v1/vnis/111/ports/p5", null, 404, "ifname");
         refused("DELETE", "/api/v1/vnis/111/ports/nosuch0", null, 404, "ifname");
         assertThat(tcAttached("p5")).isFalse();
+    }
+
+    /**
+     * Learning limits from the API (issue 10): the VNI's maxaddress and a port's fdb_max_learned are what the
+     * datapath enforces; refused learns are counted per VNI, occupancy and capacity are in /metrics; the budgets
+     * go with their VNI and port.
+     */
+    @Test
+    void learningLimitsAreEnforcedAndReported() throws Exception {
+        assertThat(h.post("/api/v1/vnis", "{\"vni\":150,\"maxaddress\":8}").status()).isEqualTo(201);
+        Response r = h.post("/api/v1/vnis/150/ports", "{\"ifname\":\"p6\",\"fdb_max_learned\":5}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().getLong("fdb_max_learned")).isEqualTo(5);
+        r = h.post("/api/v1/vnis/150/ports", "{\"ifname\":\"p7\"}");
+        assertThat(r.json().getLong("fdb_max_learned")).isEqualTo(4096);
+        assertThat(h.get("/api/v1/vnis/150").json().getLong("maxaddress")).isEqualTo(8);
+        refused("POST", "/api/v1/vnis/150/ports", "{\"ifname\":\"p5\",\"fdb_max_learned\":-1}", 400, "fdb_max_learned");
+        refused("POST", "/api/v1/vnis/150/ports", "{\"ifname\":\"p5\",\"fdb_max_learned\":\"5\"}", 400,
+                "fdb_max_learned");
+        refused("PATCH", "/api/v1/vnis/150", "{\"maxaddress\":4294967296}", 400, "maxaddress");
+
+        // 10 new MACs behind each port: p6 stops at its own 5, p7 at what the VNI's 8 leaves
+        sendFrom("p6c", 10, 6);
+        sendFrom("p7c", 10, 7);
+        JsonObject st = poll(() -> h.get("/api/v1/vnis/150/stats").json(), s -> s.getLong("learn_refused") >= 12);
+        assertThat(st.getLong("learned")).isEqualTo(8);
+        JsonArray fdb = h.get("/api/v1/vnis/150/fdb").array();
+        assertThat(fdb.stream().filter(o -> "p6".equals(((JsonObject) o).getString("ifname")))).hasSize(5);
+        assertThat(fdb.stream().filter(o -> "p7".equals(((JsonObject) o).getString("ifname")))).hasSize(3);
+        String m = poll(() -> h.get("/metrics").body(), t -> t.contains("xvtep_fdb_learned_entries{vni=\"150\"} 8.0"));
+        assertThat(m).contains("xvtep_fdb_learned_entries_limit{vni=\"150\"} 8.0");
+        assertThat(m).containsPattern("xvtep_fdb_learn_refused_total\\{vni=\"150\"\\} (1[2-9]|[2-9][0-9])\\.0");
+        assertThat(m).containsPattern("# HELP xvtep_fdb_learned_entries_limit \\S+");
+
+        // a higher limit lets the VNI learn again (p7 has room: 4096)
+        assertThat(h.patch("/api/v1/vnis/150", "{\"maxaddress\":0}").json().getLong("maxaddress")).isZero();
+        sendFrom("p7c", 12, 7);
+        poll(() -> h.get("/api/v1/vnis/150/stats").json(), s -> s.getLong("learned") >= 17);
+
+        String vniKey = java.util.HexFormat.of().formatHex(new MapCodec.LearnKey(1, 150).encode());
+        String portKey = java.util.HexFormat.of().formatHex(new MapCodec.LearnKey(2, h.ifindex("p6")).encode());
+        assertThat(h.dump("xvtep_learn_limit")).containsKeys(vniKey, portKey);
+        assertThat(h.delete("/api/v1/vnis/150/ports/p6").status()).isEqualTo(204);
+        assertThat(h.dump("xvtep_learn_limit")).doesNotContainKey(portKey);
+        assertThat(h.delete("/api/v1/vnis/150").status()).isEqualTo(204);
+        assertThat(h.dump("xvtep_learn_limit")).doesNotContainKey(vniKey);
+    }
+
+    /** {@code n} broadcast frames from the peer {@code ifname}, source MACs 02:00:00:TAG:00:i (a raw socket). */
+    void sendFrom(String ifname, int n, int tag) {
+        h.in("python3", "-c", "import socket\n"
+                + "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+                + "s.bind(('" + ifname + "', 0))\n"
+                + "for i in range(" + n + "):\n"
+                + "    s.send(b'\\xff' * 6 + bytes([2, 0, 0, " + tag + ", 0, i]) + b'\\x88\\xb5' + bytes(46))\n");
+    }
+
+    /** Polls {@code get} until {@code done} holds (10 s deadline; the agent's metrics are a 0.5 s snapshot). */
+    static <T> T poll(java.util.concurrent.Callable<T> get, java.util.function.Predicate<T> done) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        T v = get.call();
+        while (!done.test(v) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            v = get.call();
+        }
+        assertThat(done.test(v)).as("still " + v).isTrue();
+        return v;
     }
 
     @Test

@@ -56,6 +56,7 @@ class VniApiIT extends AgentApiBase {
         assertThat(v.getInteger("srcport_min")).isEqualTo(Integer.parseInt(range[0]));
         assertThat(v.getInteger("srcport_max")).isEqualTo(Integer.parseInt(range[1]));
         assertThat(v.getInteger("mtu")).isEqualTo(1500 - 50);
+        assertThat(v.getLong("maxaddress")).isEqualTo(32768);
         assertThat(v.getJsonArray("flood")).containsExactly("198.18.0.2");
 
         VniCfg c = vniCfg(100);
@@ -135,7 +136,11 @@ class VniApiIT extends AgentApiBase {
                 Arguments.of("{\"vni\":200,\"srcport_min\":2000,\"srcport_max\":1000}", "srcport_max"),
                 Arguments.of("{\"vni\":200,\"srcport_min\":0,\"srcport_max\":1000}", "srcport_min"),
                 Arguments.of("{\"vni\":200,\"mtu\":1451}", "mtu"),
-                Arguments.of("{\"vni\":200,\"mtu\":10}", "mtu"));
+                Arguments.of("{\"vni\":200,\"mtu\":10}", "mtu"),
+                Arguments.of("{\"vni\":200,\"maxaddress\":-1}", "maxaddress"),
+                Arguments.of("{\"vni\":200,\"maxaddress\":4294967296}", "maxaddress"),
+                Arguments.of("{\"vni\":200,\"maxaddress\":\"many\"}", "maxaddress"),
+                Arguments.of("{\"vni\":200,\"maxaddress\":1.5}", "maxaddress"));
     }
 
     @ParameterizedTest
