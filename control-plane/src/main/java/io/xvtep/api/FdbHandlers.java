@@ -1,8 +1,8 @@
 package io.xvtep.api;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.xvtep.model.FdbEntry;
 import io.xvtep.model.Mac;
 import io.xvtep.service.Services;
 import io.xvtep.service.VtepException;
@@ -22,10 +22,14 @@ final class FdbHandlers {
             return s.fdb().add(Params.vni(ctx.pathParam("vni")), Params.mac(JsonCodec.string(o, "mac"), "mac"),
                     JsonCodec.address(o, "dst"), JsonCodec.string(o, "ifname"));
         }, e -> Http.send(ctx, 201, JsonCodec.fdb(e))));
-        r.get(v).handler(ctx -> http.call(ctx, () -> {
-            Http.onlyParams(ctx, Set.of("type"));
-            return s.fdb().list(Params.vni(ctx.pathParam("vni")), Params.fdbType(ctx.queryParams().get("type")));
-        }, l -> Http.send(ctx, 200, new JsonArray(l.stream().map(JsonCodec::fdb).toList()))));
+        r.get(v).handler(ctx -> http.page(ctx, () -> {
+            Http.onlyParams(ctx, Set.of("type", "limit", "after"));
+            Integer limit = Paging.limit(ctx.queryParams().get("limit"));
+            String after = ctx.queryParams().get("after");
+            return Paging.page(s.fdb().list(Params.vni(ctx.pathParam("vni")),
+                    Params.fdbType(ctx.queryParams().get("type"))), FdbEntry::mac,
+                    Params.mac(after, "after"), limit);
+        }, JsonCodec::fdb));
         r.post(v + "/bulk").handler(ctx -> http.call(ctx, () -> s.fdb().bulk(Params.vni(ctx.pathParam("vni")),
                 JsonCodec.fdbSpecs(JsonCodec.object(ctx.body().buffer(), JsonCodec.BULK_FIELDS))),
                 n -> Http.send(ctx, 200, new JsonObject().put("count", n))));

@@ -8,10 +8,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.xvtep.service.VtepException;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every handler does: run the service call on a worker thread (map syscalls block, and a
@@ -69,17 +74,67 @@ final class Http {
         }
     }
 
+    /**
+     * A list, one page of it ({@code ?limit=&after=}, see {@link Paging}), encoded on the worker thread: a
+     * 200k-entry FDB must not stall the event loop that answers /healthz.
+     */
+    <T> void page(RoutingContext ctx, Callable<Paging.Page<T>> work, Function<T, JsonObject> codec) {
+        boolean pretty = pretty(ctx);
+        call(ctx, () -> {
+            Paging.Page<T> page = work.call();
+            JsonArray a = new JsonArray(new ArrayList<>(page.items().size()));
+            for (T t : page.items()) {
+                a.add(codec.apply(t));
+            }
+            return new Rendered((pretty ? a.encodePrettily() : a.encode()) + "\n", page.next());
+        }, r -> {
+            if (ctx.response().ended()) {
+                return;
+            }
+            if (r.next() != null) {
+                ctx.response().putHeader("Link", "<" + nextPage(ctx, r.next()) + ">; rel=\"next\"");
+            }
+            ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(r.body());
+        });
+    }
+
+    private record Rendered(String body, String next) {
+    }
+
+    /** This request's path and query with {@code after} set to {@code next}. */
+    private static String nextPage(RoutingContext ctx, String next) {
+        StringBuilder sb = new StringBuilder(ctx.request().path()).append('?');
+        for (Map.Entry<String, String> p : ctx.queryParams()) {
+            if (!p.getKey().equals("after")) {
+                sb.append(enc(p.getKey())).append('=').append(enc(p.getValue())).append('&');
+            }
+        }
+        return sb.append("after=").append(enc(next)).toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** JSON is compact (a 200k-entry listing is a third smaller) unless the request asks {@code ?pretty}. */
+    static boolean pretty(RoutingContext ctx) {
+        return ctx.queryParams().contains("pretty");
+    }
+
     static void send(RoutingContext ctx, int status, Object json) {
         if (ctx.response().ended()) {
             return;
         }
-        String body = json instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) json).encodePrettily();
+        boolean pretty = pretty(ctx);
+        String body = json instanceof JsonObject o ? (pretty ? o.encodePrettily() : o.encode())
+                : pretty ? ((JsonArray) json).encodePrettily() : ((JsonArray) json).encode();
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body + "\n");
     }
 
+    /** Refuses query parameters other than {@code allowed} (and {@code pretty}, which every route takes). */
     static void onlyParams(RoutingContext ctx, Set<String> allowed) {
         for (String p : ctx.queryParams().names()) {
-            if (!allowed.contains(p)) {
+            if (!allowed.contains(p) && !p.equals("pretty")) {
                 throw VtepException.invalid(p, "unknown query parameter: " + p);
             }
         }

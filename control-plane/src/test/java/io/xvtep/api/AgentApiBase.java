@@ -2,6 +2,7 @@ package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.datapath.MapCodec;
@@ -112,5 +113,33 @@ abstract class AgentApiBase {
             assertThat(err.getString("field")).as(r.body()).isEqualTo(field);
         }
         assertThat(h.snapshot()).as("maps after refused " + method + " " + path + " " + body).isEqualTo(before);
+    }
+
+    /**
+     * Follows {@code ?limit=} pages by their Link headers from {@code first}: every page at most
+     * {@code limit} entries (more only to finish a key), compact JSON; returns all entries in order.
+     */
+    JsonArray followPages(String first, int limit) {
+        JsonArray all = new JsonArray();
+        String next = first;
+        int pages = 0;
+        while (next != null) {
+            io.xvtep.testkit.NetnsHttpClient.Response r = h.getWithHeaders(next);
+            assertThat(r.status()).as(next + " -> " + r.body()).isEqualTo(200);
+            assertThat(r.body()).as("compact JSON").doesNotContain("\n ").endsWith("\n");
+            JsonArray page = new JsonArray(r.body());
+            all.addAll(page);
+            java.util.List<String> link = r.headers().getOrDefault("link", java.util.List.of());
+            if (link.isEmpty()) {
+                next = null;
+            } else {
+                assertThat(page.size()).isGreaterThanOrEqualTo(limit);
+                String l = link.get(0);
+                assertThat(l).startsWith("<").endsWith(">; rel=\"next\"");
+                next = l.substring(1, l.indexOf('>'));
+            }
+            assertThat(++pages).as("pages").isLessThan(10_000);
+        }
+        return all;
     }
 }

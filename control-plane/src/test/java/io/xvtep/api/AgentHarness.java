@@ -152,6 +152,11 @@ public final class AgentHarness implements AutoCloseable {
         return new Response(r.status(), r.body());
     }
 
+    /** A GET with the response's headers too (e.g. the paging Link). */
+    NetnsHttpClient.Response getWithHeaders(String path) {
+        return http.send("GET", path, null, headers);
+    }
+
     public Response get(String path) {
         return request("GET", path, null);
     }

@@ -243,4 +243,45 @@ class FdbApiIT extends AgentApiBase {
         // deleting the VNI took every one of its entries: the FDB is as it was before this test
         assertThat(h.dump("xvtep_fdb")).isEqualTo(fdbBefore);
     }
+
+    @Test
+    void pagedListing() throws Exception {
+        assertThat(h.post("/api/v1/vnis", "{\"vni\":124,\"remote\":\"198.18.0.2\"}").status()).isEqualTo(201);
+        assertThat(h.post("/api/v1/vnis/124/fdb", "{\"mac\":\"00:00:00:00:00:00\",\"dst\":\"198.18.0.7\"}")
+                .status()).isEqualTo(201);
+        StringBuilder bulk = new StringBuilder("{\"entries\":[");
+        for (int i = 0; i < 250; i++) {
+            bulk.append(i == 0 ? "" : ",").append(String.format("{\"mac\":\"02:00:00:7c:%02x:%02x\",\"dst\":\"198.18.0.3\"}",
+                    i >> 8, i & 0xff));
+        }
+        Response r = h.post("/api/v1/vnis/124/fdb/bulk", bulk.append("]}").toString());
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        String p = "/api/v1/vnis/124/fdb";
+        var whole = withoutAge(h.get(p).array());
+        assertThat(whole).hasSize(252); // both flood entries (the remote's and .7) share the zero MAC
+        // limit 1: the first page still holds both zero-MAC entries (a key is never split)
+        assertThat(new JsonArray(h.getWithHeaders(p + "?limit=1").body())).hasSize(2);
+        assertThat(withoutAge(followPages(p + "?limit=1", 1))).isEqualTo(whole);
+        assertThat(withoutAge(followPages(p + "?limit=100", 100))).isEqualTo(whole);
+        assertThat(withoutAge(followPages(p + "?limit=252", 252))).isEqualTo(whole);
+        assertThat(withoutAge(followPages(p + "?type=static&limit=60", 60))).isEqualTo(whole);
+        JsonArray tail = h.get(p + "?after=02:00:00:7c:00:f5").array();
+        assertThat(tail).hasSize(4); // the last MAC is 02:00:00:7c:00:f9 (249)
+        assertThat(tail.getJsonObject(0).getString("mac")).isEqualTo("02:00:00:7c:00:f6");
+        // ?pretty indents; the default is compact
+        assertThat(h.get(p + "?limit=2&pretty").body()).contains("\n  ");
+        assertThat(h.get("/api/v1/vnis/124").body().strip()).doesNotContain("\n");
+        assertThat(h.get("/api/v1/vnis/124?pretty").body().strip()).contains("\n");
+        refused("GET", p + "?limit=0", null, 400, "limit");
+        refused("GET", p + "?limit=100001", null, 400, "limit");
+        refused("GET", p + "?limit=ten", null, 400, "limit");
+        refused("GET", p + "?after=02:00", null, 400, "after");
+        refused("GET", p + "?limit=5&limit=6", null, 400, "limit");
+    }
+
+    /** Entries as "mac dst type" lines: ages move on between two listings. */
+    private static java.util.List<String> withoutAge(JsonArray a) {
+        return a.stream().map(o -> (JsonObject) o)
+                .map(o -> o.getString("mac") + " " + o.getString("dst") + " " + o.getString("type")).toList();
+    }
 }

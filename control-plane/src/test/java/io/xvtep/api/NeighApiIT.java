@@ -79,4 +79,25 @@ class NeighApiIT extends AgentApiBase {
         // deleting the VNI took every one of its entries: the table is as it was before this test
         assertThat(h.dump("xvtep_neigh")).isEqualTo(neighBefore);
     }
+
+    @Test
+    void pagedListing() throws Exception {
+        assertThat(h.post("/api/v1/vnis", vni(504, "")).status()).isEqualTo(201);
+        StringBuilder bulk = new StringBuilder("{\"entries\":[");
+        for (int i = 0; i < 30; i++) {
+            bulk.append(i == 0 ? "" : ",").append(String.format("{\"ip\":\"10.20.1.%d\",\"mac\":\"02:00:00:00:04:01\"},"
+                    + "{\"ip\":\"fd00::%x\",\"mac\":\"02:00:00:00:04:02\"}", i + 1, i + 1));
+        }
+        Response r = h.post("/api/v1/vnis/504/neigh/bulk", bulk.append("]}").toString());
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        String p = "/api/v1/vnis/504/neigh";
+        JsonArray whole = h.get(p).array();
+        assertThat(whole).hasSize(60);
+        assertThat(followPages(p + "?limit=7", 7)).isEqualTo(whole);
+        JsonArray v6 = h.get(p + "?after=10.20.1.30").array(); // IPv6 follows IPv4
+        assertThat(v6).hasSize(30);
+        assertThat(v6.getJsonObject(0).getString("ip")).isEqualTo("fd00::1");
+        refused("GET", p + "?limit=0", null, 400, "limit");
+        refused("GET", p + "?after=host.example", null, 400, "after");
+    }
 }
