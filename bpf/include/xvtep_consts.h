@@ -12,14 +12,14 @@
 
 #include <linux/types.h>
 
-/* ---- map limits ---- */
+/* ---- map limits (the tables' defaults: the agent sizes them at start, io.xvtep.datapath.Capacities) ---- */
 #define XVTEP_MAX_VNIS          4096
 #define XVTEP_MAX_PORTS         1024
 #define XVTEP_MAX_PORTS_PER_VNI 1024   /* local ports flooded per VNI (a bpf_loop: no verifier cost per port) */
 #define XVTEP_MAX_FLOOD         1024   /* all-zero FDB entries (remote VTEPs) per VNI (a bpf_loop, too) */
 #define XVTEP_MAX_FLOOD_ENTRIES 65536  /* flood-list entries of all VNIs together */
-#define XVTEP_MAX_FDB           262144
-#define XVTEP_MAX_NEIGH         65536  /* per family; also the allowed-source table */
+#define XVTEP_MAX_FDB           1048576
+#define XVTEP_MAX_NEIGH         262144 /* per family; also the allowed-source table */
 #define XVTEP_MAX_DSTPORTS      64     /* distinct underlay UDP ports */
 #define XVTEP_MAX_MISS_KEYS     16384  /* miss events rate-limited per key */
 #define XVTEP_EVENTS_BYTES      (1 << 22)

@@ -5,6 +5,10 @@
  * Every map here is pinned by name (LIBBPF_PIN_BY_NAME) under the agent's pin root, and
  * every xvtep object defines all of them: whichever object loads first creates the full
  * set, the other reuses it, and an agent restart re-opens them with their contents intact.
+ *
+ * The sizes written here are defaults: the agent sizes the tables at start (io.xvtep.datapath.
+ * Capacities, bpf_map__set_max_entries). The large tables are not preallocated
+ * (BPF_F_NO_PREALLOC): a million-entry FDB costs kernel memory per entry held, not up front.
  */
 #ifndef XVTEP_MAPS_H
 #define XVTEP_MAPS_H
@@ -59,6 +63,7 @@ struct {
 	__uint(max_entries, XVTEP_MAX_FDB);
 	__type(key, struct fdb_key);
 	__type(value, struct fdb_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_fdb SEC(".maps");
 
@@ -67,6 +72,7 @@ struct {
 	__uint(max_entries, XVTEP_MAX_NEIGH);
 	__type(key, struct neigh_key);
 	__type(value, struct neigh_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_neigh SEC(".maps");
 
@@ -75,6 +81,7 @@ struct {
 	__uint(max_entries, XVTEP_MAX_NEIGH);
 	__type(key, struct neigh6_key);
 	__type(value, struct neigh_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_neigh6 SEC(".maps");
 
@@ -91,6 +98,7 @@ struct {
 	__uint(max_entries, XVTEP_MAX_NEIGH);
 	__type(key, struct vni_src_key);
 	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_allowed_src SEC(".maps");
 

@@ -14,7 +14,7 @@ public final class Abi {
     private Abi() {
     }
 
-    // ---- map limits
+    // ---- map limits: the defaults of the table sizes an agent chooses at start (Capacities)
     public static final int MAX_VNIS = 4096;
     public static final int MAX_PORTS = 1024;
     /** Local ports flooded per VNI (xvtep_vni_ports indexes; the datapath walks them with bpf_loop). */
@@ -23,9 +23,9 @@ public final class Abi {
     public static final int MAX_FLOOD = 1024;
     /** Flood-list entries of all VNIs together (xvtep_flood's size). */
     public static final int MAX_FLOOD_ENTRIES = 65536;
-    public static final int MAX_FDB = 262144;
+    public static final int MAX_FDB = 1048576;
     /** Per address family; also the allowed-source table. */
-    public static final int MAX_NEIGH = 65536;
+    public static final int MAX_NEIGH = 262144;
     /** Distinct underlay UDP destination ports. */
     public static final int MAX_DSTPORTS = 64;
 

@@ -34,8 +34,6 @@ public final class Datapath implements AutoCloseable {
     public static final String UNDERLAY_OBJECT = "xvtep_underlay.bpf.o";
     public static final String PORT_OBJECT = "xvtep_port.bpf.o";
 
-    public static final int MAX_VNIS = Abi.MAX_VNIS;
-    public static final int MAX_PORTS = Abi.MAX_PORTS;
     public static final int MAX_PORTS_PER_VNI = Abi.MAX_PORTS_PER_VNI;
     public static final int MAX_FLOOD = Abi.MAX_FLOOD;
     public static final int MAX_DSTPORTS = Abi.MAX_DSTPORTS;
@@ -43,9 +41,11 @@ public final class Datapath implements AutoCloseable {
     public static final String MAP_CONFIG = "xvtep_config", MAP_VNIS = "xvtep_vnis", MAP_PORTS = "xvtep_ports",
             MAP_VNI_PORTS = "xvtep_vni_ports", MAP_FLOOD = "xvtep_flood", MAP_FDB = "xvtep_fdb",
             MAP_NEIGH = "xvtep_neigh", MAP_NEIGH6 = "xvtep_neigh6", MAP_DSTPORTS = "xvtep_dstports",
-            MAP_STATS = "xvtep_stats", MAP_EVENTS = "xvtep_events", MAP_ALLOWED_SRC = "xvtep_allowed_src";
+            MAP_STATS = "xvtep_stats", MAP_EVENTS = "xvtep_events", MAP_ALLOWED_SRC = "xvtep_allowed_src",
+            MAP_LEARN_LIMIT = "xvtep_learn_limit", MAP_LEARN_COUNT = "xvtep_learn_count";
 
     private final Object lock = new Object();
+    private final Capacities capacities;
     private final BpfObject underlayObj;
     private final BpfObject portObj;
     private final Programs programs;
@@ -59,7 +59,8 @@ public final class Datapath implements AutoCloseable {
     private final StatsTable stats;
     private final EventRing events;
 
-    private Datapath(BpfObject u, BpfObject p) {
+    private Datapath(BpfObject u, BpfObject p, Capacities capacities) {
+        this.capacities = capacities;
         this.underlayObj = u;
         this.portObj = p;
         // Both objects share every map through the pin root; take them from one.
@@ -75,23 +76,35 @@ public final class Datapath implements AutoCloseable {
         this.events = new EventRing(u.map(MAP_EVENTS));
     }
 
+    /** {@link #open(Path, Capacities)} with the default capacities. */
+    public static Datapath open(Path pinRoot) {
+        return open(pinRoot, Capacities.DEFAULT);
+    }
+
     /**
      * Loads both objects from the classpath (/bpf/*.bpf.o in the xvtep-datapath jar) with
-     * {@code pinRoot} as the pin root, reusing maps already pinned there, and makes sure the
-     * vni 0 counters exist. Counters pinned by a version with another stats layout restart from zero.
+     * {@code pinRoot} as the pin root and their tables sized by {@code caps}, reusing maps already
+     * pinned there; pinned maps of another size are carried over into maps of the new size
+     * ({@link PinnedResize}). Makes sure the vni 0 counters exist and sets the host's learning limit
+     * from the FDB capacity. Counters pinned by a version with another stats layout restart from zero.
      */
-    public static Datapath open(Path pinRoot) {
+    public static Datapath open(Path pinRoot, Capacities caps) {
         Bpffs.ensureMounted(pinRoot);
         PinnedLayouts.unpinStaleStats(pinRoot);
         BpfObject u = null;
         BpfObject p = null;
         try {
             u = BpfObject.open(resource(UNDERLAY_OBJECT), "xvtep_underlay", pinRoot);
+            size(u, caps);
+            PinnedResize resize = PinnedResize.prepare(pinRoot, u);
             u.load();
+            resize.copyInto(u);
             p = BpfObject.open(resource(PORT_OBJECT), "xvtep_port", pinRoot);
+            size(p, caps);
             p.load();
-            Datapath dp = new Datapath(u, p);
+            Datapath dp = new Datapath(u, p, caps);
             dp.stats.ensure(0, false);
+            dp.learnBudgets().setMax(LearnBudgets.Key.HOST, caps.learnMaxHost());
             return dp;
         } catch (RuntimeException e) {
             if (p != null) {
@@ -102,6 +115,15 @@ public final class Datapath implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static void size(BpfObject obj, Capacities caps) {
+        caps.mapSizes().forEach((name, n) -> obj.map(name).setMaxEntries(n));
+    }
+
+    /** The table sizes this datapath was opened with. */
+    public Capacities capacities() {
+        return capacities;
     }
 
     /** The bytes of a BPF object packaged under /bpf/ on the classpath. */
@@ -123,7 +145,7 @@ public final class Datapath implements AutoCloseable {
     public LearnBudgets learnBudgets() {
         LearnBudgets b = learnBudgets;
         if (b == null) {
-            b = new LearnBudgets(map("xvtep_learn_limit"), map("xvtep_learn_count"));
+            b = new LearnBudgets(map(MAP_LEARN_LIMIT), map(MAP_LEARN_COUNT));
             learnBudgets = b;
         }
         return b;

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.xvtep.cluster.ClusterCoordinator;
 import io.xvtep.cluster.ClusterOptions;
 import io.xvtep.cluster.ServiceNodeTables;
+import io.xvtep.datapath.Capacities;
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.MapCodec.XvtepConfig;
 import io.xvtep.datapath.Programs;
@@ -54,7 +55,8 @@ public final class Agent implements AutoCloseable {
 
     /** Resolved settings: every field set. */
     public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
-            JsonArray vnis, String apiToken, java.util.Set<String> apiAllowHosts, java.util.Set<String> apiAllowOrigins) {
+            JsonArray vnis, String apiToken, java.util.Set<String> apiAllowHosts, java.util.Set<String> apiAllowOrigins,
+            Capacities capacities) {
     }
 
     private final Datapath dp;
@@ -84,7 +86,7 @@ public final class Agent implements AutoCloseable {
                 "agent --underlay " + s.underlay() + " --pin-root " + s.pinRoot());
         Datapath dp;
         try {
-            dp = Datapath.open(s.pinRoot());
+            dp = Datapath.open(s.pinRoot(), s.capacities());
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -108,6 +110,7 @@ public final class Agent implements AutoCloseable {
 
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             DatapathMetrics metrics = new DatapathMetrics(registry, services);
+            capacityGauges(registry, s.capacities());
             metrics.registerExisting(services.vnis().numbers().stream().map(Vni::value).toList());
             ClusterCoordinator cluster = clusterOpts == null ? null
                     : new ClusterCoordinator(clusterOpts, new ServiceNodeTables(services), s.local(), registry).start();
@@ -156,6 +159,15 @@ public final class Agent implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    /** The table sizes chosen at start: xvtep_capacity{table="fdb|neigh|vnis|ports"}. */
+    private static void capacityGauges(PrometheusMeterRegistry registry, Capacities c) {
+        java.util.Map<String, Integer> sizes = java.util.Map.of("fdb", c.fdb(), "neigh", c.neigh(), "vnis", c.vnis(),
+                "ports", c.ports());
+        sizes.forEach((table, n) -> io.micrometer.core.instrument.Gauge.builder("xvtep.capacity", () -> n)
+                .tag("table", table).description("Entries the table holds (chosen at start: --fdb-capacity,"
+                        + " --neigh-capacity per family, --max-vnis, --max-ports)").register(registry));
     }
 
     /** Global config, forwarding sysctl, underlay programs (replacing an older agent's in place). */

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.xvtep.datapath.Capacities;
 
 /** `xvtep agent`: run the VTEP, or with --cleanup take it down completely. */
 @Command(name = "agent", mixinStandardHelpOptions = true,
@@ -56,6 +57,21 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "JSON file: the options above (underlay, local, api, pin_root, xdp_mode) and \"vnis\"")
     Path config;
+
+    @Option(names = "--fdb-capacity", paramLabel = "N", description = "FDB entries the datapath holds (default: "
+            + "${DEFAULT-VALUE}); learning keeps 16384 of them for static, cluster and agent entries")
+    int fdbCapacity = Capacities.DEFAULT.fdb();
+
+    @Option(names = "--neigh-capacity", paramLabel = "N", description = "ARP/ND proxy entries per address family,"
+            + " and allowed-source entries (default: ${DEFAULT-VALUE})")
+    int neighCapacity = Capacities.DEFAULT.neigh();
+
+    @Option(names = "--max-vnis", paramLabel = "N", description = "VNIs the datapath holds (default: ${DEFAULT-VALUE})")
+    int maxVnis = Capacities.DEFAULT.vnis();
+
+    @Option(names = "--max-ports", paramLabel = "N", description = "Local ports over all VNIs (default: "
+            + "${DEFAULT-VALUE}). A restart with other sizes carries the pinned tables' entries over")
+    int maxPorts = Capacities.DEFAULT.ports();
 
     @Option(names = "--cleanup", description = "Detach all programs and remove the pinned maps, then exit")
     boolean cleanup;
@@ -200,8 +216,9 @@ public final class AgentCommand implements Callable<Integer> {
             cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
                     macMoveLimit, Math.max(1, macMoveWindow), 1_000);
         }
+        Capacities caps = new Capacities(fdbCapacity, neighCapacity, maxVnis, maxPorts);
         Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token,
-                Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins)), cluster);
+                Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins), caps), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

@@ -56,8 +56,8 @@ public final class PortService {
                 throw VtepException.conflict("ifname", "VNI " + cfg.vni() + " already has "
                         + Datapath.MAX_PORTS_PER_VNI + " ports");
             }
-            if (dp.ports().all().size() >= Datapath.MAX_PORTS) {
-                throw VtepException.conflict("ifname", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
+            if (dp.ports().all().size() >= dp.capacities().ports()) {
+                throw VtepException.conflict("ifname", "the datapath holds at most " + dp.capacities().ports() + " ports");
             }
             int flags = (xdp ? PortCfg.F_XDP : 0) | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
             // the budget first: a port reusing an ifindex must not inherit what an old one learned

@@ -49,15 +49,15 @@ public final class VniService {
                 if (Interfaces.index(HostDevices.peerName(vni)).isPresent()) {
                     throw VtepException.conflict("device", "interface " + HostDevices.peerName(vni) + " already exists");
                 }
-                if (dp.ports().all().size() >= Datapath.MAX_PORTS) {
-                    throw VtepException.conflict("device", "the datapath holds at most " + Datapath.MAX_PORTS + " ports");
+                if (dp.ports().all().size() >= dp.capacities().ports()) {
+                    throw VtepException.conflict("device", "the datapath holds at most " + dp.capacities().ports() + " ports");
                 }
             }
             if (dp.allowedSrc().count() + allowed.size() > dp.allowedSrc().maxEntries()) {
                 throw VtepException.conflict("allowed_src", "the allowed-source table is full");
             }
-            if (dp.vnis().list().size() >= Datapath.MAX_VNIS) {
-                throw VtepException.conflict("vni", "the datapath holds at most " + Datapath.MAX_VNIS + " VNIs");
+            if (dp.vnis().list().size() >= dp.capacities().vnis()) {
+                throw VtepException.conflict("vni", "the datapath holds at most " + dp.capacities().vnis() + " VNIs");
             }
             Map<Integer, Integer> dstports = dp.vnis().dstports();
             if (!dstports.containsKey(c.dstport()) && dstports.size() >= Datapath.MAX_DSTPORTS) {

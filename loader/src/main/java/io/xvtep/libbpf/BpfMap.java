@@ -49,7 +49,8 @@ public final class BpfMap implements AutoCloseable {
     private final int type;
     private final int keySize;
     private final int valueSize;
-    private final int maxEntries;
+    private volatile int maxEntries; // settable on an object's map until the object is loaded
+    private final int flags;
     private final boolean perCpu;
 
     BpfMap(BpfObject owner, Pointer mapPtr) {
@@ -61,10 +62,11 @@ public final class BpfMap implements AutoCloseable {
         this.keySize = BPF.bpf_map__key_size(mapPtr);
         this.valueSize = BPF.bpf_map__value_size(mapPtr);
         this.maxEntries = BPF.bpf_map__max_entries(mapPtr);
+        this.flags = BPF.bpf_map__map_flags(mapPtr);
         this.perCpu = isPerCpuType(type);
     }
 
-    private BpfMap(int fd, String name, int type, int keySize, int valueSize, int maxEntries) {
+    private BpfMap(int fd, String name, int type, int keySize, int valueSize, int maxEntries, int flags) {
         this.owner = null;
         this.mapPtr = null;
         this.ownFd = fd;
@@ -73,6 +75,7 @@ public final class BpfMap implements AutoCloseable {
         this.keySize = keySize;
         this.valueSize = valueSize;
         this.maxEntries = maxEntries;
+        this.flags = flags;
         this.perCpu = isPerCpuType(type);
     }
 
@@ -98,7 +101,26 @@ public final class BpfMap implements AutoCloseable {
         }
         String name = info.getString(Structs.MI_NAME, Structs.OBJ_NAME_LEN, StandardCharsets.UTF_8);
         return new BpfMap(fd, name, info.getInt(Structs.MI_TYPE), info.getInt(Structs.MI_KEY_SIZE),
-                info.getInt(Structs.MI_VALUE_SIZE), info.getInt(Structs.MI_MAX_ENTRIES));
+                info.getInt(Structs.MI_VALUE_SIZE), info.getInt(Structs.MI_MAX_ENTRIES), info.getInt(Structs.MI_MAP_FLAGS));
+    }
+
+    /**
+     * {@code bpf_map__set_max_entries}: sizes an object's map before {@link BpfObject#load()} (a pinned map
+     * is reused only if it has this size: libbpf refuses one that differs).
+     */
+    public void setMaxEntries(int n) {
+        if (owner == null) {
+            throw new IllegalStateException("map " + name + " is not an object's map: its size is fixed");
+        }
+        owner.checkOpen();
+        if (owner.isLoaded()) {
+            throw new IllegalStateException("map " + name + ": bpf object " + owner.name() + " is already loaded");
+        }
+        int r = BPF.bpf_map__set_max_entries(mapPtr, n);
+        if (r < 0) {
+            throw BpfException.of("bpf_map__set_max_entries", name, -r);
+        }
+        maxEntries = BPF.bpf_map__max_entries(mapPtr);
     }
 
     /** Map name (for pinned maps the kernel's copy, at most 15 characters). */
@@ -122,6 +144,11 @@ public final class BpfMap implements AutoCloseable {
 
     public int maxEntries() {
         return maxEntries;
+    }
+
+    /** map_flags (BPF_F_NO_PREALLOC, ...). */
+    public int flags() {
+        return flags;
     }
 
     public boolean isPerCpu() {

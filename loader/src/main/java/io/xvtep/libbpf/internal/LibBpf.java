@@ -52,6 +52,8 @@ public interface LibBpf {
     int bpf_map__key_size(Pointer map);
     int bpf_map__value_size(Pointer map);
     int bpf_map__max_entries(Pointer map);
+    int bpf_map__set_max_entries(Pointer map, int maxEntries);
+    int bpf_map__map_flags(Pointer map);
 
     // ---- low-level bpf(2) wrappers
     int bpf_map_lookup_elem(int fd, @In byte[] key, @Out byte[] value);
