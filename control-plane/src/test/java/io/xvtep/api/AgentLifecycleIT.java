@@ -70,6 +70,40 @@ class AgentLifecycleIT extends AgentApiBase {
         assertThat(h.get("/readyz").status()).isEqualTo(200);
     }
 
+    @Test
+    void restartWithOtherCapacitiesCarriesEveryEntryOver() throws Exception {
+        assertThat(h.post("/api/v1/vnis", "{\"vni\":170,\"remote\":\"198.18.0.2\"}").status()).isEqualTo(201);
+        assertThat(h.post("/api/v1/vnis/170/ports", "{\"ifname\":\"p2\"}").status()).isEqualTo(201);
+        StringBuilder bulk = new StringBuilder("{\"entries\":[");
+        for (int i = 0; i < 3000; i++) {
+            bulk.append(i == 0 ? "" : ",").append(String.format("{\"mac\":\"02:17:00:00:%02x:%02x\",\"dst\":\"198.18.0.3\"}",
+                    i >> 8, i & 0xff));
+        }
+        assertThat(h.post("/api/v1/vnis/170/fdb/bulk", bulk.append("]}").toString()).status()).isEqualTo(200);
+        assertThat(h.post("/api/v1/vnis/170/neigh", "{\"ip\":\"10.20.1.3\",\"mac\":\"02:00:00:00:02:01\"}").status())
+                .isEqualTo(201);
+        var maps = h.snapshot();
+        try {
+            h.stopAgent();
+            h.agentArgs.addAll(List.of("--fdb-capacity", "2000000", "--neigh-capacity", "300000", "--max-vnis", "5000",
+                    "--max-ports", "2000"));
+            h.startAgent();
+            assertThat(h.snapshot()).isEqualTo(maps);
+            String metrics = h.get("/metrics").body();
+            assertThat(metrics).contains("xvtep_capacity{table=\"fdb\"} 2000000.0", "xvtep_capacity{table=\"neigh\"} 300000.0",
+                    "xvtep_capacity{table=\"vnis\"} 5000.0", "xvtep_capacity{table=\"ports\"} 2000.0");
+            try (BpfMap fdb = h.map("xvtep_fdb")) {
+                assertThat(fdb.maxEntries()).isEqualTo(2_000_000);
+            }
+        } finally {
+            h.stopAgent();
+            h.agentArgs.clear();
+            h.startAgent(); // back to the defaults: carried over once more
+        }
+        assertThat(h.snapshot()).isEqualTo(maps);
+        assertThat(h.delete("/api/v1/vnis/170").status()).isEqualTo(204);
+    }
+
     private static String progId(String ipLink) {
         return ipLink.replaceAll("(?s).*prog/xdp id (\\d+).*", "$1");
     }
