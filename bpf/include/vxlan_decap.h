@@ -13,6 +13,11 @@
  * remove the `outer_len` bytes that follow it. The result is exactly the inner frame:
  * bytes past the UDP datagram (Ethernet padding, a short UDP length) are cut first, and
  * an inner frame too short for adjust_room is padded for the strip and cut back after.
+ * A GSO aggregate (GRO on the underlay, or a GSO frame from a VTEP on this machine) keeps its
+ * gso_size (FIXED_GSO): it is the inner segments' size, which the outer headers never counted
+ * (the kernel refuses to change it for UDP GSO and would grow a TCP MSS by 50 bytes). This kernel
+ * has no flag to clear SKB_GSO_UDP_TUNNEL on decap: the aggregate keeps that bit, harmless for
+ * delivery to a container (its stack takes GSO frames as GRO ones).
  */
 static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info *vx, struct ethhdr *inner)
 {
@@ -22,7 +27,7 @@ static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info 
 		return -1;
 	if (bpf_skb_store_bytes(skb, 0, inner, ETH_HLEN, 0))
 		return -1;
-	if (bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, 0))
+	if (bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))
 		return -1;
 	if (want != vx->inner_len && bpf_skb_change_tail(skb, vx->inner_len, 0))
 		return -1;

@@ -144,6 +144,9 @@ static __always_inline int vx_take_tags(struct __sk_buff *skb, __be32 *tags)
  * outer headers except the destination (set per copy by vx_send). IP frames use
  * adjust_room with the encap flags so GSO keeps working; the helper refuses
  * other protocols (ARP), which are not GSO anyway and take change_head.
+ * A UDP GSO frame (UDP_SEGMENT senders, QUIC) keeps its gso_size (FIXED_GSO: the size
+ * delimits the sender's datagrams, and the kernel refuses to change it); a TCP one has its
+ * MSS lowered by the 50 bytes so each segment still fits the underlay.
  * Returns 0, or why the frame must be dropped.
  */
 static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const struct vni_cfg *cfg,
@@ -157,7 +160,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	struct iphdr in_ip = {};
 	__be32 tags[VX_MAX_TAGS] = {};
 	__u32 tag_len;
-	__u8 tos = cfg->tos;
+	__u8 l4 = 0, tos = cfg->tos;
 	__u16 frag = 0;
 	int n;
 
@@ -170,7 +173,8 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
 		return DROP_ADJUST;
 	if (eth.h_proto == bpf_htons(ETH_P_IP)) {
-		bpf_skb_load_bytes(skb, ETH_HLEN, &in_ip, sizeof(in_ip));
+		if (!bpf_skb_load_bytes(skb, ETH_HLEN, &in_ip, sizeof(in_ip)))
+			l4 = in_ip.protocol;
 	} else if (eth.h_proto == bpf_htons(ETH_P_IPV6)) {
 		/* the IPv6 header's traffic class and hop limit stand in for tos and ttl; IPv6 is never
 		 * fragmented on the way, so df inherit sets DF (as the kernel's vxlan does) */
@@ -180,8 +184,11 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 			in_ip.tos = bpf_ntohl(w[0]) >> 20;
 			in_ip.ttl = bpf_ntohl(w[1]) & 0xff;
 			in_ip.frag_off = bpf_htons(IP_DF);
+			l4 = bpf_ntohl(w[1]) >> 8; /* next header */
 		}
 	}
+	if (skb->gso_size && l4 == IPPROTO_UDP)
+		flags |= BPF_F_ADJ_ROOM_FIXED_GSO;
 	if (cfg->flags & VNI_F_TOS_INHERIT)
 		tos = in_ip.tos;
 	tos = ecn_encap(tos, in_ip.tos);
