@@ -27,10 +27,21 @@ public final class EventHub implements VtepListener {
 
     static final int QUEUE = 4096;
     static final int WRITE_QUEUE_BYTES = 64 * 1024;
+    /**
+     * Streams at once: each holds a queue of up to {@link #QUEUE} frames, so the cap bounds the memory a
+     * client opening streams in a loop can pin; one more gets 503.
+     */
+    public static final int MAX_SUBSCRIBERS = 64;
     private static final long KEEPALIVE_MS = 15_000;
 
     private final List<Client> clients = new CopyOnWriteArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refusedSubscribers = new AtomicLong();
+
+    /** Streams refused because {@link #MAX_SUBSCRIBERS} were open. */
+    public long refusedSubscribers() {
+        return refusedSubscribers.get();
+    }
     private final AtomicLong published = new AtomicLong();
 
     /** Clients disconnected because they fell behind. */
@@ -106,6 +117,13 @@ public final class EventHub implements VtepListener {
      * client sees the stream open, then events matching the filters (null: all).
      */
     public void subscribe(Vertx vertx, HttpServerResponse resp, Set<Integer> vnis, Set<EventType> types) {
+        if (clients.size() >= MAX_SUBSCRIBERS) {
+            refusedSubscribers.incrementAndGet();
+            resp.setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "5")
+                    .end(JsonCodec.error("too many event streams open (at most " + MAX_SUBSCRIBERS + ")", null)
+                            .encode() + "\n");
+            return;
+        }
         Context ctx = vertx.getOrCreateContext();
         Client c = new Client(ctx, resp, vnis, types);
         resp.setChunked(true)

@@ -2,6 +2,7 @@ package io.xvtep.api;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -86,7 +87,8 @@ final class Http {
             for (T t : page.items()) {
                 a.add(codec.apply(t));
             }
-            return new Rendered((pretty ? a.encodePrettily() : a.encode()) + "\n", page.next());
+            // bytes here too: UTF-8 encoding 30 MB on the event loop would hold up every other connection on it
+            return new Rendered(Buffer.buffer((pretty ? a.encodePrettily() : a.encode()) + "\n"), page.next());
         }, r -> {
             if (ctx.response().ended()) {
                 return;
@@ -98,7 +100,7 @@ final class Http {
         });
     }
 
-    private record Rendered(String body, String next) {
+    private record Rendered(Buffer body, String next) {
     }
 
     /** This request's path and query with {@code after} set to {@code next}. */

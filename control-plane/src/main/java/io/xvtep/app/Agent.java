@@ -9,9 +9,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.xvtep.api.ApiRouter;
+import io.xvtep.api.ConnectionLimit;
 import io.xvtep.api.EventHub;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.List;
 import io.xvtep.api.RequestGuard;
+import io.vertx.core.net.SocketAddress;
 import io.xvtep.host.AgentLock;
+import io.xvtep.host.ApiSocket;
 import io.xvtep.host.PinRootCheck;
 import io.xvtep.host.PortEligibility;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -56,23 +62,27 @@ public final class Agent implements AutoCloseable {
     /** Resolved settings: every field set. */
     public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
             JsonArray vnis, String apiToken, java.util.Set<String> apiAllowHosts, java.util.Set<String> apiAllowOrigins,
-            Capacities capacities) {
+            Capacities capacities, Path apiSocket, String apiGroup) {
     }
 
     private final Datapath dp;
     private final Vertx vertx;
     private final HttpServer server;
-    private final Thread eventThread;
-    private volatile boolean running = true;
+    private final EventConsumer events;
+    private final NeighProber prober;
     private final AgentLock lock;
+    private final Path apiSocket;
     private ClusterCoordinator cluster;
 
-    private Agent(Datapath dp, AgentLock lock, Vertx vertx, HttpServer server, Thread eventThread) {
+    private Agent(Datapath dp, AgentLock lock, Vertx vertx, HttpServer server, EventConsumer events,
+            NeighProber prober, Path apiSocket) {
+        this.events = events;
+        this.prober = prober;
         this.dp = dp;
         this.lock = lock;
+        this.apiSocket = apiSocket;
         this.vertx = vertx;
         this.server = server;
-        this.eventThread = eventThread;
     }
 
     /** With {@code clusterOpts} (--etcd) the agent also syncs with the cluster store; null: standalone. */
@@ -119,41 +129,77 @@ public final class Agent implements AutoCloseable {
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                     .withMetrics(new MicrometerMetricsFactory(registry))
                     .build();
+            EventConsumer events = new EventConsumer(handler -> {
+                EventSource source = services.events(handler);
+                return new EventConsumer.Source() {
+                    @Override
+                    public void poll(int timeoutMs) {
+                        source.poll(timeoutMs);
+                    }
+
+                    @Override
+                    public void close() {
+                        source.close();
+                    }
+                };
+            }, List.of(new EventConsumer.Sink("metrics", metrics::event),
+                    new EventConsumer.Sink("sse", hub::publish),
+                    new EventConsumer.Sink("cluster", ev -> {
+                        if (cluster != null) {
+                            cluster.onEvent(ev); // handed to the cluster thread, never handled here
+                        }
+                    }),
+                    new EventConsumer.Sink("neigh_probe", ev -> {
+                        if (ev.type() == EventType.NEIGH_MISS && ev.remote() != null) {
+                            prober.probe(ev.remote());
+                        }
+                    })));
+            events.errors().forEach((sink, n) -> FunctionCounter.builder("xvtep_event_errors", n, LongAdder::sum)
+                    .description("Events a consumer failed on (sink=poll: the ring itself); the event thread goes on")
+                    .tag("sink", sink).register(registry));
+            // A dead or stuck event thread means no learning and no miss handling: not ready.
             BooleanSupplier ready = () -> Programs.underlayAttached(underlay, s.xdpMode() != null)
-                    && (cluster == null || cluster.synced());
+                    && (cluster == null || cluster.synced()) && events.healthy();
             RequestGuard guard = new RequestGuard(s.apiHost(), s.apiAllowHosts(), s.apiAllowOrigins());
             guard.refusals().forEach((reason, n) -> FunctionCounter.builder("xvtep_api_refused", n, LongAdder::sum)
                     .description("API requests refused before any handler ran (Host, Origin, content type, body size)")
                     .tag("reason", reason).register(registry));
             ApiRouter api = new ApiRouter(vertx, services, ready, registry::scrape, hub, s.apiToken(), guard);
-            HttpServer server = vertx.createHttpServer().requestHandler(api.router())
-                    .listen(s.apiPort(), s.apiHost()).toCompletionStage().toCompletableFuture()
+            if (s.apiSocket() != null) {
+                ApiSocket.prepare(s.apiSocket());
+            }
+            ConnectionLimit connections = new ConnectionLimit(ConnectionLimit.DEFAULT_MAX);
+            FunctionCounter.builder("xvtep_api_connections_refused", connections.refused(), LongAdder::sum)
+                    .description("API connections closed at once because " + ConnectionLimit.DEFAULT_MAX
+                            + " were open").register(registry);
+            Gauge.builder("xvtep_api_event_streams", hub, EventHub::clients)
+                    .description("Event streams (SSE) open; at most " + EventHub.MAX_SUBSCRIBERS).register(registry);
+            FunctionCounter.builder("xvtep_api_event_streams_refused", hub, EventHub::refusedSubscribers)
+                    .description("Event streams refused because the cap was reached").register(registry);
+            // Vert.x 5 serves a Unix socket on its NIO transport (JDK 16+ Unix-domain channels): no native library.
+            // No h2c: while Vert.x sniffs a connection for the HTTP/2 preface it has not handed it to the
+            // connection handler, so silent connections would escape the cap.
+            HttpServer http = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                    .setIdleTimeout(ConnectionLimit.IDLE_TIMEOUT_S).setIdleTimeoutUnit(TimeUnit.SECONDS))
+                    .connectionHandler(connections).requestHandler(api.router());
+            HttpServer server = (s.apiSocket() != null
+                    ? http.listen(SocketAddress.domainSocketAddress(s.apiSocket().toString()))
+                    : http.listen(s.apiPort(), s.apiHost())).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
+            if (s.apiSocket() != null) {
+                ApiSocket.restrict(s.apiSocket(), s.apiGroup());
+            }
             vertx.setPeriodic(REAP_PERIOD_MS, id -> vertx.executeBlocking(services.housekeeping()::reap, false)
                     .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "reaper: " + e.getMessage())));
 
-            Agent[] self = new Agent[1];
-            EventSource source = services.events(ev -> {
-                metrics.event(ev);
-                hub.publish(ev);
-                if (cluster != null) {
-                    cluster.onEvent(ev); // handed to the cluster thread, never handled here
-                }
-                LOG.log(System.Logger.Level.DEBUG, () -> "event " + ev);
-                if (ev.type() == EventType.NEIGH_MISS && ev.remote() != null) {
-                    prober.probe(ev.remote());
-                }
-            });
-            Thread events = new Thread(() -> pollEvents(source, prober, () -> self[0] == null || self[0].running),
-                    "xvtep-events");
-            events.setDaemon(true);
-            self[0] = new Agent(dp, lock, vertx, server, events);
-            self[0].cluster = cluster;
+            Agent self = new Agent(dp, lock, vertx, server, events, prober, s.apiSocket());
+            self.cluster = cluster;
             events.start();
             LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
-                    + "), local " + s.local() + ", pin root " + s.pinRoot() + ", API http://" + s.apiHost() + ":"
-                    + server.actualPort() + "/api/v1");
-            return self[0];
+                    + "), local " + s.local() + ", pin root " + s.pinRoot() + ", API " + (s.apiSocket() != null
+                    ? "unix:" + s.apiSocket() + " (curl --unix-socket " + s.apiSocket() + " http://localhost/api/v1/vnis)"
+                    : "http://" + s.apiHost() + ":" + server.actualPort() + "/api/v1"));
+            return self;
         } catch (Exception | Error e) {
             dp.close();
             lock.close();
@@ -211,17 +257,6 @@ public final class Agent implements AutoCloseable {
         services.vnis().find(new Vni(vni)).map(v -> v.config().group()).ifPresent(g -> groups.join(vni, g));
     }
 
-    /** The ring buffer is polled on its own thread: its callback runs inside the native poll. */
-    private static void pollEvents(EventSource source, NeighProber prober, BooleanSupplier running) {
-        try (prober; source) {
-            while (running.getAsBoolean()) {
-                source.poll(200);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "event polling stopped: " + e.getMessage());
-        }
-    }
-
     public int apiPort() {
         return server.actualPort();
     }
@@ -229,18 +264,17 @@ public final class Agent implements AutoCloseable {
     /** Stops serving; leaves programs attached and maps pinned. */
     @Override
     public void close() {
-        running = false;
         try {
             server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "shutdown: " + e.getMessage());
         }
-        try {
-            eventThread.join(2_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (apiSocket != null) {
+            ApiSocket.removeQuietly(apiSocket);
         }
+        events.close();
+        prober.close();
         if (cluster != null) {
             cluster.close(); // the lease is kept: registrations outlive a restart, as the maps do
         }

@@ -2,6 +2,7 @@ package io.xvtep.app;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.xvtep.cli.ApiAddress;
 import io.xvtep.datapath.Datapath;
 import io.xvtep.host.AgentLock;
 import io.xvtep.host.Interfaces;
@@ -28,7 +29,6 @@ import io.xvtep.datapath.Capacities;
                 "Stopping the agent leaves forwarding running; --cleanup detaches everything and removes the pins."})
 public final class AgentCommand implements Callable<Integer> {
 
-    static final String DEFAULT_API = "127.0.0.1:8470";
     static final String DEFAULT_PIN_ROOT = "/sys/fs/bpf/xvtep";
 
     @Option(names = "--underlay", paramLabel = "IFNAME", description = "Interface VXLAN frames leave and arrive on")
@@ -38,8 +38,14 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Default outer source address (default: first IPv4 address of the underlay)")
     String local;
 
-    @Option(names = "--api", paramLabel = "HOST:PORT", description = "HTTP API address (default: " + DEFAULT_API + ")")
+    @Option(names = "--api", paramLabel = "unix:PATH|HOST:PORT", description = {"Where the HTTP API listens (default:"
+            + " the Unix socket /run/xvtep/xvtep.sock, or /run/xvtep/<pin root>.sock for another --pin-root).",
+            "TCP only when given: HOST:PORT (e.g. 127.0.0.1:8470); beyond loopback it needs --token-file."})
     String api;
+
+    @Option(names = "--api-group", paramLabel = "GROUP",
+            description = "Group of the API's Unix socket (mode 0660: root and this group may use the API; default: root's)")
+    String apiGroup;
 
     @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
             description = "Log lines on stderr: text, or one JSON object per line for log shippers (default: text)")
@@ -182,13 +188,10 @@ public final class AgentCommand implements Callable<Integer> {
         String localText = local != null ? local : file.getString("local");
         Ipv4 localIp = localText != null ? Ipv4.parse(localText) : Interfaces.firstIpv4(ul)
                 .orElseThrow(() -> new IllegalArgumentException(ul + " has no IPv4 address: give --local"));
-        String apiText = api != null ? api : file.getString("api", DEFAULT_API);
-        int colon = apiText.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--api must be HOST:PORT: " + apiText);
-        }
-        String host = apiText.substring(0, colon);
-        int port = Integer.parseInt(apiText.substring(colon + 1));
+        String apiText = api != null ? api : file.getString("api");
+        ApiAddress address = apiText != null ? ApiAddress.parse(apiText) : ApiAddress.defaultFor(root);
+        String host = address.host();
+        int port = address.port();
         String token = null;
         if (tokenFile != null) {
             token = Files.readString(tokenFile).trim();
@@ -196,7 +199,7 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--token-file " + tokenFile
                         + ": the token must be one non-empty line of printable ASCII without spaces");
             }
-        } else if (!isLoopback(host)) {
+        } else if (!address.unix() && !isLoopback(host)) {
             throw new IllegalArgumentException("--api " + apiText + " is not a loopback address: refusing to serve "
                     + "the API without authentication; give --token-file FILE (a file holding a bearer token)");
         }
@@ -218,7 +221,7 @@ public final class AgentCommand implements Callable<Integer> {
         }
         Capacities caps = new Capacities(fdbCapacity, neighCapacity, maxVnis, maxPorts);
         Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token,
-                Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins), caps), cluster);
+                Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins), caps, address.socket(), apiGroup), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

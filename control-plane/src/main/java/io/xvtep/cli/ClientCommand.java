@@ -12,7 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +28,8 @@ import picocli.CommandLine.Spec;
  */
 public abstract class ClientCommand {
 
-    @Option(names = "--api", paramLabel = "HOST:PORT",
-            description = "Agent API address (default: $XVTEP_API or 127.0.0.1:8470)")
+    @Option(names = "--api", paramLabel = "unix:PATH|HOST:PORT",
+            description = "Agent API address (default: $XVTEP_API or the agent's socket unix:/run/xvtep/xvtep.sock)")
     String api;
 
     @Option(names = "--token-file", paramLabel = "FILE",
@@ -52,13 +53,18 @@ public abstract class ClientCommand {
         }
     }
 
-    String origin() {
-        String a = api != null ? api : System.getenv().getOrDefault("XVTEP_API", "127.0.0.1:8470");
-        return a.startsWith("http://") || a.startsWith("https://") ? a : "http://" + a;
+    /** --api, else $XVTEP_API, else the default socket; http(s)://HOST:PORT is taken as HOST:PORT. */
+    ApiAddress address() {
+        String a = api != null ? api : System.getenv("XVTEP_API");
+        if (a == null || a.isBlank()) {
+            return new ApiAddress(ApiAddress.DEFAULT_SOCKET, null, 0);
+        }
+        return ApiAddress.parse(a.replaceFirst("^https?://", ""));
     }
 
-    String base() {
-        return origin() + "/api/v1";
+    String origin() {
+        ApiAddress a = address();
+        return a.unix() ? "unix:" + a.socket() : "http://" + a.host() + ":" + a.port();
     }
 
     String token() throws IOException {
@@ -77,44 +83,65 @@ public abstract class ClientCommand {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    HttpRequest.Builder request(String path) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path));
+    /**
+     * One request under /api/v1 over the Unix socket or TCP: the status and the body as a stream (the
+     * caller closes it). Prints "no agent" and throws ApiError(0) when nothing answers.
+     */
+    UnixHttp.Exchange exchange(String method, String path, String jsonBody)
+            throws IOException, InterruptedException, ApiError {
+        ApiAddress a = address();
+        Map<String, String> headers = new LinkedHashMap<>();
         String t = token();
         if (t != null) {
-            b.header("Authorization", "Bearer " + t);
+            headers.put("Authorization", "Bearer " + t);
         }
-        return b;
+        byte[] body = null;
+        if (jsonBody != null) {
+            headers.put("Content-Type", "application/json");
+            body = jsonBody.getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            if (a.unix()) {
+                return UnixHttp.open(a.socket(), method, "/api/v1" + path, headers, body);
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(origin() + "/api/v1" + path));
+            headers.forEach(b::header);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpResponse<java.io.InputStream> r = HttpClient.newHttpClient().send(b.build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            return new UnixHttp.Exchange(r.statusCode(), r.body());
+        } catch (java.net.ConnectException e) {
+            System.err.println("xvtep: no agent at " + origin() + " (" + e.getMessage() + "; is `xvtep agent` running,"
+                    + " and may you use its socket?)");
+            throw new ApiError(0, "no agent");
+        }
     }
 
     /** One round trip; the body (possibly empty) on success, else prints the API's error and throws. */
     String call(String method, String path, Object body) throws IOException, InterruptedException, ApiError {
-        HttpRequest.Builder b = request(path).timeout(Duration.ofSeconds(120));
-        if (body != null) {
-            String text = body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode();
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(text));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
+        String text = body == null ? null : body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode();
+        int status;
+        String response;
+        try (UnixHttp.Exchange x = exchange(method, path, text)) {
+            status = x.status();
+            response = x.text();
         }
-        HttpResponse<String> r;
-        try {
-            r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.net.ConnectException e) {
-            System.err.println("xvtep: no agent at " + origin() + " (is `xvtep agent` running?)");
-            throw new ApiError(0, "no agent");
-        }
-        if (r.statusCode() >= 400) {
-            String msg = r.body();
-            try {
-                JsonObject err = new JsonObject(r.body());
-                msg = err.getString("error") + (err.getString("field") != null ? " (" + err.getString("field") + ")"
-                        : "");
-            } catch (RuntimeException e) {
-                // not JSON: print as is
-            }
+        if (status >= 400) {
+            String msg = errorMessage(response);
             System.err.println("xvtep: " + msg);
-            throw new ApiError(r.statusCode(), msg);
+            throw new ApiError(status, msg);
         }
-        return r.body();
+        return response;
+    }
+
+    /** The API's error JSON as one line; other text as it came. */
+    static String errorMessage(String body) {
+        try {
+            JsonObject err = new JsonObject(body);
+            return err.getString("error") + (err.getString("field") != null ? " (" + err.getString("field") + ")" : "");
+        } catch (RuntimeException e) {
+            return body;
+        }
     }
 
     /** Runs {@code body}, mapping an API refusal to exit code 1. */

@@ -3,12 +3,9 @@ package io.xvtep.cli;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.model.EventType;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -38,6 +35,21 @@ public final class MonitorCommand extends ClientCommand implements Callable<Inte
         return sb.toString();
     }
 
+    /**
+     * One line as it arrives. Not a BufferedReader: InputStreamReader fills its buffer before it returns
+     * (with java.net.http's stream it waits for 8 KiB of events), and a monitor must print each event at once.
+     */
+    static String readLine(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                return b.size() == 0 ? null : b.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            b.write(c);
+        }
+        return b.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Override
     public Integer call() throws Exception {
         Words w = new Words(words);
@@ -57,34 +69,21 @@ public final class MonitorCommand extends ClientCommand implements Callable<Inte
             q.add("type=" + String.join(",", types));
         }
         String path = "/events" + (q.isEmpty() ? "" : "?" + String.join("&", q));
-        HttpResponse<Stream<String>> r;
-        try {
-            r = HttpClient.newHttpClient().send(request(path).GET().build(), HttpResponse.BodyHandlers.ofLines());
-        } catch (java.net.ConnectException e) {
-            System.err.println("xvtep: no agent at " + origin() + " (is `xvtep agent` running?)");
-            return 1;
-        }
-        if (r.statusCode() >= 400) {
-            StringBuilder body = new StringBuilder();
-            r.body().forEach(body::append);
-            String msg = body.toString();
-            try {
-                msg = new JsonObject(msg).getString("error");
-            } catch (RuntimeException e) {
-                // as is
+        try (UnixHttp.Exchange x = exchange("GET", path, null)) {
+            if (x.status() >= 400) {
+                System.err.println("xvtep: " + ClientCommand.errorMessage(x.text()));
+                return 1;
             }
-            System.err.println("xvtep: " + msg);
-            return 1;
-        }
-        try (Stream<String> lines = r.body()) {
-            lines.forEach(l -> {
+            for (String l = readLine(x.body()); l != null; l = readLine(x.body())) {
                 if (!l.startsWith("data:")) {
-                    return;
+                    continue;
                 }
                 String data = l.substring(5).trim();
                 System.out.println(json ? data : line(new JsonObject(data)));
                 System.out.flush();
-            });
+            }
+        } catch (ApiError e) {
+            return 1;
         }
         System.err.println("xvtep: the agent closed the event stream");
         return 1;

@@ -71,6 +71,18 @@ public final class AgentHarness implements AutoCloseable {
      * (not failed) when not root or when target/xvtep.jar is not built.
      */
     public static AgentHarness started(String... portNames) throws Exception {
+        AgentHarness h = prepared(portNames);
+        try {
+            h.startAgent();
+            return h;
+        } catch (Exception | Error e) {
+            h.close();
+            throw e;
+        }
+    }
+
+    /** Like {@link #started} but without an agent: for tests that start theirs with other options. */
+    public static AgentHarness prepared(String... portNames) throws Exception {
         Requires.root();
         Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
         Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
@@ -85,7 +97,6 @@ public final class AgentHarness implements AutoCloseable {
         }
         try {
             h.setUp(portNames);
-            h.startAgent();
             return h;
         } catch (Exception | Error e) {
             h.close();
