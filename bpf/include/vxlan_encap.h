@@ -8,6 +8,7 @@
 
 #include "vxlan.h"
 #include "events.h"
+#include "tunnel_mtu.h"
 
 struct encap_ctx {
 	struct vxlan_outer o;
@@ -295,7 +296,10 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 				      __be32 remote, struct vni_stats *st)
 {
 	enum drop_reason why;
+	int r = vx_tunnel_mtu(skb, cfg, skb->ifindex, st);
 
+	if (r)
+		return r;
 	if (!mtu_ok(skb, gc))
 		return drop(st, DROP_MTU);
 	why = vx_encap(skb, cfg, gc);
@@ -339,8 +343,13 @@ static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg 
 	struct flood_dst *fd;
 	enum drop_reason why;
 
+	int r;
+
 	if (!n_flood || n_flood > XVTEP_MAX_FLOOD)
 		return drop(st, DROP_INTERNAL);
+	r = vx_tunnel_mtu(skb, cfg, skb->ifindex, st); /* the local copies went out already */
+	if (r)
+		return r;
 	if (!mtu_ok(skb, gc))
 		return drop(st, DROP_MTU);
 	why = vx_encap(skb, cfg, gc);

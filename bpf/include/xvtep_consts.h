@@ -111,6 +111,8 @@ enum drop_reason {
 	DROP_STATIC_MAC,    /* remote frame from a MAC that is static behind another VTEP or a local port */
 	DROP_LINK_LOCAL,    /* inner destination 01:80:c2:00:00:0X: IEEE 802.1D link-local, never forwarded */
 	DROP_FRAGMENT,      /* first fragment of a VXLAN datagram for a served VNI: not reassembled here */
+	DROP_TOO_BIG,       /* larger than the VNI's mtu, not answered (no DF, not IP, or the kernel's rules for ICMP) */
+	DROP_FRAG_NEEDED,   /* larger than the VNI's mtu, answered with ICMP frag-needed / ICMPv6 packet-too-big */
 	DROP_REASON_MAX,
 };
 

@@ -48,7 +48,11 @@ public enum DropReason {
     /** Inner destination 01:80:c2:00:00:0X (IEEE 802.1D link-local): never forwarded. */
     LINK_LOCAL,
     /** First fragment of a VXLAN datagram for a served VNI: not reassembled here. */
-    FRAGMENT;
+    FRAGMENT,
+    /** Larger than the VNI's mtu, not answered (no DF, not IP, or the kernel's rules for ICMP errors). */
+    TOO_BIG,
+    /** Larger than the VNI's mtu, answered with ICMP fragmentation-needed / ICMPv6 packet-too-big. */
+    FRAG_NEEDED;
 
     /** The reason label: "mtu". */
     public String label() {

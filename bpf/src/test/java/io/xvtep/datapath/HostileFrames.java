@@ -3,6 +3,7 @@ package io.xvtep.datapath;
 import static io.xvtep.testkit.Frames.*;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /** Frames for hostile-input cases: what {@link Frames} builds, plus the malformed and unusual. */
 final class HostileFrames {
@@ -70,6 +71,50 @@ final class HostileFrames {
         byte[] p = new byte[n];
         for (int i = 0; i < n; i++) p[i] = (byte) (0xa0 + i);
         return eth(dstMac, srcMac, 0x88B5, p);
+    }
+
+    /** Internet checksum of `d` (an odd last byte padded with zero, RFC 1071). */
+    static int inetChecksum(byte[] d) {
+        long sum = 0;
+        for (int i = 0; i < d.length; i += 2) sum += (d[i] & 0xff) << 8 | (i + 1 < d.length ? d[i + 1] & 0xff : 0);
+        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
+        return (int) (~sum & 0xffff);
+    }
+
+    /**
+     * The kernel's answer to an IPv4 frame too big for a tunnel of `mtu` (iptunnel_pmtud_build_icmp): MACs and
+     * addresses swapped, tos 0, id 0, DF, the packet's ttl, ICMP 3/4 with the MTU, the packet quoted so the answer
+     * stays within 576 bytes.
+     */
+    static byte[] fragNeeded(byte[] frame, int mtu) {
+        byte[] quote = Arrays.copyOfRange(frame, 14, Math.min(frame.length, 14 + 548));
+        byte[] icmp = cat(new byte[] {3, 4, 0, 0, 0, 0, (byte) (mtu >> 8), (byte) mtu}, quote);
+        int c = inetChecksum(icmp);
+        icmp[2] = (byte) (c >> 8);
+        icmp[3] = (byte) c;
+        String src = ipText(Arrays.copyOfRange(frame, 26, 30)), dst = ipText(Arrays.copyOfRange(frame, 30, 34));
+        return eth(macText(Arrays.copyOfRange(frame, 6, 12)), macText(Arrays.copyOfRange(frame, 0, 6)), ETH_P_IP,
+                ipv4(dst, src, 1, 0, frame[22] & 0xff, 0, 0x4000, icmp));
+    }
+
+    /** The same for IPv6 (iptunnel_pmtud_build_icmpv6): ICMPv6 packet too big, the answer within 1280 bytes. */
+    static byte[] packetTooBig(byte[] frame, int mtu) {
+        byte[] quote = Arrays.copyOfRange(frame, 14, Math.min(frame.length, 14 + 1232));
+        byte[] icmp = cat(new byte[] {2, 0, 0, 0, (byte) (mtu >> 24), (byte) (mtu >> 16), (byte) (mtu >> 8), (byte) mtu},
+                quote);
+        byte[] src = Arrays.copyOfRange(frame, 22, 38), dst = Arrays.copyOfRange(frame, 38, 54);
+        byte[] pseudo = ByteBuffer.allocate(40 + icmp.length).put(dst).put(src).putInt(icmp.length).putInt(58).put(icmp)
+                .array();
+        int c = inetChecksum(pseudo);
+        icmp[2] = (byte) (c >> 8);
+        icmp[3] = (byte) c;
+        byte[] ip = ByteBuffer.allocate(40 + icmp.length).putInt(0x60000000).putShort((short) icmp.length)
+                .put((byte) 58).put(frame[21]).put(dst).put(src).put(icmp).array();
+        return eth(macText(Arrays.copyOfRange(frame, 6, 12)), macText(Arrays.copyOfRange(frame, 0, 6)), ETH_P_IPV6, ip);
+    }
+
+    static String ipText(byte[] a) {
+        return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
     }
 
     static String macText(byte[] m) {

@@ -23,6 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HostileInputTest {
     static final String V4 = "198.18.0.4";
     static final byte[] FROM_V2 = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
+    /** DF-set pings of 1128 bytes of IPv4 and 1448 bytes of IPv6: over a 1000 / 1300-byte tunnel MTU. */
+    static final byte[] BIG4 = ping(R1, C1, IP_C1, IP_R1, 0, 1100), BIG6 = ping6(R1, C1, "fd00::11", "fd00::21", 0, 61, 1400);
+
+    /** VNI 42 with learning and a tunnel MTU. */
+    static MapCodec.VniCfg mtuVni(int mtu) {
+        return new MapCodec.VniCfg(42, L, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 64, 0, 0, 0, 300, mtu, 0);
+    }
     static final String LLDP = "01:80:c2:00:00:0e", LACP = "01:80:c2:00:00:02", PAUSE = "01:80:c2:00:00:01",
             STP = "01:80:c2:00:00:00", EAPOL = "01:80:c2:00:00:03";
 
@@ -307,6 +314,59 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, tiny("ff:ff:ff:ff:ff:ff", R1, 0)))
                 .expect(TC_ACT_REDIRECT, tiny("ff:ff:ff:ff:ff:ff", R1, 0))
                 .copy("p1", tiny("ff:ff:ff:ff:ff:ff", R1, 0)),
+
+            // ---------------------------------------------------------------- the VNI's tunnel MTU
+            PacketCase.of("encap_ipv4_df_over_mtu_answers_frag_needed",
+                    "a DF-set IPv4 packet over the VNI's mtu never enters the tunnel: ICMP frag-needed with the mtu goes "
+                    + "back out of the port, as the kernel's iptunnel_pmtud_build_icmp builds it (quote within 576 bytes)")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", BIG4)
+                .expect(TC_ACT_REDIRECT, fragNeeded(BIG4, 1000))
+                .counter(42, "drop_frag_needed", 1).counter(42, "tx_packets", 0),
+            PacketCase.of("encap_flood_df_over_mtu_answers_frag_needed",
+                    "the same for a frame that would be flooded (unknown unicast): the local copies went out, the "
+                    + "tunnel's are answered")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", BIG4)
+                .expect(TC_ACT_REDIRECT, fragNeeded(BIG4, 1000))
+                .counter(42, "drop_frag_needed", 1).counter(42, "tx_packets", 0),
+            PacketCase.of("encap_ipv4_at_mtu_encapsulated",
+                    "a packet of exactly the mtu goes through")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0, 1000 - 28))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ping(R1, C1, IP_C1, IP_R1, 0, 1000 - 28)))
+                .counter(42, "drop_frag_needed", 0).counter(42, "tx_packets", 1),
+            PacketCase.of("encap_ipv4_no_df_over_mtu_dropped",
+                    "without DF the kernel sends no ICMP either: dropped and counted")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", reChecksum(with(BIG4, 20, 0)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_too_big", 1).counter(42, "drop_frag_needed", 0),
+            PacketCase.of("encap_ipv4_mtu_below_576_not_answered",
+                    "a tunnel MTU below 576 gets no ICMP (the kernel's rule): dropped and counted")
+                .setup(h -> h.vni(mtuVni(500)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", BIG4)
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_too_big", 1),
+            PacketCase.of("encap_icmp_error_over_mtu_not_answered",
+                    "an ICMP error is never answered with another one")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", reChecksum(with(BIG4, 34, 3, 1)))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_too_big", 1).counter(42, "drop_frag_needed", 0),
+            PacketCase.of("encap_non_ip_over_mtu_dropped",
+                    "a non-IP frame over the mtu is dropped and counted")
+                .setup(h -> h.vni(mtuVni(1000)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", eth(R1, C1, 0x88B5, new byte[1100]))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_too_big", 1),
+            PacketCase.of("encap_ipv6_over_mtu_answers_packet_too_big",
+                    "an IPv6 packet over the mtu is answered with ICMPv6 packet too big (quote within 1280 bytes), "
+                    + "as iptunnel_pmtud_build_icmpv6 builds it")
+                .setup(h -> h.vni(mtuVni(1300)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .run("tc_port_ingress", "p1", BIG6)
+                .expect(TC_ACT_REDIRECT, packetTooBig(BIG6, 1300))
+                .counter(42, "drop_frag_needed", 1).counter(42, "tx_packets", 0),
 
             // ---------------------------------------------------------------- tags inside the inner frame
             PacketCase.of("encap_inner_8021q_tag_kept",

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The VNI's tunnel MTU on encapsulation, as the kernel's vxlan enforces its device MTU: a frame
+ * whose L2 payload exceeds the VNI's `mtu` never enters the tunnel. A DF-set IPv4 packet is
+ * answered with ICMP "fragmentation needed" and an IPv6 packet with ICMPv6 "packet too big",
+ * built in place and sent back out of the port it came from, with the checks and layout of the
+ * kernel's iptunnel_pmtud_build_icmp{,v6} (net/ipv4/ip_tunnel_core.c): no answer for a tunnel MTU
+ * below 576 / 1280, for broadcast/multicast/unspecified/loopback addresses or to an ICMP error,
+ * the offending packet quoted up to what keeps the answer within 576 / 1280 bytes.
+ */
+#ifndef XVTEP_TUNNEL_MTU_H
+#define XVTEP_TUNNEL_MTU_H
+
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
+#include "udp_csum.h"
+
+/* ICMP for IPv4 (RFC 792; <linux/icmp.h> pulls in libc headers through <linux/if.h>) */
+#define ICMP_DEST_UNREACH   3
+#define ICMP_FRAG_NEEDED    4 /* code of DEST_UNREACH */
+#define ICMP_SOURCE_QUENCH  4
+#define ICMP_REDIRECT       5
+#define ICMP_TIME_EXCEEDED  11
+#define ICMP_PARAMETERPROB  12
+
+struct icmphdr {
+	__u8   type;
+	__u8   code;
+	__sum16 checksum;
+	__be16 unused;
+	__be16 mtu; /* next-hop MTU of a FRAG_NEEDED (RFC 1191) */
+};
+
+#define IPV4_MIN_MTU      576
+#define IPV6_MIN_MTU      1280
+#define ICMP4_MAX_QUOTE   (IPV4_MIN_MTU - sizeof(struct iphdr) - sizeof(struct icmphdr))   /* 548 */
+#define ICMP6_MAX_QUOTE   (IPV6_MIN_MTU - sizeof(struct ipv6hdr) - sizeof(struct icmp6hdr)) /* 1232 */
+#define ICMP_QUOTE_CHUNKS 3 /* CSUM_CHUNK-byte chunks that cover the longest quote */
+#define NDISC_REDIRECT    137
+
+_Static_assert(ICMP_QUOTE_CHUNKS * CSUM_CHUNK >= ICMP6_MAX_QUOTE, "the quote is summed in chunks");
+
+/* The answer's headers in front of the quote (written from &eth); pads keep the IP headers aligned. */
+struct too_big4 {
+	__u8            pad[2];
+	struct ethhdr   eth;
+	struct iphdr    ip;
+	struct icmphdr  icmp;
+};
+
+struct too_big6 {
+	__u8             pad[2];
+	struct ethhdr    eth;
+	struct ipv6hdr   ip6;
+	struct icmp6hdr  icmp6;
+};
+
+#define TOO_BIG4_LEN (sizeof(struct too_big4) - 2)
+#define TOO_BIG6_LEN (sizeof(struct too_big6) - 2)
+
+/* One's-complement sum of `len` packet bytes from `off` (at most ICMP_QUOTE_CHUNKS chunks), added to `sum`. */
+static __always_inline __s64 skb_csum_add(struct __sk_buff *skb, __u32 off, __u32 len, __s64 sum)
+{
+	__u32 zero = 0;
+	struct csum_chunk *c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
+
+	if (!c)
+		return -1;
+	for (__u32 i = 0; i < ICMP_QUOTE_CHUNKS; i++) {
+		if (len < CSUM_CHUNK)
+			break;
+		sum = csum_chunk_add(skb, 0, c, off, CSUM_CHUNK, sum);
+		off += CSUM_CHUNK;
+		len -= CSUM_CHUNK;
+	}
+	if (len)
+		sum = csum_chunk_add(skb, 0, c, off, len, sum);
+	return sum;
+}
+
+/* ICMP types the kernel never answers with an error (icmp_is_err). */
+static __always_inline int icmp4_is_err(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT ||
+	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+/*
+ * Cut the frame to the quote and open room for the answer's headers after the Ethernet header.
+ * Returns 0 or -1.
+ */
+static __always_inline int too_big_make_room(struct __sk_buff *skb, __u32 quote, __u32 hdrs)
+{
+	if (bpf_skb_change_tail(skb, ETH_HLEN + quote, 0))
+		return -1;
+	return bpf_skb_adjust_room(skb, hdrs, BPF_ADJ_ROOM_MAC, 0) ? -1 : 0;
+}
+
+/* IPv4: ICMP fragmentation needed, or 0 when the kernel would not answer (the frame is dropped). */
+static __always_inline int frag_needed4(struct __sk_buff *skb, __u32 mtu, __u32 ifindex)
+{
+	struct too_big4 a = {};
+	struct ethhdr in;
+	struct iphdr ip;
+	__u32 quote = skb->len - ETH_HLEN;
+	__u8 icmp_type;
+	__s64 sum;
+
+	if (mtu < IPV4_MIN_MTU || bpf_skb_load_bytes(skb, 0, &in, ETH_HLEN) ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
+		return 0;
+	if (ip.version != 4 || ip.frag_off != bpf_htons(IP_DF))
+		return 0;
+	if (ip.daddr == 0xffffffffu || ipv4_is_multicast(ip.daddr) || ipv4_is_martian_src(ip.saddr))
+		return 0;
+	if (ip.protocol == IPPROTO_ICMP &&
+	    (bpf_skb_load_bytes(skb, ETH_HLEN + ip.ihl * 4, &icmp_type, 1) || icmp4_is_err(icmp_type)))
+		return 0;
+	if (quote > ICMP4_MAX_QUOTE)
+		quote = ICMP4_MAX_QUOTE;
+	if (too_big_make_room(skb, quote, sizeof(a.ip) + sizeof(a.icmp)))
+		return 0;
+
+	__builtin_memcpy(a.eth.h_dest, in.h_source, ETH_ALEN);
+	__builtin_memcpy(a.eth.h_source, in.h_dest, ETH_ALEN);
+	a.eth.h_proto = bpf_htons(ETH_P_IP);
+	a.icmp.type = ICMP_DEST_UNREACH;
+	a.icmp.code = ICMP_FRAG_NEEDED;
+	a.icmp.mtu = bpf_htons(mtu);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&a.icmp, sizeof(a.icmp), 0);
+	sum = skb_csum_add(skb, TOO_BIG4_LEN, quote, sum);
+	if (sum < 0)
+		return 0;
+	a.icmp.checksum = csum_fold32(sum);
+	a.ip.version = 4;
+	a.ip.ihl = sizeof(a.ip) / 4;
+	a.ip.tot_len = bpf_htons(sizeof(a.ip) + sizeof(a.icmp) + quote);
+	a.ip.frag_off = bpf_htons(IP_DF);
+	a.ip.ttl = ip.ttl;
+	a.ip.protocol = IPPROTO_ICMP;
+	a.ip.saddr = ip.daddr;
+	a.ip.daddr = ip.saddr;
+	a.ip.check = ipv4_csum(&a.ip);
+	if (bpf_skb_store_bytes(skb, 0, &a.eth, TOO_BIG4_LEN, 0))
+		return 0;
+	return bpf_redirect(ifindex, 0);
+}
+
+/* IPv6 addresses the kernel never answers: unspecified, multicast, loopback (ipv6_addr_type). */
+static __always_inline int ipv6_no_answer(const struct in6_addr *a)
+{
+	__u32 w0 = a->in6_u.u6_addr32[0], w1 = a->in6_u.u6_addr32[1], w2 = a->in6_u.u6_addr32[2];
+	__u32 w3 = a->in6_u.u6_addr32[3];
+
+	if (a->in6_u.u6_addr8[0] == 0xff)
+		return 1;
+	return !(w0 | w1 | w2) && (!w3 || w3 == bpf_htonl(1));
+}
+
+/* IPv6: ICMPv6 packet too big, or 0 when the kernel would not answer (the frame is dropped). */
+static __always_inline int packet_too_big6(struct __sk_buff *skb, __u32 mtu, __u32 ifindex)
+{
+	struct too_big6 a = {};
+	struct ethhdr in;
+	struct ipv6hdr ip6;
+	__u32 quote = skb->len - ETH_HLEN;
+	__be32 pseudo[2];
+	__u8 icmp_type;
+	__s64 sum;
+
+	if (mtu < IPV6_MIN_MTU || bpf_skb_load_bytes(skb, 0, &in, ETH_HLEN) ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+		return 0;
+	if (ip6.version != 6 || ipv6_no_answer(&ip6.saddr))
+		return 0;
+	if (ip6.nexthdr == IPPROTO_ICMPV6 &&
+	    (bpf_skb_load_bytes(skb, ETH_HLEN + sizeof(ip6), &icmp_type, 1) || icmp_type < ICMPV6_INFOMSG_MASK ||
+	     icmp_type == NDISC_REDIRECT))
+		return 0;
+	if (quote > ICMP6_MAX_QUOTE)
+		quote = ICMP6_MAX_QUOTE;
+	if (too_big_make_room(skb, quote, sizeof(a.ip6) + sizeof(a.icmp6)))
+		return 0;
+
+	__builtin_memcpy(a.eth.h_dest, in.h_source, ETH_ALEN);
+	__builtin_memcpy(a.eth.h_source, in.h_dest, ETH_ALEN);
+	a.eth.h_proto = bpf_htons(ETH_P_IPV6);
+	a.icmp6.icmp6_type = ICMPV6_PKT_TOOBIG;
+	a.icmp6.icmp6_dataun.un_data32[0] = bpf_htonl(mtu);
+	a.ip6.version = 6;
+	a.ip6.payload_len = bpf_htons(sizeof(a.icmp6) + quote);
+	a.ip6.nexthdr = IPPROTO_ICMPV6;
+	a.ip6.hop_limit = ip6.hop_limit;
+	a.ip6.saddr = ip6.daddr;
+	a.ip6.daddr = ip6.saddr;
+	/* pseudo-header (RFC 8200 8.1): addresses, upper-layer length, next header */
+	pseudo[0] = bpf_htonl(sizeof(a.icmp6) + quote);
+	pseudo[1] = bpf_htonl(IPPROTO_ICMPV6);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&a.ip6.saddr, 2 * sizeof(struct in6_addr), 0);
+	sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), sum);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&a.icmp6, sizeof(a.icmp6), sum);
+	sum = skb_csum_add(skb, TOO_BIG6_LEN, quote, sum);
+	if (sum < 0)
+		return 0;
+	a.icmp6.icmp6_cksum = csum_fold32(sum);
+	if (bpf_skb_store_bytes(skb, 0, &a.eth, TOO_BIG6_LEN, 0))
+		return 0;
+	return bpf_redirect(ifindex, 0);
+}
+
+/*
+ * Whether the frame fits the VNI's tunnel MTU; 0 when it does (or the MTU is unset), else the
+ * verdict: the ICMP/ICMPv6 answer redirected back out of port `ifindex` (DROP_FRAG_NEEDED counts
+ * it) or a drop (DROP_TOO_BIG). A GSO frame is judged by its sender's segments (the port's MTU
+ * made them), a tagged one is left to the underlay's MTU check.
+ */
+static __always_inline int vx_tunnel_mtu(struct __sk_buff *skb, const struct vni_cfg *cfg, __u32 ifindex,
+					 struct vni_stats *st)
+{
+	int r = 0;
+
+	if (!cfg->mtu || skb->len <= ETH_HLEN + cfg->mtu || skb->gso_size || skb->vlan_present)
+		return 0;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		r = frag_needed4(skb, cfg->mtu, ifindex);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		r = packet_too_big6(skb, cfg->mtu, ifindex);
+	if (!r)
+		return drop(st, DROP_TOO_BIG);
+	stat_drop(st, DROP_FRAG_NEEDED);
+	return r;
+}
+
+#endif /* XVTEP_TUNNEL_MTU_H */
