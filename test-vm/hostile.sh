@@ -5,7 +5,7 @@
 
 # vlan_tags is not in the default list: it failed in CI (its captures race the raw sends); the VLAN
 # behaviour itself is checked by VlanNamespaceTest in mvn verify. Run it by name: test-vm/itest vlan_tags
-HOSTILE_CASES=(mac_flood udp_gso udp_gso_kernel)
+HOSTILE_CASES=(mac_flood udp_gso udp_gso_kernel tunnel_mtu)
 
 # send_raw N M COUNT SCRIPT_BODY: container (N,M) sends COUNT frames from an AF_PACKET socket on eth0;
 # the body computes the frame `f` from the index `i` (python).
@@ -130,3 +130,18 @@ for i in range(20):
 }
 case_udp_gso() { udp_gso_check xvtep 1; }
 case_udp_gso_kernel() { udp_gso_check kernel 0; }
+
+# The VNI's mtu is the tunnel MTU: with mtu 1400 on host 1, a DF ping of 1428 bytes from container 1 (its
+# MTU is 1450) is answered with ICMP frag-needed carrying 1400, which the container's stack takes into
+# its route cache (as from the kernel's vxlan); a ping that fits still crosses.
+case_tunnel_mtu() {
+	two_hosts xvtep 4789 && pings_both_ways || return 1
+	api 1 PATCH /api/v1/vnis/42 '{"mtu":1400}' >/dev/null || fail "PATCH mtu" || return 1
+	local out; out=$(in_ctr 1 1 ping -c 1 -W 2 -M do -s 1400 "$(overlay_ip 2 1)" 2>&1)
+	grep -q 'mtu = 1400' <<<"$out" || fail "no frag-needed with mtu 1400 for a 1428-byte DF ping: $out" || return 1
+	in_ctr 1 1 ip route get "$(overlay_ip 2 1)" | grep -q 'mtu 1400' ||
+		fail "container 1's route cache: $(in_ctr 1 1 ip route get "$(overlay_ip 2 1)")" || return 1
+	ping_ok 1 1 "$(overlay_ip 2 1)" 2 || fail "small pings no longer cross" || return 1
+	in_ctr 1 1 ping -c 1 -W 2 -M do -s 1372 "$(overlay_ip 2 1)" >/dev/null 2>&1 || fail "a 1400-byte DF ping does not cross" || return 1
+	[ "$(api 1 GET /api/v1/vnis/42/stats | jq '.drop_frag_needed')" -ge 1 ] || fail "drop_frag_needed not counted" || return 1
+}
