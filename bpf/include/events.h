@@ -7,7 +7,7 @@
 #include "stats.h"
 
 static __always_inline void event_emit(__u32 type, __u32 vni, const __u8 *mac,
-				       __be32 remote, __u32 ifindex, __be32 ip)
+				       __be32 remote, __u32 ifindex, __be32 ip, const __u8 *ip6)
 {
 	struct xvtep_event *ev = bpf_ringbuf_reserve(&xvtep_events, sizeof(*ev), 0);
 	struct vni_stats *st = stats_get(vni);
@@ -29,24 +29,41 @@ static __always_inline void event_emit(__u32 type, __u32 vni, const __u8 *mac,
 	ev->ip = ip;
 	ev->pad2 = 0;
 	ev->ts_ns = bpf_ktime_get_ns();
+	if (ip6)
+		__builtin_memcpy(ev->ip6, ip6, sizeof(ev->ip6));
+	else
+		__builtin_memset(ev->ip6, 0, sizeof(ev->ip6));
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* A miss event at most once per key per MISS_RATELIMIT_NS: a storm of misses must not flood the ring. */
-static __always_inline void miss_emit(__u32 type, __u32 vni, const __u8 *mac, __be32 ip)
+/*
+ * A miss event at most once per key per MISS_RATELIMIT_NS: a storm of misses must not flood the ring.
+ * An IPv6 target (`ip6`, with `ip` 0) is keyed by its four words folded into the key's IPv4 slot.
+ */
+static __always_inline void miss_emit6(__u32 type, __u32 vni, const __u8 *mac, __be32 ip, const __u8 *ip6)
 {
 	struct miss_key k = { .type = type, .vni = vni, .ip = ip };
 	__u64 now = bpf_ktime_get_ns();
 	__u64 *last;
+	__u32 w[4];
 
 	if (mac)
 		__builtin_memcpy(k.mac, mac, ETH_ALEN);
+	if (ip6) {
+		__builtin_memcpy(w, ip6, sizeof(w));
+		k.ip = w[0] ^ w[1] ^ w[2] ^ w[3];
+	}
 	last = bpf_map_lookup_elem(&xvtep_miss_rl, &k);
 	if (last && now - *last < MISS_RATELIMIT_NS)
 		return;
 	bpf_map_update_elem(&xvtep_miss_rl, &k, &now, BPF_ANY);
 	event_emit(type, vni, mac, type == XVTEP_EV_NEIGH_MISS ? ip : 0, 0,
-		   type == XVTEP_EV_NEIGH_MISS ? 0 : ip);
+		   type == XVTEP_EV_NEIGH_MISS ? 0 : ip, ip6);
+}
+
+static __always_inline void miss_emit(__u32 type, __u32 vni, const __u8 *mac, __be32 ip)
+{
+	miss_emit6(type, vni, mac, ip, 0);
 }
 
 #endif /* XVTEP_EVENTS_H */

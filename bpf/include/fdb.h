@@ -124,7 +124,7 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, _
 		STAT_INC(st, moved);
 	else
 		STAT_INC(st, learned);
-	event_emit(ev, vni, mac, remote, ifindex, 0);
+	event_emit(ev, vni, mac, remote, ifindex, 0, 0);
 	return LEARN_OK;
 }
 

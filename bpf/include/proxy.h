@@ -110,7 +110,7 @@ static __always_inline int nd_proxy(struct __sk_buff *skb, const struct vni_cfg 
 	if (!n) {
 		if (cfg->flags & VNI_F_L3MISS) {
 			STAT_INC(st, l3miss);
-			miss_emit(XVTEP_EV_L3MISS, cfg->vni, 0, 0);
+			miss_emit6(XVTEP_EV_L3MISS, cfg->vni, 0, 0, f.target);
 		}
 		return PROXY_MISS;
 	}

@@ -132,6 +132,7 @@ struct xvtep_event {
 	__be32 ip;      /* l3miss: target IPv4 */
 	__u32  pad2;
 	__u64  ts_ns;
+	__u8   ip6[16]; /* l3miss for an IPv6 neighbour solicitation: the target; zero otherwise */
 };
 
 /*

@@ -1,5 +1,6 @@
 package io.xvtep.datapath;
 
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 
@@ -496,10 +497,15 @@ public final class MapCodec {
     }
 
     /** struct xvtep_event: one record of the xvtep_events ring buffer. */
-    public record XvtepEvent(int type, int vni, Mac mac, Ipv4 remote, int ifindex, Ipv4 ip, long tsNs) {
-        public static final int SIZE = 40;
+    public record XvtepEvent(int type, int vni, Mac mac, Ipv4 remote, int ifindex, Ipv4 ip, long tsNs, IpAddress ip6) {
+        public static final int SIZE = 56;
         public static final int OFF_TYPE = 0, OFF_VNI = 4, OFF_MAC = 8, OFF_PAD = 14, OFF_REMOTE = 16,
-                OFF_IFINDEX = 20, OFF_IP = 24, OFF_PAD2 = 28, OFF_TS_NS = 32;
+                OFF_IFINDEX = 20, OFF_IP = 24, OFF_PAD2 = 28, OFF_TS_NS = 32, OFF_IP6 = 40;
+
+        /** Without an IPv6 target (every event but an IPv6 l3miss). */
+        public XvtepEvent(int type, int vni, Mac mac, Ipv4 remote, int ifindex, Ipv4 ip, long tsNs) {
+            this(type, vni, mac, remote, ifindex, ip, tsNs, null);
+        }
         public static final int LEARN = Abi.EV_LEARN, MOVE = Abi.EV_MOVE, L2MISS = Abi.EV_L2MISS,
                 L3MISS = Abi.EV_L3MISS, NEIGH_MISS = Abi.EV_NEIGH_MISS;
 
@@ -522,14 +528,19 @@ public final class MapCodec {
             bb.putInt(OFF_IFINDEX, ifindex);
             putIp(b, OFF_IP, ip);
             bb.putLong(OFF_TS_NS, tsNs);
+            if (ip6 != null) {
+                System.arraycopy(ip6.bytes(), 0, b, OFF_IP6, 16);
+            }
             return b;
         }
 
         public static XvtepEvent decode(byte[] b) {
             check(b, SIZE, "xvtep_event");
             ByteBuffer bb = le(b);
+            byte[] t6 = Arrays.copyOfRange(b, OFF_IP6, OFF_IP6 + 16);
             return new XvtepEvent(bb.getInt(OFF_TYPE), bb.getInt(OFF_VNI), Mac.of(b, OFF_MAC), getIp(b, OFF_REMOTE),
-                    bb.getInt(OFF_IFINDEX), getIp(b, OFF_IP), bb.getLong(OFF_TS_NS));
+                    bb.getInt(OFF_IFINDEX), getIp(b, OFF_IP), bb.getLong(OFF_TS_NS),
+                    Arrays.equals(t6, new byte[16]) ? null : IpAddress.of(t6));
         }
 
         public static XvtepEvent decode(ByteBuffer buf) {

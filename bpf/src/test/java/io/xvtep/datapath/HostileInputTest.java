@@ -423,6 +423,15 @@ class HostileInputTest {
                 .run("tc_port_ingress", "p1", NS_FROM_C1)
                 .expect(TC_ACT_REDIRECT, ndisc(C1, R1, "fd00::21", "fd00::11", 136, 0xe0000000, "fd00::21", 2, R1))
                 .counter(42, "proxied", 1),
+            PacketCase.of("nd_proxy_miss_event_carries_target",
+                    "an IPv6 l3miss event names the solicited target (as the kernel's vxlan l3miss does for IPv6)")
+                .setup(h -> h.vni(42, L | PROXY | L3MISS, 4789).port("p1", 42, 0).port("p2", 42, 0).flood(42, V2))
+                .run("tc_port_ingress", "p1", NS_FROM_C1)
+                .expect(TC_ACT_SHOT, null)
+                .copy("p2", NS_FROM_C1)
+                .counter(42, "l3miss", 1).counter(42, "tx_packets", 0)
+                .then(h -> assertThat(h.events()).extracting(MapCodec.XvtepEvent::type, MapCodec.XvtepEvent::ip6)
+                        .contains(org.assertj.core.groups.Tuple.tuple(4, io.xvtep.model.IpAddress.parse("fd00::21")))),
             PacketCase.of("nd_proxy_dad_not_answered",
                     "a DAD probe (source ::) is never answered by the proxy, even with a (bogus) source LLA option")
                 .setup(h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).flood(42, V2).neigh6(42, "fd00::21", R1))

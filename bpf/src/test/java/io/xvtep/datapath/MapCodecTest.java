@@ -127,6 +127,7 @@ class MapCodecTest {
         OFFSETS.put("xvtep_event.ifindex", XvtepEvent.OFF_IFINDEX);
         OFFSETS.put("xvtep_event.ip", XvtepEvent.OFF_IP);
         OFFSETS.put("xvtep_event.pad2", XvtepEvent.OFF_PAD2);
+        OFFSETS.put("xvtep_event.ip6", XvtepEvent.OFF_IP6);
         OFFSETS.put("xvtep_event.ts_ns", XvtepEvent.OFF_TS_NS);
     }
 
@@ -239,8 +240,12 @@ class MapCodecTest {
         XvtepEvent e = new XvtepEvent(XvtepEvent.LEARN, 42, Mac.parse("02:00:00:00:00:05"),
                 Ipv4.parse("198.18.0.2"), 0, Ipv4.ANY, 99);
         assertThat(HexFormat.of().formatHex(e.encode())).isEqualTo("01000000" + "2a000000" + "020000000005" + "0000"
-                + "c6120002" + "00000000" + "00000000" + "00000000" + "6300000000000000");
+                + "c6120002" + "00000000" + "00000000" + "00000000" + "6300000000000000" + "00".repeat(16));
         assertThat(XvtepEvent.decode(e.encode())).isEqualTo(e);
+        XvtepEvent miss6 = new XvtepEvent(XvtepEvent.L3MISS, 42, Mac.ZERO, Ipv4.ANY, 0, Ipv4.ANY, 7,
+                io.xvtep.model.IpAddress.parse("fd00::21"));
+        assertThat(HexFormat.of().formatHex(miss6.encode())).endsWith("fd000000000000000000000000000021");
+        assertThat(XvtepEvent.decode(miss6.encode())).isEqualTo(miss6);
         assertThat(XvtepEvent.decode(java.nio.ByteBuffer.wrap(e.encode()))).isEqualTo(e);
         assertThat(e.typeName()).isEqualTo("learn");
     }

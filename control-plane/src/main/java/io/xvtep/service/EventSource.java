@@ -43,7 +43,8 @@ public final class EventSource implements AutoCloseable {
         }
         boolean ipEvent = t == EventType.L3MISS || t == EventType.NEIGH_MISS;
         IpAddress remote = ev.remote() == null || ev.remote().isZero() ? null : IpAddress.of(ev.remote());
-        IpAddress ip = t == EventType.L3MISS && ev.ip() != null ? IpAddress.of(ev.ip()) : null;
+        IpAddress ip = t != EventType.L3MISS ? null : ev.ip6() != null ? ev.ip6()
+                : ev.ip() != null && !ev.ip().isZero() ? IpAddress.of(ev.ip()) : null;
         return new VtepEvent(t, ev.vni(), ipEvent ? null : ev.mac(), remote, ev.ifindex(), ip, ev.tsNs());
     }
 }
