@@ -103,6 +103,9 @@ public final class VniCommand {
         sb.append(" ageing ").append(v.getValue("ageing"));
         sb.append(" srcport ").append(v.getValue("srcport_min")).append(' ').append(v.getValue("srcport_max"));
         sb.append(" mtu ").append(v.getValue("mtu"));
+        if (v.getValue("maxaddress") != null) {
+            sb.append(" maxaddress ").append(v.getValue("maxaddress")); // the learning limit, as `ip -d link` shows it
+        }
         if (!Boolean.TRUE.equals(v.getBoolean("learning"))) {
             sb.append(" nolearning");
         }

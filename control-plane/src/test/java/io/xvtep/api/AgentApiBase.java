@@ -33,9 +33,16 @@ abstract class AgentApiBase {
         this.ports = ports;
     }
 
+    /** Extra `xvtep agent` options for the class's agent. */
+    protected List<String> agentArgs() {
+        return List.of();
+    }
+
     @BeforeAll
     void startAgent() throws Exception {
-        h = AgentHarness.started(ports);
+        h = AgentHarness.prepared(ports);
+        h.agentArgs.addAll(agentArgs());
+        h.startAgent();
     }
 
     @AfterAll

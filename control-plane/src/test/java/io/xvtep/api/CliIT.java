@@ -44,7 +44,7 @@ class CliIT {
         ok("vni", "add", "42", "dstport", "4789", "remote", "198.18.0.12", "ttl", "10", "tos", "inherit", "proxy",
                 "ageing", "100", "srcport", "1000", "2000", "allowed-src", "198.18.0.12,198.18.0.13");
         assertThat(ok("vni", "show", "42").out().split("\n")[0]).isEqualTo("vni 42 dstport 4789 remote 198.18.0.12 "
-                + "local 198.18.0.1 ttl 10 tos inherit df unset ageing 100 srcport 1000 2000 mtu 1450 proxy "
+                + "local 198.18.0.1 ttl 10 tos inherit df unset ageing 100 srcport 1000 2000 mtu 1450 maxaddress 32768 proxy "
                 + "allowed-src 198.18.0.12,198.18.0.13");
         ok("vni", "set", "42", "nolearning", "l3miss", "allowed-src", "none");
         assertThat(ok("vni", "show").out()).contains("vni 42 dstport 4789").contains(" nolearning proxy l3miss")
@@ -65,7 +65,7 @@ class CliIT {
         assertThat(h.cli("vni", "show", "77").exit()).isEqualTo(1);
 
         ok("port", "add", "c1", "vni", "42");
-        assertThat(ok("port", "show").out()).isEqualTo("c1 vni 42\n");
+        assertThat(ok("port", "show").out()).isEqualTo("c1 vni 42 fdb_max_learned 4096\n"); // the default limit
         assertThat(h.cli("port", "add", "c2").exit()).isEqualTo(2);
         assertThat(h.cli("port", "add", "nosuch", "vni", "42").err()).contains("no interface nosuch");
 

@@ -12,6 +12,7 @@ import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,12 @@ class FdbApiIT extends AgentApiBase {
 
     FdbApiIT() {
         super("p5", "p6", "p7", "q1");
+    }
+
+    /** The old 262,144-entry FDB, so "more than the FDB holds" fits in one request body. */
+    @Override
+    protected List<String> agentArgs() {
+        return List.of("--fdb-capacity", "262144");
     }
 
     @Test
