@@ -5,7 +5,7 @@
 
 # vlan_tags waits until both captures listen before sending (they raced the raw sends in CI) and makes
 # up to three attempts; VlanNamespaceTest in mvn verify checks the same behaviour without captures.
-HOSTILE_CASES=(mac_flood vlan_tags udp_gso udp_gso_kernel tunnel_mtu)
+HOSTILE_CASES=(mac_flood vlan_tags udp_gso udp_gso_kernel tunnel_mtu fragmented_vxlan)
 
 # send_raw N M COUNT SCRIPT_BODY: container (N,M) sends COUNT frames from an AF_PACKET socket on eth0;
 # the body computes the frame `f` from the index `i` (python).
@@ -164,4 +164,26 @@ case_tunnel_mtu() {
 	ping_ok 1 1 "$(overlay_ip 2 1)" 2 || fail "small pings no longer cross" || return 1
 	in_ctr 1 1 ping -c 1 -W 2 -M do -s 1372 "$(overlay_ip 2 1)" >/dev/null 2>&1 || fail "a 1400-byte DF ping does not cross" || return 1
 	[ "$(api 1 GET /api/v1/vnis/42/stats | jq '.drop_frag_needed')" -ge 1 ] || fail "drop_frag_needed not counted" || return 1
+}
+
+# Fragmented VXLAN (README: not reassembled): host 2 is the kernel's vxlan with a 1500-byte overlay MTU
+# on a 1500-byte underlay, so a 1478-byte packet without DF leaves it as two outer IP fragments. xvtep
+# on host 1 counts the first under drop_fragment on VNI 42 and lets the later one pass to the stack
+# (whose reassembly then times out): the packet never reaches container 1. Frames that fit still cross.
+case_fragmented_vxlan() {
+	two_hosts kernel 4789 && pings_both_ways || return 1
+	local h2; h2=$(ns_host 2)
+	# without `dev eth0` the kernel lets vxlan0 take an MTU its underlay cannot carry unfragmented
+	ip -n "$h2" link del vxlan0 &&
+		ip -n "$h2" link add vxlan0 type vxlan id 42 dstport 4789 local "$(underlay_ip 2)" remote "$(underlay_ip 1)" df unset &&
+		ip -n "$h2" link set vxlan0 mtu 1500 master br0 up &&
+		ip -n "$h2" link set c1 mtu 1500 && in_ctr 2 1 ip link set eth0 mtu 1500 || fail "host 2's 1500-byte overlay" || return 1
+	pings_both_ways || return 1
+	local before after
+	before=$(api 1 GET /api/v1/vnis/42/stats | jq '.drop_fragment') || fail "stats" || return 1
+	in_ctr 2 1 ping -c 2 -i 0.2 -W 2 -M dont -s 1450 "$(overlay_ip 1 1)" >/dev/null 2>&1 &&
+		fail "a fragmented VXLAN packet reached container 1 (want: dropped and counted)" && return 1
+	after=$(api 1 GET /api/v1/vnis/42/stats | jq '.drop_fragment')
+	[ "$after" -ge $((before + 2)) ] || fail "drop_fragment on VNI 42 went from $before to $after (want +2)" || return 1
+	pings_both_ways || fail "unfragmented traffic no longer crosses" || return 1
 }
