@@ -70,3 +70,10 @@ int tap_egress(struct __sk_buff *skb)
 	tap(skb);
 	return TC_ACT_STOLEN;
 }
+
+/* A sink on TC egress for benchmarks: consumes what the datapath sends there, as a fast NIC would. */
+SEC("tc")
+int sink_egress(struct __sk_buff *skb)
+{
+	return TC_ACT_STOLEN;
+}

@@ -33,18 +33,32 @@ public final class FdbTable {
         }
     }
 
-    /** Entries of one VNI, or of all VNIs when {@code vni} is 0. */
+    /**
+     * Entries of one VNI, or of all VNIs when {@code vni} is 0. Not under the lock: the kernel walks a
+     * map while it changes, and a walk of a million entries must not stall every other table's users.
+     */
     public Map<FdbKey, FdbValue> of(int vni) {
-        synchronized (lock) {
-            Map<FdbKey, FdbValue> m = new LinkedHashMap<>();
-            for (BpfMap.Entry e : fdb.entries()) {
-                FdbKey k = FdbKey.decode(e.key());
-                if (vni == 0 || k.vni() == vni) {
-                    m.put(k, FdbValue.decode(e.value()));
-                }
+        Map<FdbKey, FdbValue> m = new LinkedHashMap<>();
+        scan((k, v) -> {
+            if (vni == 0 || k.vni() == vni) {
+                m.put(k, v);
             }
-            return m;
+        });
+        return m;
+    }
+
+    /** Every entry handed to {@code visit}, a batch at a time (memory of one batch), not under the lock. */
+    public void scan(java.util.function.BiConsumer<FdbKey, FdbValue> visit) {
+        fdb.forEach(e -> visit.accept(FdbKey.decode(e.key()), FdbValue.decode(e.value())));
+    }
+
+    /** The entries of {@code keys} that exist: one lookup each, for writes far smaller than the table. */
+    public Map<FdbKey, FdbValue> getAll(Collection<FdbKey> keys) {
+        Map<FdbKey, FdbValue> m = new LinkedHashMap<>();
+        for (FdbKey k : keys) {
+            fdb.lookup(k.encode()).ifPresent(v -> m.put(k, FdbValue.decode(v)));
         }
+        return m;
     }
 
     public void put(FdbKey k, FdbValue v) {

@@ -86,21 +86,14 @@ final class FdbBulk {
         if (batch.isEmpty()) {
             return 0;
         }
-        Map<FdbKey, FdbValue> all = dp.fdb().of(0);
-        Map<FdbKey, FdbValue> previous = new LinkedHashMap<>();
+        // what the request overwrites, looked up key by key: reading the whole table per request made a
+        // million-entry load quadratic
+        Map<FdbKey, FdbValue> previous = dp.fdb().getAll(batch.keySet());
         List<FdbKey> added = new ArrayList<>();
         for (FdbKey k : batch.keySet()) {
-            FdbValue old = all.get(k);
-            if (old != null) {
-                previous.put(k, old);
-            } else {
+            if (!previous.containsKey(k)) {
                 added.add(k);
             }
-        }
-        int max = dp.fdb().maxEntries();
-        if (all.size() + added.size() > max) {
-            throw VtepException.conflict("entries", "the FDB holds at most " + max + " entries: " + all.size()
-                    + " are in use, this request adds " + added.size());
         }
         try {
             dp.fdb().putBatch(batch);
@@ -110,6 +103,10 @@ final class FdbBulk {
                 dp.fdb().putBatch(previous);
             } catch (RuntimeException r) {
                 e.addSuppressed(r);
+            }
+            if (Datapath.isTableFull(e)) { // the kernel counts the entries: the table said no
+                throw VtepException.conflict("entries", "the FDB holds at most " + dp.fdb().maxEntries()
+                        + " entries: this request adds " + added.size() + " and does not fit");
             }
             throw e;
         }

@@ -11,8 +11,10 @@ import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** What keeps the maps tidy: the reaper (ageing, vanished ports) and reconciliation after a restart. */
@@ -24,6 +26,7 @@ public final class Housekeeping {
     private final Vteps v;
     private final Datapath dp;
     private volatile Map<FdbType, Long> fdbCounts;
+    private volatile long[] neighCounts; // IPv4, IPv6
 
     Housekeeping(Vteps v) {
         this.v = v;
@@ -38,41 +41,42 @@ public final class Housekeeping {
      * @return how many entries and ports went
      */
     public int reap() {
+        long now = System.nanoTime();
+        Map<Integer, VniCfg> cfgs = new HashMap<>();
+        Map<FdbType, Long> counts = new EnumMap<>(FdbType.class);
+        for (FdbType t : FdbType.values()) {
+            counts.put(t, 0L);
+        }
+        for (VniCfg c : dp.vnis().list()) {
+            cfgs.put(c.vni(), c);
+            counts.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
+        }
+        // learning budgets: what the datapath counted before the walk, against what the walk finds
+        Map<LearnBudgets.Key, Long> learnedBefore = dp.learnBudgets().learnedSoFar();
+        Map<LearnBudgets.Key, Long> learnedFound = new HashMap<>();
+        List<Map.Entry<FdbKey, FdbValue>> stale = new ArrayList<>();
+        // The walk holds no lock (a million entries take seconds: the API and /metrics must not wait for
+        // it); entries to age out are removed under the lock, each only if it still holds what was read.
+        dp.fdb().scan((k, val) -> {
+            VniCfg cfg = cfgs.get(k.vni());
+            if (isLearned(val) && cfg != null && cfg.ageing() != 0 && now - val.updatedNs() > cfg.ageing() * 1_000_000_000L) {
+                stale.add(Map.entry(k, val));
+            } else {
+                count(k, val, counts, learnedFound);
+            }
+        });
         synchronized (v) {
             int removed = 0;
-            long now = System.nanoTime();
-            Map<Integer, VniCfg> cfgs = new HashMap<>();
-            Map<FdbType, Long> counts = new EnumMap<>(FdbType.class);
-            for (FdbType t : FdbType.values()) {
-                counts.put(t, 0L);
-            }
-            for (VniCfg c : dp.vnis().list()) {
-                cfgs.put(c.vni(), c);
-                counts.merge(FdbType.STATIC, (long) c.nFlood(), Long::sum);
-            }
-            // learning budgets: what the datapath counted before the walk, against what the walk finds
-            Map<LearnBudgets.Key, Long> learnedBefore = dp.learnBudgets().learnedSoFar();
-            Map<LearnBudgets.Key, Long> learnedFound = new HashMap<>();
-            for (Map.Entry<FdbKey, FdbValue> e : dp.fdb().of(0).entrySet()) {
-                FdbValue val = e.getValue();
-                VniCfg cfg = cfgs.get(e.getKey().vni());
-                boolean learned = (val.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0;
-                if (learned && cfg != null && cfg.ageing() != 0 && now - val.updatedNs() > cfg.ageing() * 1_000_000_000L
-                        && dp.fdb().deleteIf(e.getKey(), val)) {
+            for (Map.Entry<FdbKey, FdbValue> e : stale) {
+                if (dp.fdb().deleteIf(e.getKey(), e.getValue())) {
                     removed++;
-                    aged(cfg.vni(), e.getKey().mac(), val);
-                    continue;
-                }
-                counts.merge(FdbService.typeOf(val), 1L, Long::sum);
-                if (learned) {
-                    learnedFound.merge(LearnBudgets.Key.HOST, 1L, Long::sum);
-                    learnedFound.merge(LearnBudgets.Key.vni(e.getKey().vni()), 1L, Long::sum);
-                    if (val.ifindex() != 0) {
-                        learnedFound.merge(LearnBudgets.Key.port(val.ifindex()), 1L, Long::sum);
-                    }
+                    aged(e.getKey().vni(), e.getKey().mac(), e.getValue());
+                } else if (dp.fdb().get(e.getKey()).isPresent()) {
+                    count(e.getKey(), e.getValue(), counts, learnedFound); // refreshed meanwhile: it stays
                 }
             }
             fdbCounts = counts;
+            neighCounts = new long[] {dp.neigh().count(IpAddress.Family.IPV4), dp.neigh().count(IpAddress.Family.IPV6)};
             dp.learnBudgets().reconcile(learnedBefore, learnedFound);
             for (int ifindex : dp.ports().all().keySet()) {
                 // Only a definite "no such device" removes a port; a failed lookup (EMFILE) decides nothing.
@@ -81,6 +85,21 @@ public final class Housekeeping {
                 }
             }
             return removed;
+        }
+    }
+
+    private static boolean isLearned(FdbValue val) {
+        return (val.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) == 0;
+    }
+
+    private static void count(FdbKey k, FdbValue val, Map<FdbType, Long> counts, Map<LearnBudgets.Key, Long> learnedFound) {
+        counts.merge(FdbService.typeOf(val), 1L, Long::sum);
+        if (isLearned(val)) {
+            learnedFound.merge(LearnBudgets.Key.HOST, 1L, Long::sum);
+            learnedFound.merge(LearnBudgets.Key.vni(k.vni()), 1L, Long::sum);
+            if (val.ifindex() != 0) {
+                learnedFound.merge(LearnBudgets.Key.port(val.ifindex()), 1L, Long::sum);
+            }
         }
     }
 
@@ -101,6 +120,14 @@ public final class Housekeeping {
             c = fdbCounts;
         }
         return c;
+    }
+
+    /** Neighbour entries of an address family, as of the reaper's last pass (a scrape walks nothing). */
+    public long neighCount(IpAddress.Family f) {
+        if (neighCounts == null) {
+            reap();
+        }
+        return neighCounts[f == IpAddress.Family.IPV4 ? 0 : 1];
     }
 
     /**

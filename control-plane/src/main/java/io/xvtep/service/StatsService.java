@@ -58,9 +58,9 @@ public final class StatsService {
         return m;
     }
 
-    /** The neighbour counts walk the keys of both tables; the FDB counts come from the reaper. */
+    /** FDB and neighbour counts as of the reaper's last pass (every 5 s): a scrape walks no table. */
     public Occupancy occupancy() {
-        return new Occupancy(housekeeping.fdbCounts(), dp.neigh().count(IpAddress.Family.IPV4),
-                dp.neigh().count(IpAddress.Family.IPV6));
+        return new Occupancy(housekeeping.fdbCounts(), housekeeping.neighCount(IpAddress.Family.IPV4),
+                housekeeping.neighCount(IpAddress.Family.IPV6));
     }
 }

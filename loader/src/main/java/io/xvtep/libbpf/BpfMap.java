@@ -334,6 +334,16 @@ public final class BpfMap implements AutoCloseable {
      * Not a snapshot: entries changed meanwhile may or may not show.
      */
     public List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        forEach(out::add);
+        return out;
+    }
+
+    /**
+     * Every entry handed to {@code visit} a batch at a time, without holding them all: a walk of a
+     * million-entry table needs the memory of one batch. Same source and caveats as {@link #entries()}.
+     */
+    public void forEach(java.util.function.Consumer<Entry> visit) {
         int fd = fd();
         int rawSize = rawValueSize();
         int chunk = Math.max(64, Math.min(maxEntries, 4096));
@@ -345,7 +355,6 @@ public final class BpfMap implements AutoCloseable {
         Pointer count = Native.alloc(4);
         Pointer opts = Native.alloc(Structs.BATCH_OPTS_SIZE);
         opts.putLong(0, Structs.BATCH_OPTS_SIZE);
-        List<Entry> out = new ArrayList<>();
         boolean first = true;
         while (true) {
             count.putInt(0, chunk);
@@ -359,12 +368,13 @@ public final class BpfMap implements AutoCloseable {
                     continue;
                 }
                 if (first && (r == -Errno.ENOTSUPP || r == -Errno.EOPNOTSUPP || r == -Errno.EINVAL)) {
-                    return entriesByKeys();
+                    forEachByKeys(visit);
+                    return;
                 }
                 throw fail("bpf_map_lookup_batch", r);
             }
             for (int i = 0; i < n; i++) {
-                out.add(new Entry(Native.read(keys, (long) i * keySize, keySize),
+                visit.accept(new Entry(Native.read(keys, (long) i * keySize, keySize),
                         Native.read(values, (long) i * rawSize, rawSize)));
             }
             if (r == -Errno.ENOENT) {
@@ -374,15 +384,12 @@ public final class BpfMap implements AutoCloseable {
             first = false;
         }
         Reference.reachabilityFence(opts);
-        return out;
     }
 
-    private List<Entry> entriesByKeys() {
-        List<Entry> out = new ArrayList<>();
+    private void forEachByKeys(java.util.function.Consumer<Entry> visit) {
         for (byte[] k : keys()) {
-            lookup(k).ifPresent(v -> out.add(new Entry(k, v)));
+            lookup(k).ifPresent(v -> visit.accept(new Entry(k, v)));
         }
-        return out;
     }
 
     /**
