@@ -286,6 +286,52 @@ class FdbApiIT extends AgentApiBase {
         refused("GET", p + "?limit=5&limit=6", null, 400, "limit");
     }
 
+    /**
+     * Pages read while entries are added between them, before and after the cursor: every entry that was
+     * there from the start comes exactly once, no entry comes twice, and nothing comes that was never added.
+     */
+    @Test
+    void pagingReturnsEveryEntryExactlyOnceWhileEntriesAreAdded() throws Exception {
+        assertThat(h.post("/api/v1/vnis", "{\"vni\":126}").status()).isEqualTo(201);
+        java.util.function.IntFunction<String> mac = i -> String.format("02:00:00:7e:%02x:%02x", i >> 8, i & 0xff);
+        java.util.Set<String> initial = new java.util.TreeSet<>(), added = new java.util.TreeSet<>();
+        StringBuilder bulk = new StringBuilder("{\"entries\":[");
+        for (int i = 0; i < 4000; i += 2) { // the even MACs now, the odd ones while paging
+            bulk.append(i == 0 ? "" : ",").append("{\"mac\":\"").append(mac.apply(i)).append("\",\"dst\":\"198.18.0.3\"}");
+            initial.add(mac.apply(i));
+        }
+        assertThat(h.post("/api/v1/vnis/126/fdb/bulk", bulk.append("]}").toString()).status()).isEqualTo(200);
+
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        String next = "/api/v1/vnis/126/fdb?limit=100";
+        int chunk = 0;
+        while (next != null) {
+            io.xvtep.testkit.NetnsHttpClient.Response r = h.getWithHeaders(next);
+            assertThat(r.status()).as(next).isEqualTo(200);
+            new JsonArray(r.body()).forEach(o -> seen.add(((JsonObject) o).getString("mac")));
+            java.util.List<String> link = r.headers().getOrDefault("link", java.util.List.of());
+            next = link.isEmpty() ? null : link.get(0).substring(1, link.get(0).indexOf('>'));
+            // between two pages: 40 odd MACs spread over the whole key range (behind and ahead of the cursor)
+            if (chunk < 50) {
+                StringBuilder more = new StringBuilder("{\"entries\":[");
+                for (int j = 0; j < 40; j++) {
+                    int i = 1 + 2 * (chunk + 50 * j);
+                    more.append(j == 0 ? "" : ",").append("{\"mac\":\"").append(mac.apply(i)).append("\",\"dst\":\"198.18.0.4\"}");
+                    added.add(mac.apply(i));
+                }
+                assertThat(h.post("/api/v1/vnis/126/fdb/bulk", more.append("]}").toString()).status()).isEqualTo(200);
+                chunk++;
+            }
+        }
+        assertThat(seen).as("no entry twice").doesNotHaveDuplicates();
+        assertThat(seen).as("every entry there from the start").containsAll(initial);
+        java.util.Set<String> any = new java.util.TreeSet<>(initial);
+        any.addAll(added);
+        assertThat(any).as("nothing that was never added").containsAll(seen);
+        assertThat(seen.size()).isGreaterThan(initial.size()); // some of the added ones were ahead of the cursor
+        assertThat(h.delete("/api/v1/vnis/126").status()).isEqualTo(204);
+    }
+
     /** Entries as "mac dst type" lines: ages move on between two listings. */
     private static java.util.List<String> withoutAge(JsonArray a) {
         return a.stream().map(o -> (JsonObject) o)
