@@ -59,7 +59,12 @@ public final class Datapath implements AutoCloseable {
     private final StatsTable stats;
     private final EventRing events;
 
-    private Datapath(BpfObject u, BpfObject p, Capacities capacities) {
+    /** Host-side state that lives as long as the pins (the FDB bulk log; the agent's locks sit here too). */
+    public static final Path STATE_DIR = Path.of("/run/xvtep");
+
+    private final List<String> repairs = new ArrayList<>();
+
+    private Datapath(BpfObject u, BpfObject p, Capacities capacities, Path pinRoot) {
         this.capacities = capacities;
         this.underlayObj = u;
         this.portObj = p;
@@ -67,7 +72,7 @@ public final class Datapath implements AutoCloseable {
         this.programs = new Programs(u, p);
         this.config = new ConfigTable(lock, u.map(MAP_CONFIG));
         this.vnis = new VniTable(lock, u.map(MAP_VNIS), u.map(MAP_DSTPORTS));
-        this.fdb = new FdbTable(lock, u.map(MAP_FDB));
+        this.fdb = new FdbTable(lock, u.map(MAP_FDB), new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)));
         this.ports = new PortTable(lock, vnis, fdb, programs, u.map(MAP_PORTS), u.map(MAP_VNI_PORTS));
         this.flood = new FloodTable(lock, vnis, u.map(MAP_FLOOD));
         this.neigh = new NeighTable(lock, u.map(MAP_NEIGH), u.map(MAP_NEIGH6));
@@ -102,8 +107,9 @@ public final class Datapath implements AutoCloseable {
             p = BpfObject.open(resource(PORT_OBJECT), "xvtep_port", pinRoot);
             size(p, caps);
             p.load();
-            Datapath dp = new Datapath(u, p, caps);
+            Datapath dp = new Datapath(u, p, caps, pinRoot);
             dp.stats.ensure(0, false);
+            dp.repairAfterCrash();
             dp.learnBudgets().setMax(LearnBudgets.Key.HOST, caps.learnMaxHost());
             return dp;
         } catch (RuntimeException e) {
@@ -119,6 +125,29 @@ public final class Datapath implements AutoCloseable {
 
     private static void size(BpfObject obj, Capacities caps) {
         caps.mapSizes().forEach((name, n) -> obj.map(name).setMaxEntries(n));
+    }
+
+    /**
+     * A writer killed midway (kill -9 of the agent) leaves the maps as they were between two writes: an
+     * unfinished bulk FDB write is rolled back, then every derived index is rebuilt from the maps
+     * ({@link Invariants}). What was done is kept for the agent's log ({@link #repairsAtOpen}).
+     */
+    private void repairAfterCrash() {
+        int restored = fdb.rollbackUnfinished();
+        if (restored >= 0) {
+            repairs.add("an unfinished bulk FDB write was rolled back (" + restored + " keys put back as they were)");
+        }
+        repairs.addAll(new Invariants(this::map).repair());
+    }
+
+    /** What {@link #open} repaired (see {@link Invariants}); empty after a clean stop. */
+    public List<String> repairsAtOpen() {
+        return List.copyOf(repairs);
+    }
+
+    /** Whether a bulk FDB write on the pin root {@code pinRoot} is unfinished (for `xvtep check`). */
+    public static boolean unfinishedBulk(Path pinRoot) {
+        return new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)).pending();
     }
 
     /** The table sizes this datapath was opened with. */

@@ -17,10 +17,49 @@ public final class FdbTable {
 
     private final Object lock;
     private final BpfMap fdb;
+    private final FdbJournal journal;
 
-    FdbTable(Object lock, BpfMap fdb) {
+    FdbTable(Object lock, BpfMap fdb, FdbJournal journal) {
         this.lock = lock;
         this.fdb = fdb;
+        this.journal = journal;
+    }
+
+    /**
+     * {@link #putBatch} all or nothing, also across a kill -9 ({@link FdbJournal}): {@code previous} holds the
+     * old values of the keys the batch overwrites, {@code added} the keys it creates. A refusal midway puts
+     * them back before it is thrown.
+     */
+    public void putBatchAllOrNothing(Map<FdbKey, FdbValue> batch, Map<FdbKey, FdbValue> previous,
+            Collection<FdbKey> added) {
+        synchronized (lock) {
+            journal.begin(previous, added);
+            try {
+                putBatch(batch);
+            } catch (RuntimeException e) {
+                try {
+                    deleteBatch(added);
+                    putBatch(previous);
+                } catch (RuntimeException r) {
+                    e.addSuppressed(r);
+                    throw e; // the log stays: the next start puts the keys back
+                }
+                journal.commit();
+                throw e;
+            }
+            journal.commit();
+        }
+    }
+
+    /** Puts back what a bulk write killed midway changed; -1 when none was pending. */
+    int rollbackUnfinished() {
+        synchronized (lock) {
+            return journal.rollback(fdb);
+        }
+    }
+
+    boolean unfinishedBulk() {
+        return journal.pending();
     }
 
     public int maxEntries() {

@@ -31,6 +31,8 @@ class PinnedLayoutsTest {
         try {
             int statsId;
             try (Datapath dp = Datapath.open(root)) {
+                dp.createVni(new MapCodec.VniCfg(42, 0, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
+                        java.util.List.of());
                 dp.fdb().put(key, value);
                 statsId = dp.map(Datapath.MAP_STATS).id();
             }

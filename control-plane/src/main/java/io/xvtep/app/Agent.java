@@ -101,6 +101,7 @@ public final class Agent implements AutoCloseable {
             lock.close();
             throw e;
         }
+        dp.repairsAtOpen().forEach(r -> LOG.log(System.Logger.Level.WARNING, "repaired after an unclean stop: " + r));
         try {
             attach(dp, s, underlay);
             Services services = new Services(dp, underlay, IpAddress.of(s.local()), Interfaces.mtu(s.underlay()),

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** `xvtep`: the agent and the client commands that talk to its HTTP API. */
 @Command(name = "xvtep", mixinStandardHelpOptions = true, version = "xvtep 0.1.0",
         description = "VXLAN tunnel endpoint with an eBPF datapath (RFC 7348).",
-        subcommands = {AgentCommand.class, VniCommand.class, PortCommand.class, FdbCommand.class,
+        subcommands = {AgentCommand.class, CheckCommand.class, VniCommand.class, PortCommand.class, FdbCommand.class,
                 NeighCommand.class, MonitorCommand.class, StatsCommand.class})
 public final class Main {
 

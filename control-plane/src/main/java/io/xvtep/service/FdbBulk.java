@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * One bulk FDB write, all or nothing: every entry is validated first (errors name
  * `entries[i].field`), then all are written with one batch update; if the datapath refuses
- * midway, the previous entries are restored and entries that were new are removed.
+ * midway, the previous entries are restored and entries that were new are removed, and a kill -9
+ * midway is undone at the next start (FdbTable#putBatchAllOrNothing).
  * Runs under the services' lock (see {@link FdbService#bulk}).
  */
 final class FdbBulk {
@@ -96,14 +97,8 @@ final class FdbBulk {
             }
         }
         try {
-            dp.fdb().putBatch(batch);
+            dp.fdb().putBatchAllOrNothing(batch, previous, added);
         } catch (RuntimeException e) {
-            try {
-                dp.fdb().deleteBatch(added);
-                dp.fdb().putBatch(previous);
-            } catch (RuntimeException r) {
-                e.addSuppressed(r);
-            }
             if (Datapath.isTableFull(e)) { // the kernel counts the entries: the table said no
                 throw VtepException.conflict("entries", "the FDB holds at most " + dp.fdb().maxEntries()
                         + " entries: this request adds " + added.size() + " and does not fit");
