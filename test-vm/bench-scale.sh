@@ -113,7 +113,7 @@ echo "== control plane at scale: bulk load, agent memory, /metrics ($(nproc) CPU
 
 # the shapes: each curve against what it should look like
 col() { # FILE ROW-KEY COLUMN: a table cell as a number (thousands separators and units dropped)
-	awk -F'|' -v k="$2" -v c="$3" '{ key = $2; gsub(/[ ,]/, "", key) } key == k { v = $(c + 1); gsub(/[^0-9.]/, "", v); print v; exit }' "$1"
+	awk -F'|' -v k="$2" -v c="$3" '{ key = $2; gsub(/[ ,]/, "", key) } key == k { v = $(c + 2); gsub(/[^0-9.]/, "", v); print v; exit }' "$1"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v r="$1" -v lim="$2" 'BEGIN { print (r != "n/a" && r + 0 <= lim + 0) ? "yes" : "no" }'; }

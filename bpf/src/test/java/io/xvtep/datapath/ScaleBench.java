@@ -30,8 +30,8 @@ import java.util.Random;
  * Prints markdown rows; best of ROUNDS runs of ITERATIONS frames, as DatapathBench.
  */
 public final class ScaleBench {
-    static final int ITERATIONS = Integer.getInteger("bench.iterations", 20_000);
-    static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    static final int ITERATIONS = Integer.getInteger("bench.iterations", 5_000);
+    static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     static final int DISTINCT = 512;
     static final int[] FDB_SIZES = {1_000, 100_000, 1_000_000};
     static final int[] FLOOD_SIZES = {1, 64, 256, 1024};
