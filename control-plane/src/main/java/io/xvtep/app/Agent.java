@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import java.util.concurrent.atomic.LongAdder;
 import io.xvtep.cluster.ClusterCoordinator;
 import io.xvtep.cluster.ClusterOptions;
+import io.xvtep.cluster.NodeIdentity;
 import io.xvtep.cluster.ServiceNodeTables;
 import io.xvtep.datapath.Capacities;
 import io.xvtep.datapath.Datapath;
@@ -94,11 +95,23 @@ public final class Agent implements AutoCloseable {
         PinRootCheck.requireShared(s.pinRoot());
         AgentLock lock = AgentLock.acquire(AgentLock.STATE, s.pinRoot(), underlay,
                 "agent --underlay " + s.underlay() + " --pin-root " + s.pinRoot());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the node's name next: a second agent with a name in use stops here too, having touched nothing
+        NodeIdentity identity;
         Datapath dp;
+        try {
+            identity = clusterOpts == null ? null : NodeIdentity.claim(clusterOpts, s.local(), registry);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         try {
             dp = Datapath.open(s.pinRoot(), s.capacities());
         } catch (RuntimeException e) {
             lock.close();
+            if (identity != null) {
+                identity.close();
+            }
             throw e;
         }
         dp.repairsAtOpen().forEach(r -> LOG.log(System.Logger.Level.WARNING, "repaired after an unclean stop: " + r));
@@ -119,12 +132,11 @@ public final class Agent implements AutoCloseable {
             services.vnis().numbers().forEach(v -> joinGroup(services, groups, v.value()));
             ConfigVnis.apply(services, s.vnis());
 
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             DatapathMetrics metrics = new DatapathMetrics(registry, services);
             capacityGauges(registry, s.capacities());
             metrics.registerExisting(services.vnis().numbers().stream().map(Vni::value).toList());
-            ClusterCoordinator cluster = clusterOpts == null ? null
-                    : new ClusterCoordinator(clusterOpts, new ServiceNodeTables(services), s.local(), registry).start();
+            ClusterCoordinator cluster = identity == null ? null
+                    : new ClusterCoordinator(identity, new ServiceNodeTables(services), registry).start();
 
             Vertx vertx = Vertx.builder()
                     .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
@@ -204,6 +216,9 @@ public final class Agent implements AutoCloseable {
         } catch (Exception | Error e) {
             dp.close();
             lock.close();
+            if (identity != null) {
+                identity.close();
+            }
             throw e;
         }
     }

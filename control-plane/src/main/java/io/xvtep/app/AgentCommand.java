@@ -98,6 +98,24 @@ public final class AgentCommand implements Callable<Integer> {
             description = "TTL of this node's lease: its entries vanish elsewhere this long after it dies (default: 10)")
     int etcdLeaseTtl;
 
+    @Option(names = "--etcd-cacert", paramLabel = "FILE",
+            description = "CA certificate (PEM) that etcd's certificate must be signed by: TLS to etcd")
+    Path etcdCacert;
+
+    @Option(names = "--etcd-cert", paramLabel = "FILE",
+            description = "This node's client certificate (PEM) for etcd (mutual TLS; with --etcd-key)")
+    Path etcdCert;
+
+    @Option(names = "--etcd-key", paramLabel = "FILE", description = "The client certificate's key (PEM, PKCS#8)")
+    Path etcdKey;
+
+    @Option(names = "--etcd-user", paramLabel = "NAME",
+            description = "etcd user (etcd authentication; with --etcd-password-file)")
+    String etcdUser;
+
+    @Option(names = "--etcd-password-file", paramLabel = "FILE", description = "File holding the etcd user's password")
+    Path etcdPasswordFile;
+
     @Option(names = "--mac-move-limit", paramLabel = "N", defaultValue = "5",
             description = "A MAC moving more than N times in --mac-move-window is frozen (0: never; default 5)")
     int macMoveLimit;
@@ -217,7 +235,8 @@ public final class AgentCommand implements Callable<Integer> {
         if (etcd != null && !etcd.isEmpty()) {
             String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
             cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
-                    macMoveLimit, Math.max(1, macMoveWindow), 1_000);
+                    macMoveLimit, Math.max(1, macMoveWindow), 1_000, new io.xvtep.cluster.ClusterOptions.Security(
+                            etcdCacert, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
         }
         Capacities caps = new Capacities(fdbCapacity, neighCapacity, maxVnis, maxPorts);
         Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token,

@@ -25,8 +25,9 @@ public final class ClusterCoordinator implements AutoCloseable {
     private final NodeTables tables;
     private final Keys keys;
     private final Ipv4 vtep;
-    private final ClusterThread thread = new ClusterThread();
+    private final ClusterThread thread;
     private final ClusterMetrics metrics;
+    private final Rejections rejections;
     private final StoreClient store;
     private final StoreMirror mirror;
     private final StoreView view;
@@ -38,20 +39,21 @@ public final class ClusterCoordinator implements AutoCloseable {
     private volatile boolean synced;
     private long lastScan;
 
-    public ClusterCoordinator(ClusterOptions o, NodeTables tables, Ipv4 vtep, MeterRegistry registry) {
-        if (!Keys.validNode(o.node())) {
-            throw new IllegalArgumentException("--node must be printable without '/' or spaces: " + o.node());
-        }
-        this.o = o;
-        this.keys = new Keys(o.root());
-        this.vtep = vtep;
-        this.metrics = new ClusterMetrics(registry, () -> synced);
-        this.store = new StoreClient(o.endpoints(), thread, metrics);
-        this.mirror = new StoreMirror(keys, store, thread, metrics);
-        this.view = mirror.view();
+    /** The cluster on {@code tables}, under the name {@code id} holds (see {@link NodeIdentity#claim}). */
+    public ClusterCoordinator(NodeIdentity id, NodeTables tables, MeterRegistry registry) {
+        this.o = id.options;
+        this.keys = id.keys;
+        this.vtep = id.vtep;
+        this.thread = id.thread;
+        this.metrics = id.metrics;
+        this.store = id.store;
+        metrics.synced(() -> synced);
+        this.rejections = new Rejections(registry);
+        this.view = new StoreView(keys, o.node(), vtep, rejections);
+        this.mirror = new StoreMirror(keys, store, thread, metrics, view);
         this.mobility = new Mobility(o.moveLimit(), TimeUnit.SECONDS.toNanos(o.moveWindowSeconds()));
-        this.vnis = new VniReplicator(o.node(), keys, store, mirror, tables, thread);
-        this.registrar = new Registrar(o, vtep, keys, store, mirror, tables, mobility, thread, this::apply);
+        this.vnis = new VniReplicator(o.node(), keys, store, mirror, tables, thread, rejections);
+        this.registrar = new Registrar(id, mirror, tables, mobility, this::applyOwn);
         this.endpoints = new EndpointProgrammer(o, view, tables, mobility, metrics, thread, registrar::lostTo);
         this.flood = new FloodProgrammer(o.node(), view, tables, metrics);
         this.tables = tables;
@@ -60,10 +62,11 @@ public final class ClusterCoordinator implements AutoCloseable {
 
     /** Starts syncing; returns at once (see {@link #synced()}). */
     public ClusterCoordinator start() {
+        registrar.start();
         mirror.start(new StoreMirror.Sink() {
             @Override
-            public void listed(Dirty d, boolean first, long revision, int changes) {
-                ClusterCoordinator.this.listed(d, first, revision, changes);
+            public void listed(Dirty d, boolean full, long revision, int changes) {
+                ClusterCoordinator.this.listed(d, full, revision, changes);
             }
 
             @Override
@@ -101,26 +104,39 @@ public final class ClusterCoordinator implements AutoCloseable {
         }
     }
 
-    private void listed(Dirty d, boolean first, long rev, int changes) {
-        if (first) {
-            // Everything in the store is (re)checked against the maps once: mark and sweep.
+    /**
+     * A list was applied to the mirror. A full pass (the first, or the one after a failure) checks
+     * everything the store holds against the maps (mark and sweep); an exception leaves the node
+     * unsynced and the mirror lists again after a back-off.
+     */
+    private void listed(Dirty d, boolean full, long rev, int changes) {
+        if (full) {
             d.eps.addAll(view.endpoints());
             d.vnisPut.addAll(view.vnis().keySet());
             d.floodVnis.addAll(tables.vnis());
         }
         long t0 = System.nanoTime();
-        apply(d, true);
-        if (first) {
+        apply(d, full);
+        if (full) {
             endpoints.sweep();
             vnis.activate();
             registrar.activate();
             lastScan = System.nanoTime();
+            LOG.log(System.Logger.Level.INFO, "cluster: " + (synced ? "full pass" : "initial sync") + " at revision "
+                    + rev + ": " + view.keys().size() + " keys, " + endpoints.programmed() + " remote endpoints, "
+                    + "applied in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             synced = true;
-            LOG.log(System.Logger.Level.INFO, "cluster: initial sync at revision " + rev + ": " + view.keys().size()
-                    + " keys, " + endpoints.programmed() + " remote endpoints, applied in "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } else {
             LOG.log(System.Logger.Level.INFO, "cluster: re-listed at revision " + rev + ", " + changes + " changes");
+        }
+    }
+
+    /** What this node's own acknowledged writes changed; a failure asks the mirror for a full pass. */
+    private void applyOwn(Dirty d) {
+        try {
+            apply(d);
+        } catch (RuntimeException e) {
+            mirror.failed("applying this node's own writes", e);
         }
     }
 

@@ -20,13 +20,13 @@ final class ClusterMetrics {
 
     private final MeterRegistry registry;
     private final Timer.Builder opTimer;
-    final Counter eventsApplied, conflicts, moves, resyncs;
+    final Counter eventsApplied, conflicts, moves, resyncs, programFailures;
     final AtomicInteger frozen = new AtomicInteger();
     final AtomicInteger remoteEndpoints = new AtomicInteger();
     private final MultiGauge remoteNodes;
     private final Map<Integer, Integer> remoteNodesByVni = new ConcurrentHashMap<>();
 
-    ClusterMetrics(MeterRegistry registry, BooleanSupplier synced) {
+    ClusterMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.opTimer = Timer.builder("xvtep_cluster_store_op").description("Latency of etcd operations")
                 .publishPercentiles(0.5, 0.99);
@@ -38,14 +38,19 @@ final class ClusterMetrics {
                 .description("MACs whose owning node changed").register(registry);
         this.resyncs = Counter.builder("xvtep_cluster_resyncs")
                 .description("Full re-lists of the store (start, compaction, watch failure)").register(registry);
-        Gauge.builder("xvtep_cluster_initial_sync_complete", () -> synced.getAsBoolean() ? 1 : 0)
-                .description("1 once the store was listed and applied").register(registry);
+        this.programFailures = Counter.builder("xvtep_cluster_program_failures")
+                .description("Cluster FDB writes that failed (a full FDB): left out, tried again later").register(registry);
         Gauge.builder("xvtep_cluster_frozen_macs", frozen, AtomicInteger::get)
                 .description("MACs frozen by mobility detection").register(registry);
         Gauge.builder("xvtep_cluster_remote_endpoints", remoteEndpoints, AtomicInteger::get)
                 .description("Cluster FDB entries programmed (remote endpoints)").register(registry);
         this.remoteNodes = MultiGauge.builder("xvtep_cluster_remote_nodes")
                 .description("Remote nodes with ports in the VNI (its cluster flood list)").register(registry);
+    }
+
+    void synced(BooleanSupplier synced) {
+        Gauge.builder("xvtep_cluster_initial_sync_complete", () -> synced.getAsBoolean() ? 1 : 0)
+                .description("1 once the store was listed and applied").register(registry);
     }
 
     void storeOp(String op, boolean ok, long nanos) {

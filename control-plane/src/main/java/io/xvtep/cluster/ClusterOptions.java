@@ -1,5 +1,6 @@
 package io.xvtep.cluster;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -11,7 +12,34 @@ import java.util.List;
  * @param leaseTtl seconds the node's lease lives without keep-alive
  * @param moveLimit MAC moves within {@code moveWindowSeconds} that freeze a MAC (0: never)
  * @param scanMs period of the local FDB/ports scan that republishes what events missed
+ * @param security TLS and etcd authentication (all null: plain, anonymous)
  */
 public record ClusterOptions(List<String> endpoints, String node, String root, int leaseTtl, int moveLimit,
-        int moveWindowSeconds, long scanMs) {
+        int moveWindowSeconds, long scanMs, Security security) {
+
+    /**
+     * How the agent proves itself to etcd (docs/cluster.md, "Security"): a CA to check etcd's
+     * certificate ({@code cacert}), a client certificate and key (mutual TLS), and etcd's user/password
+     * authentication ({@code user}, the password read from {@code passwordFile}). Any may be null.
+     */
+    public record Security(Path cacert, Path cert, Path key, String user, Path passwordFile) {
+        public static final Security NONE = new Security(null, null, null, null, null);
+
+        public Security {
+            if ((cert == null) != (key == null)) {
+                throw new IllegalArgumentException("--etcd-cert and --etcd-key go together");
+            }
+            if ((user == null) != (passwordFile == null)) {
+                throw new IllegalArgumentException("--etcd-user and --etcd-password-file go together");
+            }
+        }
+
+        public boolean tls() {
+            return cacert != null || cert != null;
+        }
+    }
+
+    public ClusterOptions {
+        security = security == null ? Security.NONE : security;
+    }
 }

@@ -43,6 +43,7 @@ final class EndpointProgrammer {
     private final Map<String, Ep> ipOwner = new HashMap<>();
     private final Map<Ep, String> lastWinner = new HashMap<>();
     private final Set<Ep> conflictPending = new HashSet<>();
+    private long lastFailureLog = System.nanoTime() - 20_000_000_000L;
 
     EndpointProgrammer(ClusterOptions o, StoreView view, NodeTables tables, Mobility mobility, ClusterMetrics metrics,
             ClusterThread thread, Consumer<Ep> lostToOther) {
@@ -72,9 +73,49 @@ final class EndpointProgrammer {
                 Fdb cur = snapshot != null ? snapshot.get(ep) : tables.fdb(ep).orElse(null);
                 resolve(ep, cur, localVnis, now, puts, dels);
             }
-            tables.writeFdb(puts, dels);
+            write(puts, dels);
         }
         metrics.remoteEndpoints.set(fdbProg.size());
+    }
+
+    /**
+     * Writes the batch; when it fails (a full FDB: E2BIG), entry by entry, so that what fits is
+     * programmed and what does not is counted and left out (tried again when its claim changes or
+     * at the next full pass), never stopping the sync.
+     */
+    private void write(Map<Ep, Ipv4> puts, List<Ep> dels) {
+        try {
+            tables.writeFdb(puts, dels);
+            return;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "cluster: FDB batch failed (" + e.getMessage() + "): one by one");
+        }
+        for (Ep ep : dels) {
+            try {
+                tables.writeFdb(Map.of(), List.of(ep));
+            } catch (RuntimeException e) {
+                failed(ep, "deleting", e);
+            }
+        }
+        for (Map.Entry<Ep, Ipv4> p : puts.entrySet()) {
+            try {
+                tables.writeFdb(Map.of(p.getKey(), p.getValue()), List.of());
+            } catch (RuntimeException e) {
+                fdbProg.remove(p.getKey());
+                failed(p.getKey(), "programming", e);
+            }
+        }
+    }
+
+    private void failed(Ep ep, String what, RuntimeException e) {
+        metrics.programFailures.increment();
+        long now = System.nanoTime();
+        if (now - lastFailureLog > 10_000_000_000L) {
+            lastFailureLog = now;
+            LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " vni " + ep.vni() + " mac " + ep.mac()
+                    + " failed: " + e.getMessage() + " (counted in xvtep_cluster_program_failures_total; logged "
+                    + "at most every 10 s)");
+        }
     }
 
     private void resolve(Ep ep, Fdb cur, Set<Integer> localVnis, long now, Map<Ep, Ipv4> puts, List<Ep> dels) {
@@ -84,6 +125,9 @@ final class EndpointProgrammer {
             return;
         }
         Claim w = view.winner(ep, mobility.frozenOn(ep, now));
+        if (w != null && !w.node().equals(self) && view.vtepOf(w) == null) {
+            w = null; // a node without an address: nothing to point at
+        }
         if (w == null) {
             lastWinner.remove(ep);
             if (fdbProg.remove(ep) != null && cur != null && cur.isCluster()) {
@@ -92,11 +136,12 @@ final class EndpointProgrammer {
             programNeigh(ep, Set.of());
             return;
         }
+        Claim win = w;
         String prev = lastWinner.put(ep, w.node());
         if (prev != null && !prev.equals(w.node())) {
             metrics.moves.increment();
             LOG.log(System.Logger.Level.INFO, () -> "cluster: vni " + ep.vni() + " mac " + ep.mac() + " moved "
-                    + prev + " -> " + w.node());
+                    + prev + " -> " + win.node());
             if (mobility.moved(ep, w.node(), now)) {
                 LOG.log(System.Logger.Level.WARNING, "cluster: event mac-frozen vni " + ep.vni() + " mac "
                         + ep.mac() + ": more than " + o.moveLimit() + " moves in " + o.moveWindowSeconds()

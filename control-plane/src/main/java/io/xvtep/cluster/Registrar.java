@@ -35,6 +35,7 @@ final class Registrar {
     private final ClusterOptions o;
     private final Keys keys;
     private final StoreClient store;
+    private final NodeIdentity identity;
     private final StoreMirror mirror;
     private final NodeTables tables;
     private final Mobility mobility;
@@ -43,8 +44,11 @@ final class Registrar {
     private final Consumer<Dirty> changed;
 
     private boolean active;
+    /** Another live agent holds this node's name: nothing is written any more. */
+    private boolean nameTaken;
     private long leaseId;
     private boolean granting;
+    private long grantRetryAt;
     private AutoCloseable keepAlive;
     private NodeRecord node;
     private final Map<Ep, EndpointRecord> desired = new HashMap<>();
@@ -56,18 +60,28 @@ final class Registrar {
     private Map<Ep, List<InetAddress>> localIps = new HashMap<>();
     private final AtomicBoolean scanQueued = new AtomicBoolean();
 
-    Registrar(ClusterOptions o, Ipv4 vtep, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
-            Mobility mobility, ClusterThread thread, Consumer<Dirty> changed) {
+    Registrar(NodeIdentity id, StoreMirror mirror, NodeTables tables, Mobility mobility, Consumer<Dirty> changed) {
+        this.identity = id;
+        this.o = id.options;
         this.self = o.node();
-        this.vtep = vtep;
-        this.o = o;
-        this.keys = keys;
-        this.store = store;
+        this.vtep = id.vtep;
+        this.keys = id.keys;
+        this.store = id.store;
         this.mirror = mirror;
         this.tables = tables;
         this.mobility = mobility;
-        this.thread = thread;
+        this.thread = id.thread;
         this.changed = changed;
+    }
+
+    /** Keeps the lease the name was claimed under at start alive (none: claimed at the first publish). */
+    void start() {
+        thread.run(() -> {
+            if (identity.lease != 0 && leaseId == 0) {
+                leaseId = identity.lease;
+                keepAlive(leaseId);
+            }
+        });
     }
 
     /** Writes start once the store was listed (what is stored is known). */
@@ -160,7 +174,7 @@ final class Registrar {
 
     /** Puts what is desired and not stored under the current lease; deletes own claims no longer desired. */
     void publish() {
-        if (!active || thread.closed()) {
+        if (!active || nameTaken || thread.closed()) {
             return;
         }
         if (leaseId == 0) {
@@ -170,8 +184,13 @@ final class Registrar {
         long lease = leaseId;
         String nk = keys.node(self);
         Node n = view().nodes().get(self);
+        if (n != null && n.lease() != lease && n.lease() != 0) {
+            // the node key is under a lease not ours: our lease expired and another agent may hold the name
+            leaseLost(lease, "node key " + nk + " is under lease " + Long.toHexString(n.lease()));
+            return;
+        }
         if (node != null && !inflight.contains(nk) && (n == null || n.lease() != lease || !n.record().equals(node))) {
-            put(nk, node.encode(), lease);
+            putNode(nk, node.encode(), lease, n == null ? 0 : view().rev(nk));
         }
         for (Map.Entry<Ep, EndpointRecord> e : desired.entrySet()) {
             Ep ep = e.getKey();
@@ -205,6 +224,23 @@ final class Registrar {
         });
     }
 
+    /** The node key, only over what the mirror holds (a changed key is read again through the watch). */
+    private void putNode(String k, String v, long lease, long expectMod) {
+        inflight.add(k);
+        store.putIf(k, v, lease, expectMod, rev -> {
+            if (rev < 0) {
+                inflight.remove(k); // changed since: the watch brings the new value, the next publish decides
+            } else {
+                written(k, Write.put(k, v, lease), rev);
+            }
+        }, err -> {
+            inflight.remove(k);
+            if (StoreClient.notFound(err) && leaseId == lease) {
+                leaseLost(lease, err.getMessage());
+            }
+        });
+    }
+
     private void written(String k, Write w, long rev) {
         inflight.remove(k);
         Dirty d = mirror.wrote(List.of(w), rev);
@@ -213,19 +249,30 @@ final class Registrar {
         }
     }
 
+    /** A new lease and the node's name under it, by {@link NodeIdentity#takeName} (off this thread). */
     private void grant() {
-        if (granting) {
+        if (granting || System.nanoTime() - grantRetryAt < 0) {
             return;
         }
         granting = true;
-        store.grant(o.leaseTtl(), id -> {
+        identity.takeNameAsync(c -> {
             granting = false;
-            leaseId = id;
-            keepAlive(id);
-            LOG.log(System.Logger.Level.INFO, "cluster: lease " + Long.toHexString(id) + " granted (" + o.leaseTtl()
-                    + " s)");
+            leaseId = c.lease();
+            keepAlive(c.lease());
+            written(c.key(), Write.put(c.key(), c.value(), c.lease()), c.rev());
             publish();
-        }, e -> granting = false);
+        }, e -> {
+            granting = false;
+            if (e instanceof NodeIdentity.NameTaken) {
+                nameTaken = true;
+                LOG.log(System.Logger.Level.ERROR, "cluster: " + e.getMessage().replace("this agent stops without "
+                        + "touching anything", "this agent stops writing to the store"));
+            } else {
+                grantRetryAt = System.nanoTime() + 1_000_000_000L;
+                LOG.log(System.Logger.Level.WARNING, "cluster: claiming node name " + self + " failed ("
+                        + e.getMessage() + "); retried");
+            }
+        });
     }
 
     private void keepAlive(long id) {

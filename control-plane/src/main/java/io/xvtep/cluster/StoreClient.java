@@ -2,11 +2,15 @@ package io.xvtep.cluster;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
@@ -16,7 +20,9 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.stub.StreamObserver;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,9 +77,32 @@ final class StoreClient implements AutoCloseable {
     private final ClusterThread thread;
     private final ClusterMetrics metrics;
 
-    StoreClient(List<String> endpoints, ClusterThread thread, ClusterMetrics metrics) {
-        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
-                .connectTimeout(Duration.ofSeconds(3)).build();
+    StoreClient(List<String> endpoints, ClusterOptions.Security sec, ClusterThread thread, ClusterMetrics metrics) {
+        ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new))
+                .connectTimeout(Duration.ofSeconds(3));
+        try {
+            if (sec.tls()) {
+                // mutual TLS: etcd's certificate checked against the CA, ours presented when given
+                b.sslContext(ssl -> {
+                    if (sec.cacert() != null) {
+                        ssl.trustManager(sec.cacert().toFile());
+                    }
+                    if (sec.cert() != null) {
+                        ssl.keyManager(sec.cert().toFile(), sec.key().toFile());
+                    }
+                });
+            }
+            if (sec.user() != null) {
+                String pw = Files.readString(sec.passwordFile()).strip();
+                if (pw.isEmpty()) {
+                    throw new IllegalArgumentException("--etcd-password-file " + sec.passwordFile() + " is empty");
+                }
+                b.user(bs(sec.user())).password(bs(pw));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("etcd credentials: " + e.getMessage(), e);
+        }
+        this.client = b.build();
         this.thread = thread;
         this.metrics = metrics;
     }
@@ -112,6 +141,63 @@ final class StoreClient implements AutoCloseable {
         }
         op(name, client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit(),
                 (TxnResponse r) -> ok.accept(r.getHeader().getRevision()), failed);
+    }
+
+    /**
+     * Puts {@code key} under {@code lease} if its mod revision is still {@code expectMod} (0: the key
+     * is absent); {@code ok} gets the revision of the write, or -1 when the key had changed.
+     */
+    void putIf(String key, String value, long lease, long expectMod, LongConsumer ok, Consumer<Throwable> failed) {
+        op("put", putIfTxn(key, value, lease, expectMod), r -> ok.accept(r.isSucceeded() ? r.getHeader().getRevision()
+                : -1), failed);
+    }
+
+    private CompletableFuture<TxnResponse> putIfTxn(String key, String value, long lease, long expectMod) {
+        return client.getKVClient().txn()
+                .If(new Cmp(bs(key), Cmp.Op.EQUAL, CmpTarget.modRevision(expectMod)))
+                .Then(Op.put(bs(key), bs(value), PutOption.builder().withLeaseId(lease).build())).commit();
+    }
+
+    // ---- blocking calls, for claiming the node's name before the agent touches anything (NodeIdentity)
+
+    /** The key now, or null when absent. */
+    Kv getNow(String key) throws Exception {
+        var r = timed("get", client.getKVClient().get(bs(key)));
+        return r.getKvs().isEmpty() ? null : kv(r.getKvs().get(0));
+    }
+
+    long grantNow(long ttl) throws Exception {
+        return timed("grant", client.getLeaseClient().grant(ttl)).getID();
+    }
+
+    void revokeNow(long lease) throws Exception {
+        timed("revoke", client.getLeaseClient().revoke(lease));
+    }
+
+    /** {remaining TTL, granted TTL} of {@code lease} in seconds; remaining is -1 when the lease is gone. */
+    long[] ttlNow(long lease) throws Exception {
+        var r = timed("ttl", client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT));
+        return new long[] {r.getTTL(), r.getGrantedTTL()};
+    }
+
+    /** {@link #putIf}, waiting: the revision of the write, or -1 when the key had changed. */
+    long putIfNow(String key, String value, long lease, long expectMod) throws Exception {
+        TxnResponse r = timed("put", putIfTxn(key, value, lease, expectMod));
+        return r.isSucceeded() ? r.getHeader().getRevision() : -1;
+    }
+
+    private <T> T timed(String name, CompletableFuture<T> f) throws Exception {
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            T r = f.get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            ok = true;
+            return r;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        } finally {
+            metrics.storeOp(name, ok, System.nanoTime() - t0);
+        }
     }
 
     /** A new lease of {@code ttl} seconds; {@code ok} gets its id. */

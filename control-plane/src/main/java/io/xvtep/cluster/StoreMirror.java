@@ -37,16 +37,21 @@ final class StoreMirror implements AutoCloseable {
     private final StoreView view;
     private Sink sink;
     private boolean listing;
-    private boolean listedOnce;
+    /** The sink has applied a list completely (and every watch response since): no full pass is due. */
+    private boolean applied;
     private AutoCloseable watcher;
     private int watchGen;
+    /** Delay before the next re-list after a failure: doubles up to {@link #MAX_BACKOFF_MS}, reset by success. */
+    private long backoffMs = MIN_BACKOFF_MS;
+    static final long MIN_BACKOFF_MS = 200;
+    static final long MAX_BACKOFF_MS = 30_000;
 
-    StoreMirror(Keys keys, StoreClient store, ClusterThread thread, ClusterMetrics metrics) {
+    StoreMirror(Keys keys, StoreClient store, ClusterThread thread, ClusterMetrics metrics, StoreView view) {
         this.keys = keys;
         this.store = store;
         this.thread = thread;
         this.metrics = metrics;
-        this.view = new StoreView(keys);
+        this.view = view;
     }
 
     StoreView view() {
@@ -67,9 +72,16 @@ final class StoreMirror implements AutoCloseable {
         store.read("list", keys.prefix(), this::listed, e -> {
             listing = false;
             LOG.log(System.Logger.Level.WARNING, "cluster: listing the store failed (" + e.getMessage()
-                    + "); retrying, forwarding continues on the current maps");
-            thread.schedule(this::resync, 1000);
+                    + "); retrying in " + backoffMs + " ms, forwarding continues on the current maps");
+            retryLater();
         });
+    }
+
+    /** A list or its application failed: list again after the back-off (doubled each time). */
+    private void retryLater() {
+        long delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        thread.schedule(this::resync, delay);
     }
 
     private void listed(Listing l) {
@@ -92,11 +104,30 @@ final class StoreMirror implements AutoCloseable {
         }
         view.streamedTo(rev);
         metrics.eventsApplied.increment(n);
-        boolean first = !listedOnce;
-        listedOnce = true;
-        // watch first: a sink that throws must not leave the mirror without a watch
+        // until a list was applied completely, every list is a full pass (mark and sweep)
+        boolean full = !applied;
         watch(rev + 1);
-        sink.listed(d, first, rev, n);
+        try {
+            sink.listed(d, full, rev, n);
+            applied = true;
+            backoffMs = MIN_BACKOFF_MS;
+        } catch (RuntimeException e) {
+            failed("applying the list at revision " + rev, e);
+        }
+    }
+
+    /**
+     * Applying what the store holds failed part way (a full map, a type the checks missed): the
+     * mirror is right but the node may not be; a full pass is due. The watch is stopped and the
+     * store listed again after the back-off, until a pass succeeds.
+     */
+    void failed(String what, RuntimeException e) {
+        applied = false;
+        LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " failed (" + e + "); a full pass follows in "
+                + backoffMs + " ms", e);
+        watchGen++;
+        closeWatch();
+        retryLater();
     }
 
     private void watch(long fromRev) {
@@ -122,7 +153,11 @@ final class StoreMirror implements AutoCloseable {
         }
         view.streamedTo(upTo);
         metrics.eventsApplied.increment(n);
-        sink.changed(d);
+        try {
+            sink.changed(d);
+        } catch (RuntimeException e) {
+            failed("applying watch events through revision " + upTo, e);
+        }
     }
 
     private void watchEnded(int gen, Throwable err) {
@@ -145,7 +180,11 @@ final class StoreMirror implements AutoCloseable {
             for (Kv kv : l.kvs()) {
                 view.put(kv.key(), kv.value(), kv.modRev(), kv.lease(), d);
             }
-            sink.changed(d);
+            try {
+                sink.changed(d);
+            } catch (RuntimeException e) {
+                failed("applying a lookup of " + prefix, e);
+            }
         }, e -> LOG.log(System.Logger.Level.DEBUG, "cluster: lookup of " + prefix + ": " + e.getMessage()));
     }
 

@@ -40,8 +40,10 @@ public final class StoreRecords {
             return head().put("vtep", vtep == null ? null : vtep.toString()).put("vnis", new JsonArray(vnis)).encode();
         }
 
+        static final Set<String> FIELDS = Set.of("v", "vtep", "vnis");
+
         public static NodeRecord decode(String json) {
-            JsonObject o = open(json);
+            JsonObject o = open(json, FIELDS);
             List<Integer> vnis = new ArrayList<>();
             for (Object x : array(o, "vnis")) {
                 vnis.add(integer(x, "vnis"));
@@ -62,8 +64,10 @@ public final class StoreRecords {
             return head().put("node", node).put("vtep", vtep == null ? null : vtep.toString()).put("ips", a).encode();
         }
 
+        static final Set<String> FIELDS = Set.of("v", "node", "vtep", "ips");
+
         public static EndpointRecord decode(String json) {
-            JsonObject o = open(json);
+            JsonObject o = open(json, FIELDS);
             List<InetAddress> ips = new ArrayList<>();
             for (Object x : array(o, "ips")) {
                 try {
@@ -133,8 +137,11 @@ public final class StoreRecords {
             return o.encode();
         }
 
+        static final Set<String> FIELDS = Set.of("v", "vni", "dstport", "group", "ttl", "tos", "df", "learning",
+                "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src");
+
         public static VniRecord decode(String json) {
-            JsonObject o = open(json);
+            JsonObject o = open(json, FIELDS);
             Object vni = o.getValue("vni");
             if (vni == null) {
                 throw new IllegalArgumentException("vni is required");
@@ -176,8 +183,10 @@ public final class StoreRecords {
             return head().put("vni", vni).put("node", node).put("deleted", deleted).encode();
         }
 
+        static final Set<String> FIELDS = Set.of("v", "vni", "node", "deleted");
+
         public static TombstoneRecord decode(String json) {
-            JsonObject o = open(json);
+            JsonObject o = open(json, FIELDS);
             return new TombstoneRecord(integer(o.getValue("vni"), "vni"), string(o, "node"), string(o, "deleted"));
         }
     }
@@ -188,7 +197,15 @@ public final class StoreRecords {
         return new JsonObject().put("v", VERSION);
     }
 
-    private static JsonObject open(String json) {
+    /** A newer agent's record: refused as a whole, counted apart from malformed ones. */
+    public static final class VersionException extends IllegalArgumentException {
+        VersionException(String m) {
+            super(m);
+        }
+    }
+
+    /** The JSON object of a record with only {@code fields} (a field this schema does not know refuses the value). */
+    private static JsonObject open(String json, Set<String> fields) {
         JsonObject o;
         try {
             o = new JsonObject(json);
@@ -197,7 +214,12 @@ public final class StoreRecords {
         }
         Object v = o.getValue("v");
         if (v != null && !Integer.valueOf(VERSION).equals(v)) {
-            throw new IllegalArgumentException("record version " + v + " (this agent reads " + VERSION + ")");
+            throw new VersionException("record version " + v + " (this agent reads " + VERSION + ")");
+        }
+        for (String f : o.fieldNames()) {
+            if (!fields.contains(f)) {
+                throw new IllegalArgumentException("unknown field " + f);
+            }
         }
         return o;
     }

@@ -57,7 +57,18 @@ public final class StoreView {
         }
     }
 
+    /** Told of every key or value that is not a valid record of the schema (skipped, never applied). */
+    public interface Rejects {
+        void rejected(String reason, String key, String why);
+    }
+
+    /** Highest VNI (24 bits); 0 is not a VNI. */
+    static final int MAX_VNI = 0xFF_FFFF;
+
     private final Keys keys;
+    private final String self;
+    private final Ipv4 selfVtep;
+    private final Rejects rejects;
     /** key -> [mod revision, lease] for every key mirrored (tombstones are not kept). */
     private final Map<String, long[]> revs = new HashMap<>();
     private final Map<String, Node> nodes = new HashMap<>();
@@ -73,7 +84,16 @@ public final class StoreView {
     private final Map<String, Long> deletedAt = new HashMap<>();
 
     public StoreView(Keys keys) {
+        this(keys, null, null, (reason, key, why) -> {
+        });
+    }
+
+    /** {@code self}/{@code selfVtep}: this node (no other node may claim its address). */
+    public StoreView(Keys keys, String self, Ipv4 selfVtep, Rejects rejects) {
         this.keys = keys;
+        this.self = self;
+        this.selfVtep = selfVtep;
+        this.rejects = rejects;
     }
 
     /** The highest revision applied (from events or a list's header). */
@@ -142,15 +162,19 @@ public final class StoreView {
         return claimsByNode.getOrDefault(node, Set.of());
     }
 
-    /** The winning claim: the frozen node's while it still claims, else the highest revision. */
+    /**
+     * The winning claim among those of live nodes (a node key present, or this node): the frozen
+     * node's while it still claims, else the highest revision. A claim of a node without a node key
+     * points nowhere and wins nothing.
+     */
     public Claim winner(Ep ep, String frozenOn) {
         Map<String, Claim> m = claims(ep);
-        if (frozenOn != null && m.containsKey(frozenOn)) {
+        if (frozenOn != null && m.containsKey(frozenOn) && live(frozenOn)) {
             return m.get(frozenOn);
         }
         Claim best = null;
         for (Claim c : m.values()) {
-            if (best == null || c.rev() > best.rev()) {
+            if (live(c.node()) && (best == null || c.rev() > best.rev())) {
                 best = c;
             }
         }
@@ -168,28 +192,53 @@ public final class StoreView {
         return new ArrayList<>(s);
     }
 
-    /** The VTEP a claim points at: its node's current address, else what the claim says. */
+    private boolean live(String node) {
+        return nodes.containsKey(node) || node.equals(self);
+    }
+
+    /** The VTEP a claim points at: its node's current address (null: the node has no key). */
     public Ipv4 vtepOf(Claim c) {
         Node n = nodes.get(c.node());
-        return n != null && n.vtep() != null ? n.vtep() : c.vtep();
+        return n != null ? n.vtep() : null;
     }
 
     /** Puts {@code key}; false (and nothing changes) when the mirror already holds this or a newer revision. */
     public boolean put(String key, String value, long rev, long lease, Dirty d) {
         seenRevision(rev);
         var parsed = keys.parse(key);
-        if (parsed.isEmpty() || rev(key) >= rev || deletedAt.getOrDefault(key, 0L) >= rev) {
+        if (parsed.isEmpty()) {
+            if (key.startsWith(keys.prefix())) {
+                rejects.rejected("key", key, "not a key of layout " + Keys.VERSION);
+            }
+            return false;
+        }
+        if (rev(key) >= rev || deletedAt.getOrDefault(key, 0L) >= rev) {
             return false;
         }
         Keys.Parsed pk = parsed.get();
         Object rec;
+        String reason;
+        String why;
         try {
             rec = pk instanceof NodeKey ? NodeRecord.decode(value)
                     : pk instanceof VniKey ? VniRecord.decode(value)
                     : pk instanceof EndpointKey ? EndpointRecord.decode(value)
                     : StoreRecords.TombstoneRecord.decode(value);
+            why = check(pk, rec);
+            reason = why == null ? null : why.substring(0, why.indexOf(':'));
+        } catch (StoreRecords.VersionException e) {
+            rec = null;
+            reason = "version";
+            why = e.getMessage();
         } catch (RuntimeException e) {
-            return false; // not a record of this schema: ignored, as a key of no meaning
+            rec = null;
+            reason = "value";
+            why = e.getMessage();
+        }
+        if (reason != null) {
+            // not a valid record: skipped; whatever the key held before no longer stands
+            rejects.rejected(reason, key, why);
+            return delete(key, rev, d);
         }
         removeIndexes(key, pk, d);
         deletedAt.remove(key);
@@ -213,6 +262,42 @@ public final class StoreView {
             d.eps.add(ek.ep());
         }
         return true;
+    }
+
+    /** Why {@code rec} cannot stand at key {@code pk} ("reason: detail"), or null when it is valid. */
+    private String check(Keys.Parsed pk, Object rec) {
+        if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
+            if (r.vtep() == null || !r.vtep().isUsableUnicast()) {
+                return "vtep: a node's VTEP must be a unicast address: " + r.vtep();
+            }
+            if (selfVtep != null && !nk.node().equals(self) && r.vtep().equals(selfVtep)) {
+                return "vtep: node " + nk.node() + " claims this node's VTEP " + r.vtep();
+            }
+            if (r.vnis().stream().anyMatch(v -> v < 1 || v > MAX_VNI)) {
+                return "value: VNIs are 1.." + MAX_VNI + ": " + r.vnis();
+            }
+        } else if (pk instanceof VniKey vk && rec instanceof VniRecord r) {
+            if (vk.vni() < 1 || vk.vni() > MAX_VNI || r.vni() != vk.vni()) {
+                return "vni: key VNI " + vk.vni() + ", value VNI " + r.vni();
+            }
+        } else if (pk instanceof Keys.TombstoneKey tk && rec instanceof StoreRecords.TombstoneRecord r) {
+            if (r.vni() != tk.vni()) {
+                return "vni: key VNI " + tk.vni() + ", value VNI " + r.vni();
+            }
+        } else if (pk instanceof EndpointKey ek && rec instanceof EndpointRecord r) {
+            Ep ep = ek.ep();
+            if (ep.vni() < 1 || ep.vni() > MAX_VNI || ep.mac().isZero() || ep.mac().isMulticast()) {
+                return "key: an endpoint is a unicast MAC in a VNI 1.." + MAX_VNI;
+            }
+            if (r.node() != null && !r.node().equals(ek.node())) {
+                return "owner: a claim under node " + ek.node() + "'s key names node " + r.node();
+            }
+            if (r.vtep() != null && (!r.vtep().isUsableUnicast()
+                    || (selfVtep != null && !ek.node().equals(self) && r.vtep().equals(selfVtep)))) {
+                return "vtep: a claim's VTEP must be its node's unicast address: " + r.vtep();
+            }
+        }
+        return null;
     }
 
     /** Deletes {@code key} at revision {@code rev} (0: unconditionally, as a re-list found it gone). */

@@ -32,6 +32,7 @@ final class VniReplicator {
     private final StoreMirror mirror;
     private final NodeTables tables;
     private final ClusterThread thread;
+    private final StoreView.Rejects rejects;
 
     private boolean active;
     private final Map<Integer, VniRecord> puts = new HashMap<>(); // created/updated here: definition at that moment
@@ -41,7 +42,8 @@ final class VniReplicator {
     private long retryAt;
 
     VniReplicator(String self, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
-            ClusterThread thread) {
+            ClusterThread thread, StoreView.Rejects rejects) {
+        this.rejects = rejects;
         this.self = self;
         this.keys = keys;
         this.store = store;
@@ -133,13 +135,14 @@ final class VniReplicator {
                 && apply("creating", vni, () -> tables.createVni(stored), "created from the store");
     }
 
-    private static boolean apply(String what, int vni, Runnable r, String done) {
+    /** Applies a stored change here; one the node's service refuses is counted as a rejected value. */
+    private boolean apply(String what, int vni, Runnable r, String done) {
         try {
             r.run();
             LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " " + done);
             return true;
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " VNI " + vni + ": " + e.getMessage());
+            rejects.rejected("refused", keys.vni(vni), what + " VNI " + vni + " refused here: " + e.getMessage());
             return false;
         }
     }

@@ -46,10 +46,16 @@ class ProgrammersTest {
         @Override public Optional<Fdb> fdb(Ep ep) { return Optional.ofNullable(fdb.get(ep)); }
         @Override public Map<Ep, Fdb> fdbAll() { return Map.copyOf(fdb); }
 
+        /** Entries the FDB holds at most: a batch that does not fit fails as a whole (E2BIG), as the map's does. */
+        int capacity = Integer.MAX_VALUE;
+
         @Override
         public void writeFdb(Map<Ep, Ipv4> puts, Collection<Ep> deletes) {
-            puts.forEach((ep, to) -> fdb.put(ep, new Fdb(to, 0, false, true)));
             deletes.forEach(fdb::remove);
+            if (puts.keySet().stream().filter(ep -> !fdb.containsKey(ep)).count() + fdb.size() > capacity) {
+                throw new IllegalStateException("bpf_map_update_batch: E2BIG");
+            }
+            puts.forEach((ep, to) -> fdb.put(ep, new Fdb(to, 0, false, true)));
         }
 
         @Override public Map<InetAddress, Mac> neigh(int vni) { return neigh.getOrDefault(vni, Map.of()); }
@@ -75,8 +81,8 @@ class ProgrammersTest {
     private final Keys keys = new Keys("/t");
     private final StoreView view = new StoreView(keys);
     private final MemoryTables tables = new MemoryTables();
-    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 5, 180, 1000);
-    private final ClusterMetrics metrics = new ClusterMetrics(new SimpleMeterRegistry(), () -> true);
+    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 5, 180, 1000, null);
+    private final ClusterMetrics metrics = new ClusterMetrics(new SimpleMeterRegistry());
     private final ClusterThread thread = new ClusterThread();
     private final List<Ep> lost = new ArrayList<>();
     private final EndpointProgrammer eps = new EndpointProgrammer(o, view, tables,
@@ -97,6 +103,9 @@ class ProgrammersTest {
     }
 
     private Dirty claim(String node, Ipv4 vtep, String ip) {
+        if (!view.nodes().containsKey(node)) {
+            put(keys.node(node), "{\"v\":1,\"vtep\":\"" + vtep + "\",\"vnis\":[42]}");
+        }
         return put(keys.endpoint(42, ep.mac(), node), "{\"v\":1,\"node\":\"" + node + "\",\"vtep\":\"" + vtep
                 + "\",\"ips\":[\"" + ip + "\"]}");
     }
@@ -153,5 +162,32 @@ class ProgrammersTest {
         view.delete(keys.node("h3"), ++rev, d);
         d.floodVnis.forEach(flood::program);
         assertThat(tables.flood(42)).extracting(NodeTables.Flood::dst).containsExactly(operator, H2);
+    }
+
+    @Test
+    void aClaimOfANodeWithoutANodeKeyPointsNowhere() {
+        put(keys.endpoint(42, ep.mac(), "ghost"), "{\"v\":1,\"node\":\"ghost\",\"vtep\":\"198.18.0.77\",\"ips\":[]}");
+        eps.program(Set.of(ep), false);
+        assertThat(tables.fdb).doesNotContainKey(ep);
+        // its node appears: programmed; the node key goes (lease expired): removed
+        Dirty d = put(keys.node("ghost"), "{\"v\":1,\"vtep\":\"198.18.0.77\",\"vnis\":[42]}");
+        eps.program(d.eps, false);
+        assertThat(tables.fdb.get(ep).remote()).isEqualTo(Ipv4.parse("198.18.0.77"));
+        Dirty gone = new Dirty();
+        view.delete(keys.node("ghost"), ++rev, gone);
+        eps.program(gone.eps, false);
+        assertThat(tables.fdb).doesNotContainKey(ep);
+    }
+
+    @Test
+    void aFullFdbLeavesOutWhatDoesNotFitAndCountsIt() {
+        tables.capacity = 1;
+        Ep other = new Ep(42, Mac.parse("02:00:00:00:03:09"));
+        claim("h3", H3, "10.20.1.31");
+        put(keys.endpoint(42, other.mac(), "h3"), "{\"v\":1,\"node\":\"h3\",\"vtep\":\"" + H3 + "\",\"ips\":[]}");
+        eps.program(Set.of(ep, other), false); // no exception: what fits is programmed
+        assertThat(tables.fdb).hasSize(1);
+        assertThat(eps.programmed()).isEqualTo(1);
+        assertThat(metrics.programFailures.count()).isEqualTo(1.0);
     }
 }

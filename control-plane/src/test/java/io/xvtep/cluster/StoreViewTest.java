@@ -64,6 +64,8 @@ class StoreViewTest {
     @Test
     void newestRevisionWinsAndStaleEventsAreIgnored() {
         Dirty d = new Dirty();
+        v.put(keys.node("h1"), node("198.18.0.11", 42), 1, 1, d);
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 2, 2, d);
         v.put(keys.endpoint(42, mac, "h1"), claim("h1", "198.18.0.11", "10.0.0.1"), 10, 1, d);
         v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 12, 2, d);
         assertThat(v.winner(ep, null).node()).isEqualTo("h2");
@@ -138,7 +140,7 @@ class StoreViewTest {
         Dirty d3 = new Dirty();
         v.delete(keys.node("h2"), 5, d3);
         assertThat(d3.floodVnis).containsExactly(43);
-        assertThat(v.vtepOf(v.winner(ep, null))).isEqualTo(Ipv4.parse("198.18.0.12")); // the claim's own address
+        assertThat(v.winner(ep, null)).isNull(); // a node without a node key (dead) wins nothing
     }
 
     @Test
@@ -167,7 +169,54 @@ class StoreViewTest {
         assertThat(v.put(keys.endpoint(42, mac, "h1"), "{\"node\":\"h1\",\"ips\":[\"nope\",\"10.0.0.1\",\"fd00::1\"]}",
                 2, 0, d)).isTrue();
         assertThat(v.claims(ep).get("h1").ips()).hasSize(2);
-        assertThat(v.winner(ep, null).vtep()).isNull();
+        assertThat(v.claims(ep).get("h1").vtep()).isNull();
         assertThat(List.copyOf(v.keys())).hasSize(1);
+    }
+
+    /** Every key family: what is not a valid record is skipped, counted by reason, and undoes an earlier value. */
+    @Test
+    void invalidKeysAndValuesAreRejectedByReason() {
+        List<String> seen = new java.util.ArrayList<>();
+        StoreView s = new StoreView(keys, "h1", Ipv4.parse("198.18.0.11"), (reason, key, why) -> seen.add(reason));
+        Dirty d = new Dirty();
+        long r = 0;
+        String h2 = keys.node("h2");
+        assertThat(s.put(h2, node("198.18.0.12", 42), ++r, 2, d)).isTrue();
+        // the good value replaced by a bad one: the node is gone, not kept at its old address
+        assertThat(s.put(h2, "{\"v\":1,\"vtep\":\"0.0.0.0\",\"vnis\":[42]}", ++r, 2, d)).isTrue();
+        assertThat(s.nodes()).doesNotContainKey("h2");
+        assertThat(s.put(h2, "{\"vtep\":\"127.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, node("198.18.0.11", 42), ++r, 2, d)).isFalse(); // this node's own address
+        assertThat(s.put(h2, "{\"vtep\":\"224.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vnis\":[0]}", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, "not json", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"v\":2,\"vtep\":\"198.18.0.12\"}", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vnis\":[42],\"device\":\"eth0\"}", ++r, 2, d)).isFalse();
+        assertThat(s.put(h2, node("198.18.0.12", 42), ++r, 2, d)).isTrue();
+        // VNI keys: the key's VNI and the value's must agree, and a VNI has 24 bits
+        assertThat(s.put(keys.vni(42), "{\"vni\":43}", ++r, 0, d)).isFalse();
+        assertThat(s.put(keys.vni(0), "{\"vni\":0}", ++r, 0, d)).isFalse();
+        assertThat(s.put(keys.vni(42), "{\"vni\":42,\"remote\":\"203.0.113.9\"}", ++r, 0, d)).isFalse();
+        assertThat(s.put(keys.vni(42), "{\"vni\":42,\"allowed_src\":\"any\"}", ++r, 0, d)).isFalse();
+        assertThat(s.put(keys.tombstone(42), "{\"vni\":41,\"node\":\"h2\"}", ++r, 0, d)).isFalse();
+        assertThat(s.vnis()).isEmpty();
+        assertThat(s.tombstones()).isEmpty();
+        // endpoint claims: a zero or multicast MAC, a claim naming another node, a VTEP not a node's
+        Mac zero = Mac.ZERO;
+        assertThat(s.put(keys.endpoint(42, zero, "h2"), claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.endpoint(42, Mac.parse("01:00:5e:00:00:01"), "h2"), claim("h2", "198.18.0.12"), ++r, 2, d))
+                .isFalse();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h3", "198.18.0.12"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "0.0.0.0"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.11"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.endpoint(0, mac, "h2"), claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.prefix() + "endpoints/42/zz/h2", claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.prefix() + "nodes/h2/extra", node("198.18.0.12", 42), ++r, 2, d)).isFalse();
+        assertThat(s.put("/elsewhere/v1/nodes/h9", "not json", ++r, 2, d)).isFalse(); // not ours: not counted
+        assertThat(s.endpoints()).isEmpty();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), ++r, 2, d)).isTrue();
+        assertThat(s.winner(ep, null).node()).isEqualTo("h2");
+        assertThat(seen).containsExactly("vtep", "vtep", "vtep", "vtep", "value", "value", "version", "value",
+                "vni", "vni", "value", "value", "vni", "key", "key", "owner", "vtep", "vtep", "key", "key", "key");
     }
 }
