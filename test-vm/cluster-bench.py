@@ -50,11 +50,11 @@ def fdb_remote(pin, vni, mac):
 
 def moves(prefix, pins, n):
     vni = 42
-    put(prefix + "/v1/nodes/sim-a", json.dumps({"v": 1, "vtep": "198.18.0.201", "vnis": []}))
-    put(prefix + "/v1/nodes/sim-b", json.dumps({"v": 1, "vtep": "198.18.0.202", "vnis": []}))
+    put(prefix + "/v2/nodes/sim-a", json.dumps({"v": 1, "vtep": "198.18.0.201", "vnis": []}))
+    put(prefix + "/v2/nodes/sim-b", json.dumps({"v": 1, "vtep": "198.18.0.202", "vnis": []}))
     macs = ["02:be:00:00:%02x:%02x" % (i >> 8, i & 255) for i in range(n)]
     for m in macs:
-        put("%s/v1/endpoints/%d/%s/sim-a" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-a", "vtep": "198.18.0.201", "ips": []}))
+        put("%s/v2/endpoints/sim-a/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-a", "vtep": "198.18.0.201", "ips": []}))
     for m in macs:
         deadline = time.time() + 10
         while any(fdb_remote(p, vni, m) != "198.18.0.201" for p in pins) and time.time() < deadline:
@@ -62,7 +62,7 @@ def moves(prefix, pins, n):
     lat = []
     for m in macs:
         t0 = time.monotonic()
-        put("%s/v1/endpoints/%d/%s/sim-b" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-b", "vtep": "198.18.0.202", "ips": []}))
+        put("%s/v2/endpoints/sim-b/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-b", "vtep": "198.18.0.202", "ips": []}))
         pending = set(pins)
         while pending and time.monotonic() - t0 < 5:
             pending = {p for p in pending if fdb_remote(p, vni, m) != "198.18.0.202"}
@@ -77,7 +77,7 @@ def moves(prefix, pins, n):
 def scale(prefix, nodes, per_node, vnis):
     t0 = time.monotonic()
     for v in range(vnis):
-        put("%s/v1/vnis/%d" % (prefix, 1000 + v), json.dumps({"v": 1, "vni": 1000 + v}))
+        put("%s/v2/vnis/%d" % (prefix, 1000 + v), json.dumps({"v": 1, "vni": 1000 + v}))
     batch = []
 
     def add(k, v):
@@ -91,11 +91,11 @@ def scale(prefix, nodes, per_node, vnis):
         vtep = "198.19.%d.%d" % (i // 250, 1 + i % 250)
         vni = 1000 + i % vnis
         name = "sim%04d" % i
-        add("%s/v1/nodes/%s" % (prefix, name), json.dumps({"v": 1, "vtep": vtep, "vnis": [vni]}))
+        add("%s/v2/nodes/%s" % (prefix, name), json.dumps({"v": 1, "vtep": vtep, "vnis": [vni]}))
         for j in range(per_node):
             mac = "0a:%02x:%02x:%02x:%02x:%02x" % (i >> 8, i & 255, j >> 8, j & 255, 1)
             ip = "10.%d.%d.%d" % (100 + i // 250, i % 250, 1 + j)
-            add("%s/v1/endpoints/%d/%s/%s" % (prefix, vni, mac, name),
+            add("%s/v2/endpoints/%s/%d/%s" % (prefix, name, vni, mac),
                 json.dumps({"v": 1, "node": name, "vtep": vtep, "ips": [ip]}))
     if batch:
         txn(batch)

@@ -4,7 +4,7 @@
 # through it. Sourced by test-vm/itest and test-vm/bench after lib.sh.
 #
 #   etcd member M: namespace "$LAB_P-etcdM", 198.18.0.(99+M) on the lab switch, data dir under $LAB_STATE
-#   keys: /xvtep-$LAB_P/v1/... (a prefix of the run's own)
+#   keys: /xvtep-$LAB_P/v2/... (a prefix of the run's own)
 
 etcd_ns() { echo "$LAB_P-etcd$1"; }
 etcd_ip() { echo "198.18.0.$((99 + $1))"; }
@@ -284,7 +284,7 @@ case_cluster_vni_update() {
 	done
 	echo "    PATCH on host 1 applied on hosts 2 and 3 within $((SECONDS - t0)) s"
 	# the store holds the new definition without per-node fields
-	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$(cluster_prefix)/v1/vnis/42")\"}" |
+	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$(cluster_prefix)/v2/vnis/42")\"}" |
 		python3 -c '
 import sys, json, base64
 v = json.loads(base64.b64decode(json.load(sys.stdin)["kvs"][0]["value"]))
@@ -314,20 +314,20 @@ case_cluster_vni_delete_while_down() {
 	cluster_agent_kill 3 KILL
 	api 1 DELETE /api/v1/vnis/42 >/dev/null || fail "delete VNI 42 on host 1" || return 1
 	wait_for 10 eval '! has_vni 2 42' || fail "VNI 42 still on host 2" || return 1
-	etcd_has "$(cluster_prefix)/v1/vni-tombstones/42" || fail "no tombstone for VNI 42 in etcd" || return 1
-	if etcd_has "$(cluster_prefix)/v1/vnis/42"; then fail "VNI 42 still in etcd"; return 1; fi
+	etcd_has "$(cluster_prefix)/v2/vni-tombstones/42" || fail "no tombstone for VNI 42 in etcd" || return 1
+	if etcd_has "$(cluster_prefix)/v2/vnis/42"; then fail "VNI 42 still in etcd"; return 1; fi
 	cluster_agent 3 || return 1
 	wait_for 10 eval '! has_vni 3 42' || fail "VNI 42 came back on host 3" || return 1
 	sleep 3 # and stays gone everywhere
 	local n
 	for n in 1 2 3; do ! has_vni "$n" 42 || fail "VNI 42 is back on host $n" || return 1; done
-	if etcd_has "$(cluster_prefix)/v1/vnis/42"; then fail "VNI 42 is back in etcd"; return 1; fi
+	if etcd_has "$(cluster_prefix)/v2/vnis/42"; then fail "VNI 42 is back in etcd"; return 1; fi
 	grep -q "VNI 42 was deleted from the cluster while this node was away" "$LAB_STATE/agent-h3.log" ||
 		fail "host 3 did not log the tombstone" || return 1
 	# re-creating the VNI removes the tombstone and works everywhere again
 	api 2 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "re-create VNI 42 on host 2" || return 1
 	for n in 1 3; do wait_for 10 has_vni "$n" 42 || fail "re-created VNI 42 did not reach host $n" || return 1; done
-	wait_for 5 eval '! etcd_has "$(cluster_prefix)/v1/vni-tombstones/42"' || fail "tombstone left after re-creation" || return 1
+	wait_for 5 eval '! etcd_has "$(cluster_prefix)/v2/vni-tombstones/42"' || fail "tombstone left after re-creation" || return 1
 }
 
 CLUSTER_CASES=(cluster_converge cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed

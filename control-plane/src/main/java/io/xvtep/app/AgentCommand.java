@@ -91,7 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
     String node;
 
     @Option(names = "--etcd-prefix", paramLabel = "PATH", defaultValue = "/xvtep",
-            description = "Root of the cluster's keys (default: /xvtep; keys live under PATH/v1/)")
+            description = "Root of the cluster's keys (default: /xvtep; keys live under PATH/v2/)")
     String etcdPrefix;
 
     @Option(names = "--etcd-lease-ttl", paramLabel = "SECONDS", defaultValue = "10",

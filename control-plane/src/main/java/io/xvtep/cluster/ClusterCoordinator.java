@@ -6,6 +6,8 @@ import io.xvtep.cluster.StoreView.Dirty;
 import io.xvtep.model.Ipv4;
 import io.xvtep.service.VtepEvent;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -170,7 +172,14 @@ public final class ClusterCoordinator implements AutoCloseable {
             d.eps.add(ep);
             apply(d);
         } else {
-            mirror.lookup(keys.endpointPrefix(ep.vni(), ep.mac()));
+            // the claim may be on its way through the watch; read it now from the nodes with ports in the VNI
+            List<String> ks = new ArrayList<>();
+            view.nodes().forEach((name, n) -> {
+                if (!name.equals(o.node()) && n.vnis().contains(ep.vni())) {
+                    ks.add(keys.endpoint(ep.vni(), ep.mac(), name));
+                }
+            });
+            mirror.lookup(ks);
         }
     }
 

@@ -8,18 +8,21 @@ import java.util.Optional;
  * The versioned key layout of the cluster store (docs/cluster.md):
  *
  * <pre>
- *   ROOT/v1/nodes/NODE                  {"vtep":"198.18.0.11","vnis":[42]}          under NODE's lease
- *   ROOT/v1/vnis/VNI                    {"vni":42,"dstport":4789,...}               no lease
- *   ROOT/v1/endpoints/VNI/MAC/NODE      {"node":"h1","vtep":"198.18.0.11","ips":[]} under NODE's lease
- *   ROOT/v1/vni-tombstones/VNI          {"vni":42,"node":"h1","deleted":"2026-..."} under a lease of its own (bounded life)
+ *   ROOT/v2/nodes/NODE                  {"v":1,"vtep":"198.18.0.11","vnis":[42]}            under NODE's lease
+ *   ROOT/v2/endpoints/NODE/VNI/MAC      {"v":1,"node":"h1","vtep":"198.18.0.11","ips":[]}   under NODE's lease
+ *   ROOT/v2/vnis/VNI                    {"v":1,"vni":42,"dstport":4789,...}                 no lease
+ *   ROOT/v2/vni-tombstones/VNI          {"v":1,"vni":42,"node":"h1","deleted":"2026-..."}   a lease of its own
  * </pre>
  *
- * An endpoint key carries the claiming node, so two hosts claiming the same MAC write two keys
- * and every agent resolves the same way: the claim with the highest mod revision wins.
+ * Everything a node writes is its node key and the keys under {@code endpoints/NODE/}, so that etcd's
+ * role-based access control, which grants keys and key prefixes, can confine each node to its own
+ * (v1 had the node last in the endpoint key: no prefix held one node's claims). An endpoint key
+ * carries the claiming node, so two hosts claiming the same MAC write two keys and every agent
+ * resolves the same way: the claim with the highest mod revision wins.
  */
 public record Keys(String root) {
 
-    public static final String VERSION = "v1";
+    public static final String VERSION = "v2";
 
     public Keys {
         while (root.endsWith("/")) {
@@ -44,11 +47,12 @@ public record Keys(String root) {
     }
 
     public String endpoint(int vni, Mac mac, String node) {
-        return endpointPrefix(vni, mac) + node;
+        return endpointsOf(node) + vni + "/" + mac;
     }
 
-    public String endpointPrefix(int vni, Mac mac) {
-        return prefix() + "endpoints/" + vni + "/" + mac + "/";
+    /** Every claim of {@code node} is under this prefix (what its etcd role may write). */
+    public String endpointsOf(String node) {
+        return prefix() + "endpoints/" + node + "/";
     }
 
     /** What a key under {@link #prefix()} is. */
@@ -86,8 +90,8 @@ public record Keys(String root) {
             if (p.length == 2 && p[0].equals("vni-tombstones")) {
                 return Optional.of(new TombstoneKey(Integer.parseInt(p[1])));
             }
-            if (p.length == 4 && p[0].equals("endpoints") && validNode(p[3])) {
-                return Optional.of(new EndpointKey(new Ep(Integer.parseInt(p[1]), Mac.parse(p[2])), p[3]));
+            if (p.length == 4 && p[0].equals("endpoints") && validNode(p[1])) {
+                return Optional.of(new EndpointKey(new Ep(Integer.parseInt(p[2]), Mac.parse(p[3])), p[1]));
             }
         } catch (IllegalArgumentException e) {
             // not ours: ignored

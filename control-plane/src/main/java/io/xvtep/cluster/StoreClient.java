@@ -40,6 +40,8 @@ import java.util.function.LongConsumer;
 final class StoreClient implements AutoCloseable {
 
     private static final long OP_TIMEOUT_MS = 5_000;
+    /** etcd's default limit of operations in one transaction (--max-txn-ops). */
+    static final int MAX_TXN_OPS = 128;
 
     /** A key as read: its value, mod revision and lease (0: none). */
     record Kv(String key, String value, long modRev, long lease) {
@@ -112,11 +114,26 @@ final class StoreClient implements AutoCloseable {
         return e instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND;
     }
 
+    /** True when etcd's access control refused the request (the user's roles do not cover the keys). */
+    static boolean permissionDenied(Throwable e) {
+        return e instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.PERMISSION_DENIED;
+    }
+
     /** Reads every key under {@code prefix} ({@code op} names it in the latency meter: list, get). */
     void read(String op, String prefix, Consumer<Listing> ok, Consumer<Throwable> failed) {
         op(op, client.getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build()),
                 r -> ok.accept(new Listing(r.getHeader().getRevision(), r.getKvs().stream().map(StoreClient::kv).toList())),
                 failed);
+    }
+
+    /** Reads {@code keys} in one transaction (at most {@link #MAX_TXN_OPS}): the ones present, at one revision. */
+    void readKeys(String op, List<String> keys, Consumer<Listing> ok, Consumer<Throwable> failed) {
+        Op[] gets = keys.stream().limit(MAX_TXN_OPS).map(k -> Op.get(bs(k), GetOption.DEFAULT)).toArray(Op[]::new);
+        op(op, client.getKVClient().txn().Then(gets).commit(), (TxnResponse r) -> {
+            List<Kv> kvs = new ArrayList<>();
+            r.getGetResponses().forEach(g -> g.getKvs().forEach(kv -> kvs.add(kv(kv))));
+            ok.accept(new Listing(r.getHeader().getRevision(), kvs));
+        }, failed);
     }
 
     /** Puts {@code key}; {@code ok} gets the revision of the write. */

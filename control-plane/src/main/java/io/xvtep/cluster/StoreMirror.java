@@ -170,9 +170,13 @@ final class StoreMirror implements AutoCloseable {
         thread.schedule(this::resync, 200);
     }
 
-    /** Reads the keys under {@code prefix} now (an l2miss for a MAC the mirror does not know). */
-    void lookup(String prefix) {
-        store.read("get", prefix, l -> {
+    /** Reads {@code keys} now (an l2miss for a MAC the mirror does not know: its possible claims). */
+    void lookup(List<String> claimKeys) {
+        if (claimKeys.isEmpty()) {
+            return;
+        }
+        String prefix = claimKeys.get(0) + (claimKeys.size() > 1 ? " and " + (claimKeys.size() - 1) + " more" : "");
+        store.readKeys("get", claimKeys, l -> {
             if (view.behind(l.revision())) {
                 return; // the watch has delivered all of it already, maybe a deletion since
             }

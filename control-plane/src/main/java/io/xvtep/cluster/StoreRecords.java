@@ -52,7 +52,7 @@ public final class StoreRecords {
         }
     }
 
-    /** {@code endpoints/VNI/MAC/NODE}: a MAC behind one of NODE's local ports and its addresses (sorted). */
+    /** {@code endpoints/NODE/VNI/MAC}: a MAC behind one of NODE's local ports and its addresses (sorted). */
     public record EndpointRecord(String node, Ipv4 vtep, List<InetAddress> ips) {
         public EndpointRecord {
             ips = ips.stream().distinct().sorted(Comparator.comparing(InetAddress::getHostAddress)).toList();

@@ -236,9 +236,10 @@ public final class StoreView {
             why = e.getMessage();
         }
         if (reason != null) {
-            // not a valid record: skipped; whatever the key held before no longer stands
+            // Not a valid record: skipped, what the key held before stands (a bad VNI value must not
+            // delete the VNI everywhere). This node's own keys are dropped instead: they are put again.
             rejects.rejected(reason, key, why);
-            return delete(key, rev, d);
+            return own(pk) && delete(key, rev, d);
         }
         removeIndexes(key, pk, d);
         deletedAt.remove(key);
@@ -262,6 +263,11 @@ public final class StoreView {
             d.eps.add(ek.ep());
         }
         return true;
+    }
+
+    private boolean own(Keys.Parsed pk) {
+        return self != null && (pk instanceof NodeKey nk && nk.node().equals(self)
+                || pk instanceof EndpointKey ek && ek.node().equals(self));
     }
 
     /** Why {@code rec} cannot stand at key {@code pk} ("reason: detail"), or null when it is valid. */

@@ -39,6 +39,7 @@ final class VniReplicator {
     private final Set<Integer> dels = new HashSet<>(); // deleted here: key to delete, tombstone to write
     private final Set<Integer> inflight = new HashSet<>();
     private final Set<Integer> createdHere = new HashSet<>(); // created through the API during this run
+    private final Set<Integer> denied = new HashSet<>(); // writes etcd refused (no operator role): logged once
     private long retryAt;
 
     VniReplicator(String self, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
@@ -210,6 +211,16 @@ final class VniReplicator {
 
     private void failed(int vni, String what, Throwable err) {
         inflight.remove(vni);
+        if (StoreClient.permissionDenied(err)) {
+            // etcd's access control: VNI definitions need the operator role (docs/cluster.md, "Security")
+            retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            if (denied.add(vni)) {
+                LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " VNI " + vni + " in the store refused by "
+                        + "etcd (permission denied): VNI definitions need the operator role; the VNI stays local to "
+                        + "this node (retried every 30 s)");
+            }
+            return;
+        }
         retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " VNI " + vni + " in the store failed: "
                 + err.getMessage() + " (retried)");

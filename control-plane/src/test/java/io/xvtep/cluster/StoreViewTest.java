@@ -34,12 +34,12 @@ class StoreViewTest {
 
     @Test
     void keyLayoutRoundTrips() {
-        assertThat(keys.prefix()).isEqualTo("/t/v1/");
+        assertThat(keys.prefix()).isEqualTo("/t/v2/");
         assertThat(keys.parse(keys.endpoint(42, mac, "h1"))).contains(new Keys.EndpointKey(ep, "h1"));
         assertThat(keys.parse(keys.node("h1"))).contains(new Keys.NodeKey("h1"));
         assertThat(keys.parse(keys.vni(7))).contains(new Keys.VniKey(7));
-        assertThat(keys.parse("/t/v1/endpoints/x/y/z")).isEmpty();
-        assertThat(keys.parse("/other/v1/nodes/h1")).isEmpty();
+        assertThat(keys.parse("/t/v2/endpoints/x/y/z")).isEmpty();
+        assertThat(keys.parse("/other/v2/nodes/h1")).isEmpty();
         assertThat(Keys.validNode("a/b")).isFalse();
     }
 
@@ -182,9 +182,9 @@ class StoreViewTest {
         long r = 0;
         String h2 = keys.node("h2");
         assertThat(s.put(h2, node("198.18.0.12", 42), ++r, 2, d)).isTrue();
-        // the good value replaced by a bad one: the node is gone, not kept at its old address
-        assertThat(s.put(h2, "{\"v\":1,\"vtep\":\"0.0.0.0\",\"vnis\":[42]}", ++r, 2, d)).isTrue();
-        assertThat(s.nodes()).doesNotContainKey("h2");
+        // the good value replaced by a bad one: skipped, the node keeps its last valid record
+        assertThat(s.put(h2, "{\"v\":1,\"vtep\":\"0.0.0.0\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
+        assertThat(s.nodes().get("h2").vtep()).isEqualTo(Ipv4.parse("198.18.0.12"));
         assertThat(s.put(h2, "{\"vtep\":\"127.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
         assertThat(s.put(h2, node("198.18.0.11", 42), ++r, 2, d)).isFalse(); // this node's own address
         assertThat(s.put(h2, "{\"vtep\":\"224.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
@@ -192,12 +192,21 @@ class StoreViewTest {
         assertThat(s.put(h2, "not json", ++r, 2, d)).isFalse();
         assertThat(s.put(h2, "{\"v\":2,\"vtep\":\"198.18.0.12\"}", ++r, 2, d)).isFalse();
         assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vnis\":[42],\"device\":\"eth0\"}", ++r, 2, d)).isFalse();
-        assertThat(s.put(h2, node("198.18.0.12", 42), ++r, 2, d)).isTrue();
+        assertThat(s.put(h2, node("198.18.0.12", 43), ++r, 2, d)).isTrue();
+        assertThat(s.nodes().get("h2").vnis()).containsExactly(43);
+        // this node's own key with a bad value is dropped (the registrar puts it again)
+        assertThat(s.put(keys.node("h1"), node("198.18.0.11", 42), ++r, 1, d)).isTrue();
+        assertThat(s.put(keys.node("h1"), "{\"vtep\":\"0.0.0.0\",\"vnis\":[42]}", ++r, 1, d)).isTrue();
+        assertThat(s.nodes()).doesNotContainKey("h1");
         // VNI keys: the key's VNI and the value's must agree, and a VNI has 24 bits
         assertThat(s.put(keys.vni(42), "{\"vni\":43}", ++r, 0, d)).isFalse();
         assertThat(s.put(keys.vni(0), "{\"vni\":0}", ++r, 0, d)).isFalse();
         assertThat(s.put(keys.vni(42), "{\"vni\":42,\"remote\":\"203.0.113.9\"}", ++r, 0, d)).isFalse();
         assertThat(s.put(keys.vni(42), "{\"vni\":42,\"allowed_src\":\"any\"}", ++r, 0, d)).isFalse();
+        assertThat(s.put(keys.vni(42), "{\"vni\":42,\"proxy\":true}", ++r, 0, d)).isTrue();
+        assertThat(s.put(keys.vni(42), "{\"vni\":42,\"proxy\":\"off\"}", ++r, 0, d)).isFalse();
+        assertThat(s.vnis().get(42).proxy()).isTrue(); // a bad value never deletes the VNI
+        s.delete(keys.vni(42), ++r, d);
         assertThat(s.put(keys.tombstone(42), "{\"vni\":41,\"node\":\"h2\"}", ++r, 0, d)).isFalse();
         assertThat(s.vnis()).isEmpty();
         assertThat(s.tombstones()).isEmpty();
@@ -210,13 +219,13 @@ class StoreViewTest {
         assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "0.0.0.0"), ++r, 2, d)).isFalse();
         assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.11"), ++r, 2, d)).isFalse();
         assertThat(s.put(keys.endpoint(0, mac, "h2"), claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
-        assertThat(s.put(keys.prefix() + "endpoints/42/zz/h2", claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
+        assertThat(s.put(keys.prefix() + "endpoints/h2/42/zz", claim("h2", "198.18.0.12"), ++r, 2, d)).isFalse();
         assertThat(s.put(keys.prefix() + "nodes/h2/extra", node("198.18.0.12", 42), ++r, 2, d)).isFalse();
-        assertThat(s.put("/elsewhere/v1/nodes/h9", "not json", ++r, 2, d)).isFalse(); // not ours: not counted
+        assertThat(s.put("/elsewhere/v2/nodes/h9", "not json", ++r, 2, d)).isFalse(); // not ours: not counted
         assertThat(s.endpoints()).isEmpty();
         assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), ++r, 2, d)).isTrue();
         assertThat(s.winner(ep, null).node()).isEqualTo("h2");
-        assertThat(seen).containsExactly("vtep", "vtep", "vtep", "vtep", "value", "value", "version", "value",
-                "vni", "vni", "value", "value", "vni", "key", "key", "owner", "vtep", "vtep", "key", "key", "key");
+        assertThat(seen).containsExactly("vtep", "vtep", "vtep", "vtep", "value", "value", "version", "value", "vtep",
+                "vni", "vni", "value", "value", "value", "vni", "key", "key", "owner", "vtep", "vtep", "key", "key", "key");
     }
 }

@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# Cluster mode under hostile or broken input (docs/cluster.md, "Validation", "Node identity"):
+# bad values in every key family, a duplicate node name. Sourced by test-vm/itest after cluster.sh.
+
+# etcd_value KEY: the key's value (empty when absent).
+etcd_value() {
+	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$1")\"}" |
+		python3 -c 'import sys,json,base64;k=json.load(sys.stdin).get("kvs");print(base64.b64decode(k[0]["value"]).decode() if k else "")'
+}
+
+# rejected N REASON: host N's count of rejected store keys/values for REASON (0 when none).
+rejected() {
+	api "$1" GET /metrics | awk -v r="xvtep_cluster_rejected_total{reason=\"$2\"" 'index($0, r) == 1 {print int($2); f=1} END {if (!f) print 0}'
+}
+
+# cluster_put_bad PREFIX TAG: one bad key or value of each kind, in every key family (TAG keeps
+# the keys of two rounds apart).
+cluster_put_bad() {
+	local p=$1 t=$2
+	etcd_put "$p/nodes/bad$t-zero" '{"vtep":"0.0.0.0","vnis":[42]}' &&             # vtep
+		etcd_put "$p/nodes/bad$t-lo" '{"v":1,"vtep":"127.0.0.1","vnis":[42]}' &&   # vtep
+		etcd_put "$p/nodes/bad$t-json" 'not json' &&                               # value
+		etcd_put "$p/nodes/bad$t-v9" '{"v":9,"vtep":"198.18.0.77","vnis":[42]}' &&  # version
+		etcd_put "$p/nodes/bad$t-dev" '{"vtep":"198.18.0.78","vnis":[42],"device":"eth0"}' && # value
+		etcd_put "$p/endpoints/h2/42/00:00:00:00:00:00" '{"node":"h2","vtep":"198.18.0.12","ips":[]}' && # key
+		etcd_put "$p/endpoints/ghost/42/02:66:00:00:00:0$t" '{"node":"ghost","vtep":"198.18.0.79","ips":[]}' && # no node key
+		etcd_put "$p/endpoints/h2/42/02:66:00:00:01:0$t" '{"node":"h3","vtep":"198.18.0.13","ips":[]}' && # owner
+		etcd_put "$p/endpoints/h2/42/02:66:00:00:02:0$t" '{"node":"h2","vtep":"127.0.0.1","ips":[]}' && # vtep
+		etcd_put "$p/endpoints/h2/42/02:66:00:00:03:0$t" '{"node":"h2","ips":"10.20.1.1"}' && # value
+		etcd_put "$p/endpoints/h2/4x2/02:66:00:00:04:0$t" '{"node":"h2","ips":[]}' &&  # key
+		etcd_put "$p/vnis/77" '{"vni":77,"mtu":"big"}' &&                                # value
+		etcd_put "$p/vnis/78" '{"vni":79}' &&                                           # vni
+		etcd_put "$p/vni-tombstones/42" '{"vni":41,"node":"h9","deleted":"x"}' &&      # vni
+		etcd_put "$p/bogus/$t" '{}'                                                     # key
+}
+
+no_forged_entries() {
+	local n
+	for n in 1 2 3; do
+		# (the flood list shows as all-zero "static" entries: only what the store programmed counts)
+		if cluster_fdb "$n" 42 | grep ' cluster$' | grep -Eq '^(02:66:|00:00:00:00:00:00 )|127\.0\.0\.1|198\.18\.0\.79'; then
+			fail "host $n programmed a forged claim: $(cluster_fdb "$n" 42 | grep ' cluster$' | grep -E '^02:66:|^00:00|127\.0\.0|0\.79')"
+			return 1
+		fi
+		flood_of "$n" 42 | grep -Eq '0\.0\.0\.0|127\.|198\.18\.0\.7[789]' && { fail "host $n flood list: $(flood_of "$n" 42)"; return 1; }
+	done
+	return 0
+}
+
+# Bad values in every key family, present before the agents start and written while they run: each
+# is skipped, counted by reason and logged once; nothing forged is programmed; sync goes on; a
+# restarted agent becomes ready with them in the store.
+case_cluster_bad_values() {
+	lab_switch
+	etcd_single || return 1
+	local p n r; p="$(cluster_prefix)/v2"
+	cluster_put_bad "$p" 1 || fail "etcd put" || return 1
+	cluster_three_hosts "$(etcd_url 1)" || return 1
+	cluster_pings || return 1
+	cluster_put_bad "$p" 2 || fail "etcd put" || return 1
+	# a bad value over a good VNI definition is skipped: VNI 42 stays, its options too
+	etcd_put "$p/vnis/42" '{"vni":42,"allowed_src":"any"}' || return 1
+	etcd_put "$p/vnis/42" '{"vni":43,"learning":false}' || return 1
+	api 3 POST /api/v2/vnis '{"vni":46}' >/dev/null || fail "create VNI 46 on host 3" || return 1
+	for n in 1 2; do wait_for 10 has_vni "$n" 46 || fail "VNI 46 did not reach host $n: sync stopped?" || return 1; done
+	for n in 1 2 3; do
+		has_vni "$n" 42 || fail "VNI 42 gone from host $n" || return 1
+		has_vni "$n" 77 && { fail "VNI 77 (bad value) created on host $n"; return 1; }
+		for r in vtep value version owner key vni; do
+			[ "$(rejected "$n" "$r")" -gt 0 ] || fail "host $n counted no '$r' rejection: $(api "$n" GET /metrics | grep rejected)" || return 1
+		done
+	done
+	no_forged_entries || return 1
+	echo "    host 1 rejected: $(api 1 GET /metrics | grep '^xvtep_cluster_rejected_total' | sed 's/xvtep_cluster_rejected_total//' | tr '\n' ' ')"
+	# logged once per key: the same bad key written again adds to the count, not to the log
+	local before; before=$(rejected 1 value)
+	etcd_put "$p/nodes/bad1-json" 'still not json' || return 1
+	wait_for 5 eval "[ \$(rejected 1 value) -gt $before ]" || fail "rewritten bad value not counted" || return 1
+	[ "$(grep -c "rejected value $p/nodes/bad1-json" "$LAB_STATE/agent-h1.log")" = 1 ] ||
+		fail "bad key logged $(grep -c "rejected value $p/nodes/bad1-json" "$LAB_STATE/agent-h1.log") times" || return 1
+	# a restart with all of it in the store: ready, real entries back, nothing forged
+	cluster_agent_kill 2 KILL
+	cluster_agent 2 || fail "host 2 did not become ready with bad values in the store" || return 1
+	wait_for 10 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "host 2 lost h1c1 after restart" || return 1
+	no_forged_entries || return 1
+	cluster_pings || return 1
+}
+
+# A second agent started with a node name a live agent holds exits at once with a clear message,
+# having touched nothing: no pins, no programs, the name's key and entries as they were.
+case_cluster_duplicate_name() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	wait_for 5 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "no entry for h1c1 on host 2" || return 1
+	lab_host 4
+	local key out rc; key="$(cluster_prefix)/v2/nodes/h1"
+	local before; before=$(etcd_value "$key")
+	out=$(nsenter --net="/run/netns/$(ns_host 4)" timeout 60 "$XVTEP_BIN" agent --underlay eth0 \
+		--api "127.0.0.1:$LAB_API_PORT" --pin-root "$(pin_root 4)" --etcd "$(etcd_url 1)" --node h1 \
+		--etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 2>&1)
+	rc=$?
+	echo "    second agent named h1: exit $rc: $(echo "$out" | grep 'xvtep:' | head -1 | cut -c1-150)"
+	[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "second agent did not exit with an error (rc $rc)" || return 1
+	echo "$out" | grep -q "node name h1 is held by another live agent" || fail "no clear message: $out" || return 1
+	[ ! -e "$(pin_root 4)" ] || fail "the second agent created pins at $(pin_root 4)" || return 1
+	ip -n "$(ns_host 4)" link show eth0 | grep -q xdp && { fail "the second agent attached XDP"; return 1; }
+	[ "$(etcd_value "$key")" = "$before" ] || fail "node key changed: $before -> $(etcd_value "$key")" || return 1
+	sleep 2
+	has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "h1's entry left host 2" || return 1
+	# the real h1 restarted while its old lease still runs, no longer renewed (a TTL of 15 s: longer
+	# than a JVM start here): it takes its name back
+	local h1=(--etcd "$(etcd_url 1)" --node h1 --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 15)
+	cluster_agent_kill 1 KILL
+	lab_agent 1 "${h1[@]}" || fail "h1 did not restart" || return 1
+	cluster_agent_kill 1 KILL
+	lab_agent 1 "${h1[@]}" || fail "h1 could not take its own name back after a restart" || return 1
+	grep -q "taken over from lease" "$LAB_STATE/agent-h1.log" || fail "restart did not take over the old lease" || return 1
+	cluster_pings || return 1
+}
+
+CLUSTER_CASES+=(cluster_bad_values cluster_duplicate_name)
