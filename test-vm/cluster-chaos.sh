@@ -4,7 +4,7 @@
 
 # etcd_value KEY: the key's value (empty when absent).
 etcd_value() {
-	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$1")\"}" |
+	etcd_curl 1 /v3/kv/range "{\"key\":\"$(b64 "$1")\"}" |
 		python3 -c 'import sys,json,base64;k=json.load(sys.stdin).get("kvs");print(base64.b64decode(k[0]["value"]).decode() if k else "")'
 }
 
@@ -61,7 +61,7 @@ case_cluster_bad_values() {
 	# a bad value over a good VNI definition is skipped: VNI 42 stays, its options too
 	etcd_put "$p/vnis/42" '{"vni":42,"allowed_src":"any"}' || return 1
 	etcd_put "$p/vnis/42" '{"vni":43,"learning":false}' || return 1
-	api 3 POST /api/v2/vnis '{"vni":46}' >/dev/null || fail "create VNI 46 on host 3" || return 1
+	api 3 POST /api/v1/vnis '{"vni":46}' >/dev/null || fail "create VNI 46 on host 3" || return 1
 	for n in 1 2; do wait_for 10 has_vni "$n" 46 || fail "VNI 46 did not reach host $n: sync stopped?" || return 1; done
 	for n in 1 2 3; do
 		has_vni "$n" 42 || fail "VNI 42 gone from host $n" || return 1

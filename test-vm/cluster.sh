@@ -6,9 +6,11 @@
 #   etcd member M: namespace "$LAB_P-etcdM", 198.18.0.(99+M) on the lab switch, data dir under $LAB_STATE
 #   keys: /xvtep-$LAB_P/v2/... (a prefix of the run's own)
 
+#   ETCD_TLS=DIR (set by cluster_secure_setup): clients reach etcd over https with certificates from DIR
+#   (test-vm/etcd-secure); ETCD_AUTH=1: authentication is on (the helpers below act as root).
 etcd_ns() { echo "$LAB_P-etcd$1"; }
 etcd_ip() { echo "198.18.0.$((99 + $1))"; }
-etcd_url() { echo "http://$(etcd_ip "$1"):2379"; }
+etcd_url() { local s=http; [ -n "${ETCD_TLS:-}" ] && s=https; echo "$s://$(etcd_ip "$1"):2379"; }
 cluster_prefix() { echo "/xvtep-$LAB_P"; }
 in_etcd() { local m=$1; shift; ip netns exec "$(etcd_ns "$m")" "$@"; }
 
@@ -32,8 +34,11 @@ etcd_start() {
 	[ -d "$dir" ] && state=existing
 	mkdir -p "$dir"
 	# not through a function: $! must be etcd itself (ip netns exec execs it)
-	ip netns exec "$(etcd_ns "$m")" etcd --name "e$m" --data-dir "$dir" \
-		--listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
+	local tls=()
+	[ -n "${ETCD_TLS:-}" ] && tls=(--cert-file "$ETCD_TLS/server.pem" --key-file "$ETCD_TLS/server-key.pem"
+		--client-cert-auth --trusted-ca-file "$ETCD_TLS/ca.pem")
+	ip netns exec "$(etcd_ns "$m")" etcd --name "e$m" --data-dir "$dir" "${tls[@]}" \
+		--listen-client-urls "$(etcd_url "$m")" --advertise-client-urls "$(etcd_url "$m")" \
 		--listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
 		--initial-cluster "$spec" --initial-cluster-state "$state" --initial-cluster-token "$LAB_P" \
 		>>"$LAB_STATE/etcd$m.log" 2>&1 &
@@ -44,7 +49,7 @@ etcd_start() {
 etcd_wait() {
 	local m=$1
 	for _ in $(seq 1 100); do
-		in_etcd "$m" curl -sf "$(etcd_url "$m")/health" 2>/dev/null | grep -q '"health":"true"' && return 0
+		etcd_curl "$m" /health 2>/dev/null | grep -q '"health":"true"' && return 0
 		sleep 0.2
 	done
 	lab_log "etcd member $m not healthy; log:"; tail -n 20 "$LAB_STATE/etcd$m.log" >&2
@@ -73,21 +78,39 @@ etcd_three() {
 		etcd_wait 1 && etcd_wait 2 && etcd_wait 3
 }
 
-# etcd_put KEY VALUE / etcd_get_prefix PREFIX: through etcd's JSON gateway (no etcdctl in etcd-server).
+# etcd_curl M PATH [JSON]: etcd's JSON gateway on member M (no etcdctl in etcd-server); with TLS the
+# gateway client certificate (no common name), with authentication root's token.
+etcd_curl() {
+	local m=$1 path=$2 args=(-sf)
+	[ -n "${ETCD_TLS:-}" ] && args+=(--cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem")
+	[ -n "${ETCD_AUTH:-}" ] && args+=(-H "Authorization: $(etcd_token "$m" root)")
+	[ $# -ge 3 ] && args+=(-d "$3")
+	in_etcd "$m" curl "${args[@]}" "$(etcd_url "$m")$path"
+}
+# etcd_token M USER: a token for USER (password from $ETCD_TLS/USER.password).
+etcd_token() {
+	in_etcd "$1" curl -sf --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem" \
+		"$(etcd_url "$1")/v3/auth/authenticate" -d "{\"name\":\"$2\",\"password\":\"$(cat "$ETCD_TLS/$2.password")\"}" |
+		python3 -c 'import sys,json;print(json.load(sys.stdin)["token"])'
+}
 b64() { printf '%s' "$1" | base64 -w0; }
 etcd_put() {
-	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/put" -d "{\"key\":\"$(b64 "$1")\",\"value\":\"$(b64 "$2")\"}" >/dev/null
+	etcd_curl "${ETCD_VIA:-1}" /v3/kv/put "{\"key\":\"$(b64 "$1")\",\"value\":\"$(b64 "$2")\"}" >/dev/null
 }
 etcd_count_prefix() {
 	local end; end=$(printf '%s' "$1" | python3 -c 'import sys,base64;p=sys.stdin.buffer.read();print(base64.b64encode(p[:-1]+bytes([p[-1]+1])).decode())')
-	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$1")\",\"range_end\":\"$end\",\"count_only\":true}" |
+	etcd_curl "${ETCD_VIA:-1}" /v3/kv/range "{\"key\":\"$(b64 "$1")\",\"range_end\":\"$end\",\"count_only\":true}" |
 		python3 -c 'import sys,json;print(json.load(sys.stdin).get("count","0"))'
 }
 
 # cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests).
 cluster_agent() {
 	local n=$1 urls=${2:-$(etcd_url 1)}; shift 2 2>/dev/null || shift 1
-	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 "$@"
+	local sec=()
+	[ -n "${ETCD_TLS:-}" ] && sec=(--etcd-cacert "$ETCD_TLS/ca.pem" --etcd-cert "$ETCD_TLS/h$n.pem"
+		--etcd-key "$ETCD_TLS/h$n-key.pem")
+	[ -n "${ETCD_AUTH:-}" ] && sec+=(--etcd-user "h$n" --etcd-password-file "$ETCD_TLS/h$n.password")
+	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 "${sec[@]}" "$@"
 }
 
 # cluster_agent_kill N [SIG]: the agent process itself (lab_agent records the pid of the subshell
@@ -284,7 +307,7 @@ case_cluster_vni_update() {
 	done
 	echo "    PATCH on host 1 applied on hosts 2 and 3 within $((SECONDS - t0)) s"
 	# the store holds the new definition without per-node fields
-	in_etcd 1 curl -sf "$(etcd_url 1)/v3/kv/range" -d "{\"key\":\"$(b64 "$(cluster_prefix)/v2/vnis/42")\"}" |
+	etcd_curl 1 /v3/kv/range "{\"key\":\"$(b64 "$(cluster_prefix)/v2/vnis/42")\"}" |
 		python3 -c '
 import sys, json, base64
 v = json.loads(base64.b64decode(json.load(sys.stdin)["kvs"][0]["value"]))

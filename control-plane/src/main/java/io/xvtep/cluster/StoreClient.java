@@ -116,7 +116,14 @@ final class StoreClient implements AutoCloseable {
 
     /** True when etcd's access control refused the request (the user's roles do not cover the keys). */
     static boolean permissionDenied(Throwable e) {
-        return e instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.PERMISSION_DENIED;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.PERMISSION_DENIED
+                    || t instanceof io.grpc.StatusRuntimeException se
+                            && se.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads every key under {@code prefix} ({@code op} names it in the latency meter: list, get). */

@@ -39,7 +39,6 @@ final class VniReplicator {
     private final Set<Integer> dels = new HashSet<>(); // deleted here: key to delete, tombstone to write
     private final Set<Integer> inflight = new HashSet<>();
     private final Set<Integer> createdHere = new HashSet<>(); // created through the API during this run
-    private final Set<Integer> denied = new HashSet<>(); // writes etcd refused (no operator role): logged once
     private long retryAt;
 
     VniReplicator(String self, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
@@ -212,13 +211,13 @@ final class VniReplicator {
     private void failed(int vni, String what, Throwable err) {
         inflight.remove(vni);
         if (StoreClient.permissionDenied(err)) {
-            // etcd's access control: VNI definitions need the operator role (docs/cluster.md, "Security")
-            retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            if (denied.add(vni)) {
-                LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " VNI " + vni + " in the store refused by "
-                        + "etcd (permission denied): VNI definitions need the operator role; the VNI stays local to "
-                        + "this node (retried every 30 s)");
-            }
+            // etcd's access control: VNI definitions need the operator role (docs/cluster.md, "Security").
+            // Not retried: the change stays local to this node, and the store's next update of the VNI applies.
+            puts.remove(vni);
+            dels.remove(vni);
+            LOG.log(System.Logger.Level.WARNING, "cluster: " + what + " VNI " + vni + " in the store refused by "
+                    + "etcd (permission denied): VNI definitions need the operator role; the change stays local "
+                    + "to this node");
             return;
         }
         retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
