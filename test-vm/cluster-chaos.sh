@@ -89,6 +89,8 @@ case_cluster_bad_values() {
 # A second agent started with a node name a live agent holds exits at once with a clear message,
 # having touched nothing: no pins, no programs, the name's key and entries as they were.
 case_cluster_duplicate_name() {
+	# a 15 s lease: longer than a JVM start here, so that h1's restart below finds its old lease running
+	export CLUSTER_TTL=15
 	cluster_three_hosts || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "no entry for h1c1 on host 2" || return 1
@@ -105,17 +107,58 @@ case_cluster_duplicate_name() {
 	[ ! -e "$(pin_root 4)" ] || fail "the second agent created pins at $(pin_root 4)" || return 1
 	ip -n "$(ns_host 4)" link show eth0 | grep -q xdp && { fail "the second agent attached XDP"; return 1; }
 	[ "$(etcd_value "$key")" = "$before" ] || fail "node key changed: $before -> $(etcd_value "$key")" || return 1
-	sleep 2
 	has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "h1's entry left host 2" || return 1
-	# the real h1 restarted while its old lease still runs, no longer renewed (a TTL of 15 s: longer
-	# than a JVM start here): it takes its name back
-	local h1=(--etcd "$(etcd_url 1)" --node h1 --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 15)
+	# the real h1 killed and restarted while its old lease still runs, no longer renewed: it takes its
+	# name back (after watching that lease for TTL/3 + 1.5 s)
 	cluster_agent_kill 1 KILL
-	lab_agent 1 "${h1[@]}" || fail "h1 did not restart" || return 1
-	cluster_agent_kill 1 KILL
-	lab_agent 1 "${h1[@]}" || fail "h1 could not take its own name back after a restart" || return 1
+	cluster_agent 1 || fail "h1 could not take its own name back after a restart" || return 1
 	grep -q "taken over from lease" "$LAB_STATE/agent-h1.log" || fail "restart did not take over the old lease" || return 1
 	cluster_pings || return 1
 }
 
-CLUSTER_CASES+=(cluster_bad_values cluster_duplicate_name)
+# metric N NAME: host N's value of an unlabelled metric (0 when absent).
+metric() { api "$1" GET /metrics | awk -v n="$2" '$1 == n {print int($2); f=1} END {if (!f) print 0}'; }
+spray_claims() { etcd_count_prefix "$(cluster_prefix)/v2/endpoints/h1/42/02:ee:"; }
+spray_cluster_entries() { cluster_fdb "$1" 42 | grep -c '^02:ee:.* cluster$'; }
+
+# One container sprays 300,000 source MACs (broadcast frames): host 1 learns what its port's budget
+# allows and publishes those claims in batched transactions; hosts 2 and 3 program exactly those, their
+# FDBs stay within the learning limits; when the entries age out on host 1 the claims are withdrawn
+# and the other hosts remove them.
+case_cluster_mac_spray() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	local w0 x0 t0 t1 n claims w1 x1
+	w0=$(metric 1 xvtep_cluster_claim_writes_total); x0=$(metric 1 xvtep_cluster_claim_txns_total)
+	t0=$(date +%s%N)
+	send_raw 1 1 300000 "    f = b'\xff' * 6 + bytes([2, 0xee, (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255]) + b'\x88\xb5' + bytes(46)" ||
+		fail "raw socket in container h1c1" || return 1
+	t1=$(date +%s%N)
+	local learned; learned=$(api 1 GET /api/v1/vnis/42/stats | jq '.learned')
+	stable() { local a b; a=$(spray_claims); sleep 1; b=$(spray_claims); [ "$a" -gt 0 ] && [ "$a" = "$b" ]; }
+	wait_for 30 stable || fail "claims in etcd still changing: $(spray_claims)" || return 1
+	claims=$(spray_claims)
+	w1=$(metric 1 xvtep_cluster_claim_writes_total); x1=$(metric 1 xvtep_cluster_claim_txns_total)
+	echo "    300000 source MACs sent in $(((t1 - t0) / 1000000)) ms; host 1 learned $learned, $claims claims in etcd;" \
+		"$((w1 - w0)) claim writes in $((x1 - x0)) transactions"
+	[ "$claims" -le 4100 ] || fail "$claims claims: more than the port's learning budget (4096)" || return 1
+	[ $((x1 - x0)) -gt 0 ] && [ $(((w1 - w0) / (x1 - x0))) -ge 10 ] ||
+		fail "claims not batched: $((w1 - w0)) writes in $((x1 - x0)) transactions" || return 1
+	for n in 2 3; do
+		wait_for 30 eval "[ \$(spray_cluster_entries $n) = $claims ]" ||
+			fail "host $n programmed $(spray_cluster_entries "$n") of $claims sprayed claims" || return 1
+		local all; all=$(cluster_fdb "$n" 42 | grep -c '^02:ee:')
+		[ "$all" -le $((claims + 32768)) ] || fail "host $n holds $all sprayed MACs: over the limits" || return 1
+	done
+	cluster_pings || fail "pings after the spray" || return 1
+	# withdrawn: the learned entries age out on host 1, its claims go, the other hosts drop them
+	api 1 PATCH /api/v1/vnis/42 '{"ageing":10}' >/dev/null || fail "PATCH ageing" || return 1
+	wait_for 60 eval '[ "$(spray_claims)" = 0 ]' || fail "$(spray_claims) sprayed claims left after ageing" || return 1
+	for n in 2 3; do
+		wait_for 20 eval "[ \$(spray_cluster_entries $n) = 0 ]" ||
+			fail "host $n still has $(spray_cluster_entries "$n") cluster entries of withdrawn claims" || return 1
+	done
+	echo "    aged out on host 1: claims withdrawn and removed from hosts 2 and 3"
+}
+
+CLUSTER_CASES+=(cluster_bad_values cluster_duplicate_name cluster_mac_spray)

@@ -21,7 +21,7 @@ cluster_secure_setup() {
 # token; prints the answer.
 etcd_as() {
 	local m=${ETCD_VIA:-1}
-	in_etcd "$m" curl -s --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem" \
+	in_etcd "$m" curl -s --max-time 10 --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem" \
 		-H "Authorization: $(etcd_token "$m" "$1")" "$(etcd_url "$m")$2" -d "$3"
 }
 denied() { echo "$1" | grep -q "permission denied"; }
@@ -90,24 +90,39 @@ case_cluster_secure_leader_killed() {
 	cluster_pings || return 1
 	local leader; leader=$(etcd_leader) || fail "no etcd leader" || return 1
 	export ETCD_VIA=$((leader % 3 + 1)) # the test's own writes and reads go through a member that lives
-	# 300 endpoints of host 2's containers, written by host 2's own credentials, while the leader dies
-	local p n; p="$(cluster_prefix)/v2"
+	# a node h4 without an agent (its user and role exist): its node key, then 2000 endpoints under its
+	# prefix, written with its credentials in transactions of 100 while the leader dies (a transaction
+	# refused during the election is not retried: what is stored counts)
+	local p n token; p="$(cluster_prefix)/v2"
+	etcd_as h4 /v3/kv/put "{\"key\":\"$(b64 "$p/nodes/h4")\",\"value\":\"$(b64 '{"v":1,"vtep":"198.18.0.14","vnis":[42]}')\"}" |
+		grep -q revision || fail "h4's node key" || return 1
+	token=$(etcd_token "$ETCD_VIA" h4) || fail "h4's token" || return 1
 	(
-		for n in $(seq 1 300); do
-			etcd_as h2 /v3/kv/put "{\"key\":\"$(b64 "$p/endpoints/h2/42/02:78:00:00:$(printf '%02x:%02x' $((n / 256)) $((n % 256)))")\",\"value\":\"$(b64 '{"v":1,"node":"h2","vtep":"198.18.0.12","ips":[]}')\"}" >/dev/null
+		for n in $(seq 0 19); do
+			python3 -c '
+import sys, json, base64
+b = lambda s: base64.b64encode(s.encode()).decode()
+p, n = sys.argv[1], int(sys.argv[2])
+v = b(json.dumps({"v": 1, "node": "h4", "vtep": "198.18.0.14", "ips": []}))
+ops = [{"request_put": {"key": b("%s/endpoints/h4/42/02:78:00:00:%02x:%02x" % (p, n, i)), "value": v}} for i in range(100)]
+print(json.dumps({"success": ops}))' "$p" "$n" |
+				in_etcd "$ETCD_VIA" curl -s --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" \
+					--key "$ETCD_TLS/gateway-key.pem" -H "Authorization: $token" "$(etcd_url "$ETCD_VIA")/v3/kv/txn" -d @- >/dev/null
+			sleep 0.1
 		done
 	) &
 	local writer=$!
-	sleep 1
+	sleep 0.5
 	etcd_stop "$leader" KILL
 	echo "    killed etcd leader e$leader during the sync"
 	wait "$writer"
-	local want; want=$(etcd_count_prefix "$p/endpoints/h2/42/02:78:")
+	local want; want=$(etcd_count_prefix "$p/endpoints/h4/42/02:78:")
 	[ "$want" -gt 0 ] || fail "no endpoints written" || return 1
 	count_78() { [ "$(cluster_fdb "$1" 42 | grep -c '^02:78:.* cluster$')" = "$want" ]; }
-	wait_for 20 count_78 1 || fail "host 1 has $(cluster_fdb 1 42 | grep -c '^02:78:') of $want endpoints" || return 1
-	wait_for 20 count_78 3 || fail "host 3 has $(cluster_fdb 3 42 | grep -c '^02:78:') of $want endpoints" || return 1
-	echo "    $want endpoints written around the leader's death: all on hosts 1 and 3"
+	for n in 1 2 3; do
+		wait_for 30 count_78 "$n" || fail "host $n has $(cluster_fdb "$n" 42 | grep -c '^02:78:') of $want endpoints" || return 1
+	done
+	echo "    $want endpoints written around the leader's death: all on hosts 1, 2 and 3"
 	api 1 POST /api/v1/vnis '{"vni":47}' >/dev/null || fail "create VNI 47" || return 1
 	for n in 2 3; do wait_for 15 has_vni "$n" 47 || fail "VNI 47 did not reach host $n" || return 1; done
 }

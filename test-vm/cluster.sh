@@ -81,7 +81,7 @@ etcd_three() {
 # etcd_curl M PATH [JSON]: etcd's JSON gateway on member M (no etcdctl in etcd-server); with TLS the
 # gateway client certificate (no common name), with authentication root's token.
 etcd_curl() {
-	local m=$1 path=$2 args=(-sf)
+	local m=$1 path=$2 args=(-sf --max-time 30)
 	[ -n "${ETCD_TLS:-}" ] && args+=(--cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem")
 	[ -n "${ETCD_AUTH:-}" ] && args+=(-H "Authorization: $(etcd_token "$m" root)")
 	[ $# -ge 3 ] && args+=(-d "$3")
@@ -89,7 +89,7 @@ etcd_curl() {
 }
 # etcd_token M USER: a token for USER (password from $ETCD_TLS/USER.password).
 etcd_token() {
-	in_etcd "$1" curl -sf --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem" \
+	in_etcd "$1" curl -sf --max-time 10 --cacert "$ETCD_TLS/ca.pem" --cert "$ETCD_TLS/gateway.pem" --key "$ETCD_TLS/gateway-key.pem" \
 		"$(etcd_url "$1")/v3/auth/authenticate" -d "{\"name\":\"$2\",\"password\":\"$(cat "$ETCD_TLS/$2.password")\"}" |
 		python3 -c 'import sys,json;print(json.load(sys.stdin)["token"])'
 }
@@ -103,14 +103,15 @@ etcd_count_prefix() {
 		python3 -c 'import sys,json;print(json.load(sys.stdin).get("count","0"))'
 }
 
-# cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests).
+# cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests: $CLUSTER_TTL, 5 s).
 cluster_agent() {
 	local n=$1 urls=${2:-$(etcd_url 1)}; shift 2 2>/dev/null || shift 1
 	local sec=()
 	[ -n "${ETCD_TLS:-}" ] && sec=(--etcd-cacert "$ETCD_TLS/ca.pem" --etcd-cert "$ETCD_TLS/h$n.pem"
 		--etcd-key "$ETCD_TLS/h$n-key.pem")
 	[ -n "${ETCD_AUTH:-}" ] && sec+=(--etcd-user "h$n" --etcd-password-file "$ETCD_TLS/h$n.password")
-	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 "${sec[@]}" "$@"
+	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl "${CLUSTER_TTL:-5}" \
+		"${sec[@]}" "$@"
 }
 
 # cluster_agent_kill N [SIG]: the agent process itself (lab_agent records the pid of the subshell

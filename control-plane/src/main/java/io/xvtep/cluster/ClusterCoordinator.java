@@ -39,6 +39,9 @@ public final class ClusterCoordinator implements AutoCloseable {
     private final FloodProgrammer flood;
     private final Registrar registrar;
     private volatile boolean synced;
+    static final int MAX_PENDING_LEARNS = 65_536;
+    private final Set<Ep> pendingLearns = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean learnDrainQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private long lastScan;
 
     /** The cluster on {@code tables}, under the name {@code id} holds (see {@link NodeIdentity#claim}). */
@@ -96,7 +99,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         switch (ev.type()) {
             case LEARN, MOVE -> {
                 if (ev.ifindex() != 0) {
-                    thread.run(() -> registrar.learned(new Ep(ev.vni(), ev.mac())));
+                    learned(new Ep(ev.vni(), ev.mac()));
                 }
             }
             case L2MISS -> thread.run(() -> l2miss(new Ep(ev.vni(), ev.mac())));
@@ -111,6 +114,28 @@ public final class ClusterCoordinator implements AutoCloseable {
      * everything the store holds against the maps (mark and sweep); an exception leaves the node
      * unsynced and the mirror lists again after a back-off.
      */
+    /**
+     * A local learn: queued (bounded: a MAC spray fills {@link #MAX_PENDING_LEARNS} and the rest waits for
+     * the periodic scan, counted), drained on the cluster thread in one go and published in batches.
+     */
+    private void learned(Ep ep) {
+        if (pendingLearns.size() >= MAX_PENDING_LEARNS) {
+            metrics.learnsDropped.increment();
+            return;
+        }
+        pendingLearns.add(ep);
+        if (learnDrainQueued.compareAndSet(false, true)) {
+            thread.run(() -> {
+                learnDrainQueued.set(false);
+                for (var it = pendingLearns.iterator(); it.hasNext();) {
+                    registrar.learned(it.next());
+                    it.remove();
+                }
+                registrar.publish();
+            });
+        }
+    }
+
     private void listed(Dirty d, boolean full, long rev, int changes) {
         if (full) {
             d.eps.addAll(view.endpoints());
@@ -161,6 +186,7 @@ public final class ClusterCoordinator implements AutoCloseable {
             }
         }
         endpoints.program(d.eps, bulk);
+        registrar.touched(d.eps);
         d.floodVnis.forEach(flood::program);
         metrics.frozen.set(mobility.frozenCount(System.nanoTime()));
         registrar.publish();

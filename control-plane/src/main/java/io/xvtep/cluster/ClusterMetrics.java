@@ -20,7 +20,7 @@ final class ClusterMetrics {
 
     private final MeterRegistry registry;
     private final Timer.Builder opTimer;
-    final Counter eventsApplied, conflicts, moves, resyncs, programFailures;
+    final Counter eventsApplied, conflicts, moves, resyncs, programFailures, claimWrites, claimTxns, learnsDropped;
     final AtomicInteger frozen = new AtomicInteger();
     final AtomicInteger remoteEndpoints = new AtomicInteger();
     private final MultiGauge remoteNodes;
@@ -38,6 +38,13 @@ final class ClusterMetrics {
                 .description("MACs whose owning node changed").register(registry);
         this.resyncs = Counter.builder("xvtep_cluster_resyncs")
                 .description("Full re-lists of the store (start, compaction, watch failure)").register(registry);
+        this.claimWrites = Counter.builder("xvtep_cluster_claim_writes")
+                .description("This node's claims put or deleted in the store").register(registry);
+        this.claimTxns = Counter.builder("xvtep_cluster_claim_txns")
+                .description("Transactions that carried them (at most 128 claims each)").register(registry);
+        this.learnsDropped = Counter.builder("xvtep_cluster_learns_dropped")
+                .description("Learn events not queued for publishing (queue full; the periodic scan publishes them)")
+                .register(registry);
         this.programFailures = Counter.builder("xvtep_cluster_program_failures")
                 .description("Cluster FDB writes that failed (a full FDB): left out, tried again later").register(registry);
         Gauge.builder("xvtep_cluster_frozen_macs", frozen, AtomicInteger::get)

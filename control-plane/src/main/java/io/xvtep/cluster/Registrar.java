@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +41,7 @@ final class Registrar {
     private final NodeTables tables;
     private final Mobility mobility;
     private final ClusterThread thread;
+    private final ClusterMetrics metrics;
     /** Gets what this node's acknowledged writes changed in the mirror. */
     private final Consumer<Dirty> changed;
 
@@ -59,6 +61,13 @@ final class Registrar {
     private final Set<Ep> yielded = new HashSet<>();
     private Map<Ep, List<InetAddress>> localIps = new HashMap<>();
     private final AtomicBoolean scanQueued = new AtomicBoolean();
+    /** Own claims to check against the mirror at the next publish (what changed since the last one). */
+    private final Set<Ep> dirty = new LinkedHashSet<>();
+    /** Check every claim (a new lease, the periodic scan). */
+    private boolean allDirty = true;
+    private int batchesInFlight;
+    /** Claim transactions in flight at most: a burst of learns queues here, not in etcd's request queue. */
+    static final int MAX_BATCHES_IN_FLIGHT = 4;
 
     Registrar(NodeIdentity id, StoreMirror mirror, NodeTables tables, Mobility mobility, Consumer<Dirty> changed) {
         this.identity = id;
@@ -71,6 +80,7 @@ final class Registrar {
         this.tables = tables;
         this.mobility = mobility;
         this.thread = id.thread;
+        this.metrics = id.metrics;
         this.changed = changed;
     }
 
@@ -79,6 +89,7 @@ final class Registrar {
         thread.run(() -> {
             if (identity.lease != 0 && leaseId == 0) {
                 leaseId = identity.lease;
+                allDirty = true;
                 keepAlive(leaseId);
             }
         });
@@ -127,6 +138,7 @@ final class Registrar {
         localIps = ips;
         node = new NodeRecord(vtep, new ArrayList<>(tables.vnisWithPorts()));
         yielded.retainAll(local);
+        allDirty = true; // the periodic reconcile: every claim checked against the mirror once
         long now = System.nanoTime();
         desired.keySet().retainAll(local);
         for (Ep ep : local) {
@@ -154,17 +166,27 @@ final class Registrar {
             return;
         }
         desired.put(ep, claim(ep));
+        dirty.add(ep);
         Claim w = view().winner(ep, frozenOn);
         if (w != null && !w.node().equals(self)) {
             forced.add(ep); // re-put: a newer revision makes this node the owner everywhere
         }
-        publish();
     }
 
     /** Another node's newer claim won {@code ep}: the MAC left this node. */
     void lostTo(Ep ep) {
         if (desired.remove(ep) != null) {
             yielded.add(ep);
+            dirty.add(ep);
+        }
+    }
+
+    /** The mirror changed these endpoints: this node's claims among them are checked again. */
+    void touched(Set<Ep> eps) {
+        for (Ep ep : eps) {
+            if (desired.containsKey(ep) || view().claims(ep).containsKey(self)) {
+                dirty.add(ep);
+            }
         }
     }
 
@@ -192,32 +214,62 @@ final class Registrar {
         if (node != null && !inflight.contains(nk) && (n == null || n.lease() != lease || !n.record().equals(node))) {
             putNode(nk, node.encode(), lease, n == null ? 0 : view().rev(nk));
         }
-        for (Map.Entry<Ep, EndpointRecord> e : desired.entrySet()) {
-            Ep ep = e.getKey();
+        if (allDirty) {
+            dirty.addAll(desired.keySet());
+            dirty.addAll(view().claimedBy(self));
+            allDirty = false;
+        }
+        // O(changes): only the endpoints marked since; in transactions of MAX_TXN_OPS, a bounded number in flight
+        List<Write> batch = new ArrayList<>();
+        List<Ep> batchEps = new ArrayList<>();
+        for (var it = dirty.iterator(); it.hasNext() && batchesInFlight < MAX_BATCHES_IN_FLIGHT;) {
+            Ep ep = it.next();
             String k = keys.endpoint(ep.vni(), ep.mac(), self);
             if (inflight.contains(k)) {
-                continue;
+                continue; // checked again when its write is acknowledged
             }
+            it.remove();
+            EndpointRecord want = desired.get(ep);
             Claim c = view().claims(ep).get(self);
-            boolean stored = c != null && c.lease() == lease && c.record().equals(e.getValue());
-            boolean force = forced.remove(ep);
-            if (!stored || force) {
-                put(k, e.getValue().encode(), lease);
+            if (want != null) {
+                boolean stored = c != null && c.lease() == lease && c.record().equals(want);
+                if (!stored || forced.remove(ep)) {
+                    batch.add(Write.put(k, want.encode(), lease));
+                    batchEps.add(ep);
+                }
+            } else if (c != null) {
+                batch.add(Write.delete(k));
+                batchEps.add(ep);
+            }
+            if (batch.size() == StoreClient.MAX_TXN_OPS) {
+                send(batch, batchEps, lease);
+                batch = new ArrayList<>();
+                batchEps = new ArrayList<>();
             }
         }
-        for (Ep ep : new ArrayList<>(view().claimedBy(self))) {
-            String k = keys.endpoint(ep.vni(), ep.mac(), self);
-            if (!desired.containsKey(ep) && !inflight.contains(k)) {
-                inflight.add(k);
-                store.delete(k, rev -> written(k, Write.delete(k), rev), err -> inflight.remove(k));
-            }
+        if (!batch.isEmpty()) {
+            send(batch, batchEps, lease);
         }
     }
 
-    private void put(String k, String v, long lease) {
-        inflight.add(k);
-        store.put(k, v, lease, rev -> written(k, Write.put(k, v, lease), rev), err -> {
-            inflight.remove(k);
+    /** One transaction of claims (puts under {@code lease}, deletes); what fails is marked to be tried again. */
+    private void send(List<Write> batch, List<Ep> eps, long lease) {
+        batch.forEach(w -> inflight.add(w.key()));
+        batchesInFlight++;
+        metrics.claimWrites.increment(batch.size());
+        metrics.claimTxns.increment();
+        store.txn("publish", batch, rev -> {
+            batchesInFlight--;
+            batch.forEach(w -> inflight.remove(w.key()));
+            Dirty d = mirror.wrote(batch, rev);
+            if (d != null) {
+                changed.accept(d);
+            }
+            publish(); // the rest of what is marked
+        }, err -> {
+            batchesInFlight--;
+            batch.forEach(w -> inflight.remove(w.key()));
+            dirty.addAll(eps);
             if (StoreClient.notFound(err) && leaseId == lease) {
                 leaseLost(lease, err.getMessage());
             }
@@ -258,6 +310,7 @@ final class Registrar {
         identity.takeNameAsync(c -> {
             granting = false;
             leaseId = c.lease();
+            allDirty = true;
             keepAlive(c.lease());
             written(c.key(), Write.put(c.key(), c.value(), c.lease()), c.rev());
             publish();

@@ -240,9 +240,9 @@ public final class FdbService {
     }
 
     /**
-     * Writes cluster entries (MAC behind {@code dst}, flagged FDB_F_CLUSTER) and removes the
-     * entries of {@code deletes} that are cluster entries (as read by the caller); more than a few
-     * go as one batch each.
+     * Writes cluster entries (MAC behind {@code dst}, flagged FDB_F_CLUSTER) except over static
+     * entries, and removes the entries of {@code deletes} that are cluster entries, both as the map
+     * holds them under the lock; more than a few go as one batch each.
      */
     public void programCluster(Collection<FdbEntry> puts, Collection<FdbEntry> deletes) {
         Map<FdbKey, FdbValue> batch = new HashMap<>();
@@ -258,6 +258,10 @@ public final class FdbService {
             }
         }
         synchronized (v) {
+            // decided here, under the lock the API writes under, not on the caller's earlier read: an
+            // operator's static entry written meanwhile stays, and only cluster entries are deleted
+            batch.keySet().removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_STATIC) != 0).isPresent());
+            dels.removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_CLUSTER) != 0).isEmpty());
             if (batch.size() > 8) {
                 dp.fdb().putBatch(batch);
             } else {
