@@ -89,8 +89,9 @@ case_cluster_bad_values() {
 # A second agent started with a node name a live agent holds exits at once with a clear message,
 # having touched nothing: no pins, no programs, the name's key and entries as they were.
 case_cluster_duplicate_name() {
-	# a 15 s lease: longer than a JVM start here, so that h1's restart below finds its old lease running
-	export CLUSTER_TTL=15
+	# a 30 s lease: longer than a JVM start on a loaded machine (15 s was not), so that h1's restart
+	# below finds its old lease still running
+	export CLUSTER_TTL=30
 	cluster_three_hosts || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "no entry for h1c1 on host 2" || return 1
@@ -121,7 +122,9 @@ metric() { api "$1" GET /metrics | awk -v n="$2" '$1 == n {print int($2); f=1} E
 spray_claims() { etcd_count_prefix "$(cluster_prefix)/v2/endpoints/h1/42/02:ee:"; }
 spray_cluster_entries() { cluster_fdb "$1" 42 | grep -c '^02:ee:.* cluster$'; }
 
-# One container sprays 300,000 source MACs (broadcast frames): host 1 learns what its port's budget
+# One container sprays $CLUSTER_SPRAY source MACs (broadcast frames; 50,000 by default to keep CI short:
+# the port's budget of 4,096 is reached within the first few thousand; `CLUSTER_SPRAY=300000` for the
+# issue's figure, which test-vm/bench cluster uses): host 1 learns what its port's budget
 # allows and publishes those claims in batched transactions; hosts 2 and 3 program exactly those, their
 # FDBs stay within the learning limits; when the entries age out on host 1 the claims are withdrawn
 # and the other hosts remove them.
@@ -131,7 +134,8 @@ case_cluster_mac_spray() {
 	local w0 x0 t0 t1 n claims w1 x1
 	w0=$(metric 1 xvtep_cluster_claim_writes_total); x0=$(metric 1 xvtep_cluster_claim_txns_total)
 	t0=$(date +%s%N)
-	send_raw 1 1 300000 "    f = b'\xff' * 6 + bytes([2, 0xee, (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255]) + b'\x88\xb5' + bytes(46)" ||
+	local spray=${CLUSTER_SPRAY:-50000}
+	send_raw 1 1 "$spray" "    f = b'\xff' * 6 + bytes([2, 0xee, (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255]) + b'\x88\xb5' + bytes(46)" ||
 		fail "raw socket in container h1c1" || return 1
 	t1=$(date +%s%N)
 	local learned; learned=$(api 1 GET /api/v1/vnis/42/stats | jq '.learned')
@@ -139,7 +143,7 @@ case_cluster_mac_spray() {
 	wait_for 30 stable || fail "claims in etcd still changing: $(spray_claims)" || return 1
 	claims=$(spray_claims)
 	w1=$(metric 1 xvtep_cluster_claim_writes_total); x1=$(metric 1 xvtep_cluster_claim_txns_total)
-	echo "    300000 source MACs sent in $(((t1 - t0) / 1000000)) ms; host 1 learned $learned, $claims claims in etcd;" \
+	echo "    $spray source MACs sent in $(((t1 - t0) / 1000000)) ms; host 1 learned $learned, $claims claims in etcd;" \
 		"$((w1 - w0)) claim writes in $((x1 - x0)) transactions"
 	[ "$claims" -le 4100 ] || fail "$claims claims: more than the port's learning budget (4096)" || return 1
 	[ $((x1 - x0)) -gt 0 ] && [ $(((w1 - w0) / (x1 - x0))) -ge 10 ] ||
