@@ -3,22 +3,33 @@
 #   1. MAC-move convergence: etcd put of a newer claim -> entry re-pointed in all three hosts' maps
 #   2. scale: NODES simulated nodes x PER_NODE endpoints written straight to etcd; time until host 1
 #      programmed them all, and the agent's memory before/after
-#   test-vm/bench-cluster.sh [MOVES [NODES [PER_NODE]]]   (defaults 50 1000 50)
+#   3. MAC-move convergence again with TLS (client certificates) and authentication on (etcd-secure)
+#   4. a MAC spray of SPRAY source MACs in one container on that cluster: claims, etcd writes and
+#      transactions, writes/s from the first frame until the claims in etcd stop changing
+#   test-vm/bench-cluster.sh [MOVES [NODES [PER_NODE [SPRAY]]]]   (defaults 50 1000 50 300000)
+#   BENCH_CLUSTER_PARTS="moves scale secure" (default: all four; secure includes the spray)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/cluster.sh"
+. "$HERE/cluster-secure.sh"
+. "$HERE/hostile.sh"
 [ "$(id -u)" = 0 ] || { echo "bench-cluster: needs root" >&2; exit 2; }
 fail() { echo "bench-cluster: $*" >&2; return 1; }
-MOVES=${1:-50} NODES=${2:-1000} PER_NODE=${3:-50}
+MOVES=${1:-50} NODES=${2:-1000} PER_NODE=${3:-50} SPRAY=${4:-300000}
+PARTS=${BENCH_CLUSTER_PARTS:-moves scale secure}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 lab_init
 trap 'lab_down; rm -rf "$LAB_STATE"' EXIT
 cluster_three_hosts >/dev/null || exit 1
 in_etcd_root() { nsenter --net="/run/netns/$(etcd_ns 1)" "$@"; }
+if part moves; then
 echo "== cluster: MAC-move convergence"
 in_etcd_root python3 "$HERE/cluster-bench.py" moves "$(cluster_prefix)" "$(pin_root 1),$(pin_root 2),$(pin_root 3)" "$MOVES"
+fi
 
+if part scale; then
 echo "== cluster: $((NODES * PER_NODE)) simulated endpoints on $NODES nodes"
 jvm=$(for p in $(ip netns pids "$(ns_host 1)"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = java ] && echo "$p"; done | head -1)
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$jvm/status"; }
@@ -40,3 +51,31 @@ ts=$(date +%s%N)
 cluster_agent 1 >/dev/null || exit 1
 echo "  host 1 restarted: ready (initial sync of $(metric xvtep_cluster_remote_endpoints) endpoints) $(( ($(date +%s%N) - ts) / 1000000 )) ms after start"
 grep -h "initial sync" "$LAB_STATE/agent-h1.log" | tail -1 | sed 's/^.* INFO [^:]*: /  agent log: /'
+fi
+
+if part secure; then
+lab_down
+lab_init
+cluster_secure_setup 1 >/dev/null || exit 1
+cluster_three_hosts "$(etcd_url 1)" >/dev/null || exit 1
+echo "== cluster: MAC-move convergence with TLS (client certificates) and authentication on"
+in_etcd_root env ETCD="$(etcd_url 1)" ETCD_CACERT="$ETCD_TLS/ca.pem" ETCD_CERT="$ETCD_TLS/gateway.pem" \
+	ETCD_KEY="$ETCD_TLS/gateway-key.pem" ETCD_TOKEN="$(etcd_token 1 root)" \
+	python3 "$HERE/cluster-bench.py" moves "$(cluster_prefix)" "$(pin_root 1),$(pin_root 2),$(pin_root 3)" "$MOVES"
+echo "== cluster: MAC spray, $SPRAY source MACs from one container (TLS and authentication on)"
+m() { api 1 GET /metrics | awk -v n="$1" '$1 == n {print int($2)}'; }
+claims() { etcd_count_prefix "$(cluster_prefix)/v2/endpoints/h1/42/02:ee:"; }
+w0=$(m xvtep_cluster_claim_writes_total); x0=$(m xvtep_cluster_claim_txns_total)
+t0=$(date +%s%N)
+send_raw 1 1 "$SPRAY" "    f = b'\xff' * 6 + bytes([2, 0xee, (i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255]) + b'\x88\xb5' + bytes(46)"
+t1=$(date +%s%N)
+prev=-1; tl=$t1
+while :; do c=$(claims); [ "$c" = "$prev" ] && break; prev=$c; tl=$(date +%s%N); sleep 1; done
+w1=$(m xvtep_cluster_claim_writes_total); x1=$(m xvtep_cluster_claim_txns_total)
+ms=$(( (tl - t0) / 1000000 ))
+echo "  frames sent in $(( (t1 - t0) / 1000000 )) ms; host 1 learned $(api 1 GET /api/v1/vnis/42/stats | jq .learned)" \
+	"(refused $(api 1 GET /api/v1/vnis/42/stats | jq .learn_refused)); $prev claims in etcd"
+echo "  host 1 wrote $((w1 - w0)) claims in $((x1 - x0)) transactions within $ms ms of the first frame:" \
+	"$(( (w1 - w0) * 1000 / (ms > 0 ? ms : 1) )) claim writes/s, $(( (x1 - x0) * 1000 / (ms > 0 ? ms : 1) )) etcd transactions/s"
+for n in 2 3; do echo "  host $n: $(cluster_fdb "$n" 42 | grep -c '^02:ee:.* cluster$') cluster entries, $(cluster_fdb "$n" 42 | grep -c '^02:ee:') entries in all for the sprayed MACs"; done
+fi

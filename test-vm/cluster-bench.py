@@ -9,6 +9,7 @@
 import base64
 import json
 import os
+import ssl
 import statistics
 import struct
 import subprocess
@@ -17,6 +18,12 @@ import time
 import urllib.request
 
 ETCD = os.environ.get("ETCD", "http://198.18.0.100:2379")
+# TLS and authentication (test-vm/etcd-secure): CA, a client certificate, a token
+SSL = None
+if os.environ.get("ETCD_CACERT"):
+    SSL = ssl.create_default_context(cafile=os.environ["ETCD_CACERT"])
+    SSL.load_cert_chain(os.environ["ETCD_CERT"], os.environ["ETCD_KEY"])
+TOKEN = os.environ.get("ETCD_TOKEN")
 
 
 def b64(s):
@@ -25,7 +32,9 @@ def b64(s):
 
 def post(path, body):
     req = urllib.request.Request(ETCD + path, data=json.dumps(body).encode(), method="POST")
-    with urllib.request.urlopen(req, timeout=10) as r:
+    if TOKEN:
+        req.add_header("Authorization", TOKEN)
+    with urllib.request.urlopen(req, timeout=10, context=SSL) as r:
         return json.load(r)
 
 
