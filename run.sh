@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(clang llvm make libbpf-dev libbpf1 bpftool iproute2 iputils-ping ethtool curl jq etcd-server
 	tcpdump tshark iperf3 iputils-arping netsniff-ng util-linux procps ruby openjdk-17-jdk-headless maven
-	prometheus python3 gnuplot-nox podman runc containernetworking-plugins busybox-static)
+	prometheus python3 openssl gnuplot-nox podman runc containernetworking-plugins busybox-static)
 
 setup() {
 	local missing=()

@@ -75,7 +75,8 @@ w1=$(m xvtep_cluster_claim_writes_total); x1=$(m xvtep_cluster_claim_txns_total)
 ms=$(( (tl - t0) / 1000000 ))
 echo "  frames sent in $(( (t1 - t0) / 1000000 )) ms; host 1 learned $(api 1 GET /api/v1/vnis/42/stats | jq .learned)" \
 	"(refused $(api 1 GET /api/v1/vnis/42/stats | jq .learn_refused)); $prev claims in etcd"
-echo "  host 1 wrote $((w1 - w0)) claims in $((x1 - x0)) transactions within $ms ms of the first frame:" \
-	"$(( (w1 - w0) * 1000 / (ms > 0 ? ms : 1) )) claim writes/s, $(( (x1 - x0) * 1000 / (ms > 0 ? ms : 1) )) etcd transactions/s"
+awk -v w=$((w1 - w0)) -v x=$((x1 - x0)) -v ms="$ms" 'BEGIN {s = (ms > 0 ? ms : 1) / 1000;
+	printf "  host 1 wrote %d claims in %d transactions (%.0f per transaction) within %.1f s of the first frame: " \
+		"%.1f claim writes/s, %.2f etcd transactions/s\n", w, x, (x ? w / x : 0), s, w / s, x / s}'
 for n in 2 3; do echo "  host $n: $(cluster_fdb "$n" 42 | grep -c '^02:ee:.* cluster$') cluster entries, $(cluster_fdb "$n" 42 | grep -c '^02:ee:') entries in all for the sprayed MACs"; done
 fi

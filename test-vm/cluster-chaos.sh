@@ -165,4 +165,33 @@ case_cluster_mac_spray() {
 	echo "    aged out on host 1: claims withdrawn and removed from hosts 2 and 3"
 }
 
-CLUSTER_CASES+=(cluster_bad_values cluster_duplicate_name cluster_mac_spray)
+# etcd_revision: the store's current revision.
+etcd_revision() { etcd_curl "${ETCD_VIA:-1}" /v3/kv/range '{"key":"AA=="}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["header"]["revision"])'; }
+
+# Host 3's underlay is cut (link down in its namespace) for longer than its lease TTL: the others drop
+# its entries and flood entry; meanwhile a VNI is created and etcd compacts past everything host 3 saw.
+# Back on the underlay, host 3 finds its lease gone, claims its name and keys again under a new lease,
+# re-lists (its watch revision was compacted) and gets the new VNI; the others program it again.
+case_cluster_underlay_cut() {
+	cluster_three_hosts || return 1
+	cluster_pings || return 1
+	wait_for 5 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "no entry for h3c1 on host 1" || return 1
+	ip -n "$(ns_host 3)" link set eth0 down
+	local t0=$SECONDS
+	wait_for 15 no_cluster_fdb 1 42 "$(ctr_mac 3 1)" || fail "h3c1's entry still on host 1 with host 3 cut off" || return 1
+	wait_for 5 flood_is 1 42 "$(underlay_ip 2)" || fail "host 1 flood list: '$(flood_of 1 42)'" || return 1
+	api 1 POST /api/v1/vnis '{"vni":48}' >/dev/null || fail "create VNI 48" || return 1
+	local rev; rev=$(etcd_revision) || fail "etcd revision" || return 1
+	etcd_curl 1 /v3/kv/compaction "{\"revision\":\"$rev\",\"physical\":true}" >/dev/null || fail "compaction" || return 1
+	sleep $((t0 + 8 - SECONDS > 0 ? t0 + 8 - SECONDS : 0)) # cut 8 s in all: longer than the 5 s lease
+	ip -n "$(ns_host 3)" link set eth0 up
+	echo "    host 3 cut off for $((SECONDS - t0)) s (lease TTL 5 s), etcd compacted to revision $rev meanwhile"
+	wait_for 20 has_vni 3 48 || fail "host 3 did not get VNI 48 after the compaction" || return 1
+	wait_for 20 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || ping_ok 3 1 "$(overlay_ip 1 1)" 2
+	wait_for 20 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "host 3's entry did not come back on host 1" || return 1
+	wait_for 10 flood_is 1 42 "$(underlay_ip 2) $(underlay_ip 3)" || fail "host 1 flood list: '$(flood_of 1 42)'" || return 1
+	grep -q "lease .* lost\|claimed under lease" "$LAB_STATE/agent-h3.log" || fail "host 3 did not register again" || return 1
+	cluster_pings || return 1
+}
+
+CLUSTER_CASES+=(cluster_bad_values cluster_duplicate_name cluster_mac_spray cluster_underlay_cut)
