@@ -318,6 +318,8 @@ public final class Datapath implements AutoCloseable {
         if (extraUnderlay != 0) {
             Programs.detachUnderlay(extraUnderlay);
         }
+        // an undo log left by a killed bulk write belongs to these pins: it must not replay into a new pin root
+        delete(FdbJournal.pathFor(STATE_DIR, pinRoot));
         return removeOwnPins(pinRoot);
     }
 

@@ -145,12 +145,16 @@ class AgentSafetyIT {
             assertThat(other.post("/api/v1/vnis", "{\"vni\":78,\"dstport\":4789,\"remote\":\"198.18.0.2\"}")
                     .status()).isEqualTo(201);
             other.stopAgent();
+            // an undo log a killed bulk write would have left: --cleanup removes it with the pins
+            Path journal = Path.of("/run/xvtep", other.pinRoot.toString().replace('/', '_') + ".fdb-bulk");
+            Files.writeString(journal, "left by a killed agent");
             Path foreign = other.pinRoot.resolve("someone-elses");
             Files.createDirectories(foreign); // bpffs allows directories: stands for another tool's pins
             Run r = xvtep(List.of("nsenter", "--net=/run/netns/" + other.ns), "agent", "--cleanup", "--underlay",
                     "ul0", "--pin-root", other.pinRoot.toString());
             assertThat(r.exit()).as(r.out()).isZero();
             assertThat(r.out()).contains("someone-elses");
+            assertThat(journal).doesNotExist();
             assertThat(foreign).isDirectory();
             try (var s = Files.list(other.pinRoot)) {
                 assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("someone-elses");
