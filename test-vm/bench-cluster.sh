@@ -8,6 +8,7 @@
 #      transactions, writes/s from the first frame until the claims in etcd stop changing
 #   test-vm/bench-cluster.sh [MOVES [NODES [PER_NODE [SPRAY]]]]   (defaults 50 1000 50 300000)
 #   BENCH_CLUSTER_PARTS="moves scale secure" (default: all four; secure includes the spray)
+#   BENCH_CLUSTER_VNIS=N: the simulated endpoints spread over N VNIs (default 20; 1: one flood list of NODES VTEPs)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -18,6 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "bench-cluster: $*" >&2; return 1; }
 MOVES=${1:-50} NODES=${2:-1000} PER_NODE=${3:-50} SPRAY=${4:-300000}
 PARTS=${BENCH_CLUSTER_PARTS:-moves scale secure}
+VNIS=${BENCH_CLUSTER_VNIS:-20} # the simulated endpoints' VNIs: a VNI's flood list holds NODES/VNIS VTEPs
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 lab_init
@@ -33,17 +35,23 @@ if part scale; then
 echo "== cluster: $((NODES * PER_NODE)) simulated endpoints on $NODES nodes"
 jvm=$(for p in $(ip netns pids "$(ns_host 1)"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = java ] && echo "$p"; done | head -1)
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$jvm/status"; }
+heap() { # MiB of heap in use after a full GC: what the agent keeps
+	jcmd "$jvm" GC.run >/dev/null 2>&1
+	jcmd "$jvm" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K.*/, "", v); printf "%d", v / 1024; exit}}'
+}
 metric() { api 1 GET /metrics | awk -v m="$1" '$1 == m {print int($2)}'; }
 base=$(metric xvtep_cluster_remote_endpoints)
-echo "  host 1 agent RSS before: $(rss) MiB (remote endpoints: $base)"
+rss0=$(rss) heap0=$(heap)
+echo "  host 1 agent RSS before: $rss0 MiB, heap in use $heap0 MiB (remote endpoints: $base)"
 t0=$(date +%s%N)
-in_etcd_root python3 "$HERE/cluster-bench.py" scale "$(cluster_prefix)" "$NODES" "$PER_NODE" 20
+in_etcd_root python3 "$HERE/cluster-bench.py" scale "$(cluster_prefix)" "$NODES" "$PER_NODE" "$VNIS"
 t1=$(date +%s%N)
 want=$((base + NODES * PER_NODE))
 while [ "$(metric xvtep_cluster_remote_endpoints)" -lt "$want" ] && [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 300 ]; do sleep 0.1; done
 t2=$(date +%s%N)
 echo "  host 1 programmed $(metric xvtep_cluster_remote_endpoints) remote endpoints: $(( (t2 - t0) / 1000000 )) ms from the first write ($(( (t2 - t1) / 1000000 )) ms after the last)"
-echo "  host 1 agent RSS after: $(rss) MiB"
+rss1=$(rss) heap1=$(heap)
+echo "  host 1 agent RSS after: $rss1 MiB, heap in use $heap1 MiB: per remote endpoint $(( (rss1 - rss0) * 1048576 / (NODES * PER_NODE) )) B of RSS, $(( (heap1 - heap0) * 1048576 / (NODES * PER_NODE) )) B of heap"
 echo "  flood list of VNI 1000 on host 1: $(api 1 GET /api/v1/vnis/1000 | python3 -c 'import sys,json;print(len(json.load(sys.stdin)["flood"]))') VTEPs"
 # a restart re-lists everything at once (the initial-sync path, mark-and-sweep)
 cluster_agent_kill 1 TERM

@@ -80,8 +80,10 @@ final class StoreClient implements AutoCloseable {
     private final ClusterMetrics metrics;
 
     StoreClient(List<String> endpoints, ClusterOptions.Security sec, ClusterThread thread, ClusterMetrics metrics) {
+        // A re-list reads the whole prefix in one response: 100k endpoints are ~15 MB, beyond gRPC's default
+        // 4 MiB, and a restarted agent could not sync; 256 MiB covers ~1.7M endpoints.
         ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new))
-                .connectTimeout(Duration.ofSeconds(3));
+                .connectTimeout(Duration.ofSeconds(3)).maxInboundMessageSize(256 << 20);
         try {
             if (sec.tls()) {
                 // mutual TLS: etcd's certificate checked against the CA, ours presented when given
