@@ -2,7 +2,6 @@ package io.xvtep.libbpf;
 
 import static io.xvtep.libbpf.internal.Native.BPF;
 
-import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -194,11 +193,11 @@ public final class BpfMap implements AutoCloseable {
         return info.getInt(Structs.MI_ID);
     }
 
-    private BpfException fail(String op, int ret) {
+    BpfException fail(String op, int ret) {
         return BpfException.of(op, name, -ret);
     }
 
-    private void checkKey(byte[] key) {
+    void checkKey(byte[] key) {
         Objects.requireNonNull(key, "key");
         if (key.length != keySize) {
             throw new IllegalArgumentException("map " + name + ": key is " + key.length + " bytes, expected "
@@ -206,7 +205,7 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
-    private void checkRawValue(byte[] value) {
+    void checkRawValue(byte[] value) {
         Objects.requireNonNull(value, "value");
         int expected = rawValueSize();
         if (value.length != expected) {
@@ -344,52 +343,7 @@ public final class BpfMap implements AutoCloseable {
      * million-entry table needs the memory of one batch. Same source and caveats as {@link #entries()}.
      */
     public void forEach(java.util.function.Consumer<Entry> visit) {
-        int fd = fd();
-        int rawSize = rawValueSize();
-        int chunk = Math.max(64, Math.min(maxEntries, 4096));
-        Pointer keys = Native.alloc((long) chunk * keySize);
-        Pointer values = Native.alloc((long) chunk * rawSize);
-        int tokenSize = Math.max(keySize, 8);
-        Pointer inBatch = Native.alloc(tokenSize);
-        Pointer outBatch = Native.alloc(tokenSize);
-        Pointer count = Native.alloc(4);
-        Pointer opts = Native.alloc(Structs.BATCH_OPTS_SIZE);
-        opts.putLong(0, Structs.BATCH_OPTS_SIZE);
-        boolean first = true;
-        while (true) {
-            count.putInt(0, chunk);
-            int r = BPF.bpf_map_lookup_batch(fd, first ? null : inBatch, outBatch, keys, values, count, opts);
-            int n = count.getInt(0);
-            if (r < 0 && r != -Errno.ENOENT) {
-                if (r == -Errno.ENOSPC && n == 0) { // a hash bucket holds more than chunk entries
-                    chunk *= 2;
-                    keys = Native.alloc((long) chunk * keySize);
-                    values = Native.alloc((long) chunk * rawSize);
-                    continue;
-                }
-                if (first && (r == -Errno.ENOTSUPP || r == -Errno.EOPNOTSUPP || r == -Errno.EINVAL)) {
-                    forEachByKeys(visit);
-                    return;
-                }
-                throw fail("bpf_map_lookup_batch", r);
-            }
-            for (int i = 0; i < n; i++) {
-                visit.accept(new Entry(Native.read(keys, (long) i * keySize, keySize),
-                        Native.read(values, (long) i * rawSize, rawSize)));
-            }
-            if (r == -Errno.ENOENT) {
-                break;
-            }
-            inBatch.put(0, Native.read(outBatch, 0, tokenSize), 0, tokenSize);
-            first = false;
-        }
-        Reference.reachabilityFence(opts);
-    }
-
-    private void forEachByKeys(java.util.function.Consumer<Entry> visit) {
-        for (byte[] k : keys()) {
-            lookup(k).ifPresent(v -> visit.accept(new Entry(k, v)));
-        }
+        BpfMapBatch.forEach(this, visit);
     }
 
     /**
@@ -401,50 +355,7 @@ public final class BpfMap implements AutoCloseable {
      * {@code bpf_map_update_elem} per element, stopping at the first failure, as the batch call would.
      */
     public int updateBatch(List<byte[]> keys, List<byte[]> values, UpdateFlag flag) {
-        if (keys.size() != values.size()) {
-            throw new IllegalArgumentException(keys.size() + " keys but " + values.size() + " values");
-        }
-        if (keys.isEmpty()) {
-            return 0;
-        }
-        int n = keys.size();
-        int rawSize = rawValueSize();
-        Pointer k = Native.alloc((long) n * keySize);
-        Pointer v = Native.alloc((long) n * rawSize);
-        for (int i = 0; i < n; i++) {
-            byte[] key = keys.get(i);
-            byte[] value = values.get(i);
-            checkKey(key);
-            checkRawValue(value);
-            k.put((long) i * keySize, key, 0, keySize);
-            v.put((long) i * rawSize, value, 0, rawSize);
-        }
-        int r = 0;
-        int done;
-        if (flag != UpdateFlag.ANY) {
-            int fd = fd();
-            for (done = 0; done < n; done++) {
-                r = BPF.bpf_map_update_elem(fd, keys.get(done), values.get(done), flag.value());
-                if (r < 0) {
-                    break;
-                }
-            }
-        } else {
-            Pointer count = Native.alloc(4);
-            count.putInt(0, n);
-            Pointer opts = Native.alloc(Structs.BATCH_OPTS_SIZE);
-            opts.putLong(0, Structs.BATCH_OPTS_SIZE);
-            r = BPF.bpf_map_update_batch(fd(), k, v, count, opts);
-            done = count.getInt(0);
-            Reference.reachabilityFence(opts);
-        }
-        Reference.reachabilityFence(k);
-        Reference.reachabilityFence(v);
-        if (r < 0) {
-            throw BpfException.of(flag == UpdateFlag.ANY ? "bpf_map_update_batch" : "bpf_map_update_elem", name, -r,
-                    done + " of " + n + " elements updated before the failure", List.of(), null);
-        }
-        return done;
+        return BpfMapBatch.update(this, keys, values, flag);
     }
 
     /**
@@ -452,49 +363,7 @@ public final class BpfMap implements AutoCloseable {
      * number of elements actually deleted.
      */
     public int deleteBatch(List<byte[]> keys) {
-        if (keys.isEmpty()) {
-            return 0;
-        }
-        int fd = fd();
-        int n = keys.size();
-        Pointer k = Native.alloc((long) n * keySize);
-        for (int i = 0; i < n; i++) {
-            byte[] key = keys.get(i);
-            checkKey(key);
-            k.put((long) i * keySize, key, 0, keySize);
-        }
-        Pointer count = Native.alloc(4);
-        Pointer opts = Native.alloc(Structs.BATCH_OPTS_SIZE);
-        opts.putLong(0, Structs.BATCH_OPTS_SIZE);
-        int deleted = 0;
-        int start = 0;
-        while (start < n) {
-            count.putInt(0, n - start);
-            int r = BPF.bpf_map_delete_batch(fd, k.slice((long) start * keySize), count, opts);
-            int done = count.getInt(0);
-            if (r == 0) {
-                deleted += done;
-                break;
-            }
-            if (r == -Errno.ENOENT) { // keys[start + done] is absent: count what went, skip it, go on
-                deleted += done;
-                start += done + 1;
-                continue;
-            }
-            if (start == 0 && done == 0 && (r == -Errno.ENOTSUPP || r == -Errno.EOPNOTSUPP)) {
-                for (byte[] key : keys) {
-                    if (delete(key)) {
-                        deleted++;
-                    }
-                }
-                return deleted;
-            }
-            throw BpfException.of("bpf_map_delete_batch", name, -r,
-                    (deleted + done) + " of " + n + " elements deleted before the failure", List.of(), null);
-        }
-        Reference.reachabilityFence(k);
-        Reference.reachabilityFence(opts);
-        return deleted;
+        return BpfMapBatch.delete(this, keys);
     }
 
     /** Pins the map at {@code path} (on a bpffs) with {@code bpf_obj_pin}. */
