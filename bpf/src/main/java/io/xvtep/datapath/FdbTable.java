@@ -91,11 +91,19 @@ public final class FdbTable {
         fdb.forEach(e -> visit.accept(FdbKey.decode(e.key()), FdbValue.decode(e.value())));
     }
 
-    /** The entries of {@code keys} that exist: one lookup each, for writes far smaller than the table. */
+    /** The entries of {@code keys} that exist ({@link BpfMap#lookupEach}: for writes far smaller than the table). */
     public Map<FdbKey, FdbValue> getAll(Collection<FdbKey> keys) {
+        List<FdbKey> order = new ArrayList<>(keys);
+        List<byte[]> raw = new ArrayList<>(order.size());
+        for (FdbKey k : order) {
+            raw.add(k.encode());
+        }
+        List<byte[]> values = fdb.lookupEach(raw);
         Map<FdbKey, FdbValue> m = new LinkedHashMap<>();
-        for (FdbKey k : keys) {
-            fdb.lookup(k.encode()).ifPresent(v -> m.put(k, FdbValue.decode(v)));
+        for (int i = 0; i < order.size(); i++) {
+            if (values.get(i) != null) {
+                m.put(order.get(i), FdbValue.decode(values.get(i)));
+            }
         }
         return m;
     }

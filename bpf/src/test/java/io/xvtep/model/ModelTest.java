@@ -20,11 +20,13 @@ class ModelTest {
         assertThat(Mac.parse("00:00:00:00:00:00").isZero()).isTrue();
         assertThat(Mac.parse("01:00:5e:00:00:01").isMulticast()).isTrue();
         assertThat(Mac.parse("ff:ff:ff:ff:ff:ff").isMulticast()).isTrue();
+        assertThat(Mac.parse("Fe:dC:bA:98:76:54").toString()).isEqualTo("fe:dc:ba:98:76:54");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "02:00:00:00:00", "02:00:00:00:00:00:00", "02-00-00-00-00-02", "2:0:0:0:0:2",
-            "02:00:00:00:00:0g", "02:00:00:00:00:+1", "zz:00:00:00:00:00"})
+            "02:00:00:00:00:0g", "02:00:00:00:00:+1", "zz:00:00:00:00:00", "02:00:00:00:00:02:", ":02:00:00:00:00:02",
+            "02:00:00:00:0002", "02:00:00:00:00-02", "02:00:00:00:00:2 "})
     void malformedMacsAreRejected(String s) {
         assertThatThrownBy(() -> Mac.parse(s)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -50,11 +52,15 @@ class ModelTest {
         assertThat(Ipv4.parse("239.1.1.1").isMulticast()).isTrue();
         assertThat(Ipv4.parse("255.255.255.255").isUsableUnicast()).isFalse();
         assertThat(Ipv4.parse("127.0.0.1").isUsableUnicast()).isFalse();
+        assertThat(Ipv4.parse("0.0.0.0").value()).isZero();
+        assertThat(Ipv4.parse("255.255.255.254").value()).isEqualTo(0xfffffffe);
+        assertThat(Ipv4.parse("10.0.100.9").toString()).isEqualTo("10.0.100.9");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "a.b.c.d", "1.2.3.-4", "localhost",
-            "1..2.3"})
+            "1..2.3", "1.2.3.4.", ".1.2.3.4", "1.2.3.", " 1.2.3.4", "1.2.3.4 ", "1.2.3.0004", "1.2.3.99999999999",
+            "1.2.3.00", "1,2.3.4"})
     void malformedIpv4IsRejected(String s) {
         assertThatThrownBy(() -> Ipv4.parse(s)).isInstanceOf(IllegalArgumentException.class);
     }

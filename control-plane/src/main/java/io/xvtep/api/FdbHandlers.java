@@ -31,7 +31,7 @@ final class FdbHandlers {
                     Params.mac(after, "after"), limit);
         }, JsonCodec::fdb));
         r.post(v + "/bulk").handler(ctx -> http.call(ctx, () -> s.fdb().bulk(Params.vni(ctx.pathParam("vni")),
-                JsonCodec.fdbSpecs(JsonCodec.object(ctx.body().buffer(), JsonCodec.BULK_FIELDS))),
+                JsonCodec.fdbSpecs(ctx.body().buffer())),
                 n -> Http.send(ctx, 200, new JsonObject().put("count", n))));
         r.put(v + "/:mac").handler(ctx -> http.call(ctx, () -> {
             JsonObject o = JsonCodec.object(ctx.body().buffer(), Set.of("dst", "ifname", "mac"));

@@ -32,10 +32,13 @@ public final class JsonCodec {
 
     /** Every VNI option; a PATCH body may name them all, the immutable ones get their own error. */
     public static final Set<String> VNI_FIELDS = Set.copyOf(VniOption.jsonNames());
-    public static final Set<String> NEIGH_FIELDS = Set.of("ip", "mac");
-    public static final Set<String> BULK_FIELDS = Set.of("entries");
+    /** A neighbour's fields, in the order a bulk entry hands them over ({@link BulkBody}). */
+    static final List<String> NEIGH_ENTRY = List.of("ip", "mac");
+    public static final Set<String> NEIGH_FIELDS = Set.copyOf(NEIGH_ENTRY);
     public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp", PortService.FDB_MAX_LEARNED);
-    public static final Set<String> FDB_FIELDS = Set.of("mac", "dst", "ifname");
+    /** An FDB entry's fields, in the order a bulk entry hands them over ({@link BulkBody}). */
+    static final List<String> FDB_ENTRY = List.of("mac", "dst", "ifname");
+    public static final Set<String> FDB_FIELDS = Set.copyOf(FDB_ENTRY);
 
     private JsonCodec() {
     }
@@ -62,7 +65,7 @@ public final class JsonCodec {
         return o;
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "";
         }
@@ -130,56 +133,16 @@ public final class JsonCodec {
         return vniSpec(o);
     }
 
-    /** The entries of a bulk body, each a JSON object with only {@code allowed} fields. */
-    public static List<JsonObject> bulkEntries(JsonObject body, Set<String> allowed) {
-        Object v = body.getValue("entries");
-        if (!(v instanceof JsonArray a)) {
-            throw VtepException.invalid("entries", "entries must be a list of objects");
-        }
-        List<JsonObject> l = new ArrayList<>(a.size());
-        for (int i = 0; i < a.size(); i++) {
-            if (!(a.getValue(i) instanceof JsonObject e)) {
-                throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
-            }
-            for (String k : e.fieldNames()) {
-                if (!allowed.contains(k)) {
-                    throw VtepException.invalid("entries[" + i + "]." + k, "unknown field: " + k);
-                }
-            }
-            l.add(e);
-        }
-        return l;
+    /** A bulk FDB body ({@link BulkBody}): entries of mac and one of dst and ifname. */
+    public static List<FdbSpec> fdbSpecs(Buffer body) {
+        return BulkBody.entries(body, FDB_ENTRY, (i, f) -> new FdbSpec(Params.mac(f[0], "mac"),
+                Params.ip(f[1], "dst"), f[2]));
     }
 
-    public static List<FdbSpec> fdbSpecs(JsonObject body) {
-        List<JsonObject> l = bulkEntries(body, FDB_FIELDS);
-        List<FdbSpec> out = new ArrayList<>(l.size());
-        for (int i = 0; i < l.size(); i++) {
-            JsonObject e = l.get(i);
-            String at = "entries[" + i + "].";
-            out.add(new FdbSpec(Params.mac(string(e, "mac", at), at + "mac"), Params.ip(string(e, "dst", at), at + "dst"),
-                    string(e, "ifname", at)));
-        }
-        return out;
-    }
-
-    public static List<NeighSpec> neighSpecs(JsonObject body) {
-        List<JsonObject> l = bulkEntries(body, NEIGH_FIELDS);
-        List<NeighSpec> out = new ArrayList<>(l.size());
-        for (int i = 0; i < l.size(); i++) {
-            JsonObject e = l.get(i);
-            String at = "entries[" + i + "].";
-            out.add(new NeighSpec(Params.ip(string(e, "ip", at), at + "ip"), Params.mac(string(e, "mac", at), at + "mac")));
-        }
-        return out;
-    }
-
-    private static String string(JsonObject o, String f, String prefix) {
-        Object v = o.getValue(f);
-        if (v == null || v instanceof String) {
-            return (String) v;
-        }
-        throw VtepException.invalid(prefix + f, f + " must be a string");
+    /** A bulk neighbour body ({@link BulkBody}): entries of ip and mac. */
+    public static List<NeighSpec> neighSpecs(Buffer body) {
+        return BulkBody.entries(body, NEIGH_ENTRY, (i, f) -> new NeighSpec(Params.ip(f[0], "ip"),
+                Params.mac(f[1], "mac")));
     }
 
     public static JsonObject neigh(NeighView n) {

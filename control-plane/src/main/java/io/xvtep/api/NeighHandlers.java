@@ -28,7 +28,7 @@ final class NeighHandlers {
                     Params.ip(after, "after"), limit);
         }, JsonCodec::neigh));
         r.post(v + "/bulk").handler(ctx -> http.call(ctx, () -> s.neigh().bulk(Params.vni(ctx.pathParam("vni")),
-                JsonCodec.neighSpecs(JsonCodec.object(ctx.body().buffer(), JsonCodec.BULK_FIELDS))),
+                JsonCodec.neighSpecs(ctx.body().buffer())),
                 n -> Http.send(ctx, 200, new JsonObject().put("count", n))));
         r.delete(v + "/:ip").handler(ctx -> http.call(ctx, () -> s.neigh().delete(Params.vni(ctx.pathParam("vni")),
                 Params.ip(ctx.pathParam("ip"), "ip"))));

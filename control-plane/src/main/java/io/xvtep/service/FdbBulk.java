@@ -30,6 +30,8 @@ final class FdbBulk {
 
     private final Vteps v;
     private final Datapath dp;
+    private final Map<String, Integer> ifindexes = new HashMap<>();
+    private final Map<Integer, Optional<PortCfg>> portCache = new HashMap<>();
 
     FdbBulk(Vteps v) {
         this.v = v;
@@ -37,51 +39,25 @@ final class FdbBulk {
     }
 
     int write(VniCfg cfg, List<FdbSpec> specs) {
-        Map<FdbKey, FdbValue> batch = new LinkedHashMap<>();
-        Map<String, Integer> ifindexes = new HashMap<>();
-        Map<Integer, Optional<PortCfg>> portCache = new HashMap<>();
+        Map<FdbKey, FdbValue> batch = new LinkedHashMap<>(specs.size() * 4 / 3 + 1);
         Set<Ipv4> vteps = new LinkedHashSet<>();
         long now = System.nanoTime();
         for (int i = 0; i < specs.size(); i++) {
-            FdbSpec f = specs.get(i);
-            String at = "entries[" + i + "].";
-            if (f == null) {
-                throw VtepException.invalid("entries[" + i + "]", "entries must be objects");
-            }
-            Mac mac = f.mac();
-            if (mac == null) {
-                throw VtepException.invalid(at + "mac", at + "mac is required");
-            }
-            if (mac.isZero()) {
-                throw VtepException.invalid(at + "mac", "the all-zero MAC is a flood destination: POST it to .../fdb");
-            }
-            if (mac.isMulticast()) {
-                throw VtepException.invalid(at + "mac", "multicast MACs are flooded, not looked up: " + mac);
-            }
-            if ((f.dst() == null) == (f.ifname() == null)) {
-                throw VtepException.invalid(at + "dst", "give exactly one of dst (remote VTEP) and ifname (local port)");
-            }
-            Ipv4 dst = null;
-            int ifindex = 0;
-            if (f.dst() != null) {
-                dst = Vteps.destination(f.dst(), at + "dst");
-            } else {
-                if (!Interfaces.validName(f.ifname())) {
-                    throw VtepException.invalid(at + "ifname", "not a valid interface name: " + f.ifname());
+            try {
+                FdbSpec f = specs.get(i);
+                if (f == null) {
+                    throw VtepException.invalid(null, "entries must be objects");
                 }
-                Integer idx = ifindexes.computeIfAbsent(f.ifname(), n -> Interfaces.index(n).orElse(0));
-                Optional<PortCfg> p = idx == 0 ? Optional.empty() : portCache.computeIfAbsent(idx, dp.ports()::get);
-                if (p.isEmpty() || p.get().vni() != cfg.vni()) {
-                    throw VtepException.invalid(at + "ifname", f.ifname() + " is not a port of VNI " + cfg.vni());
+                FdbValue val = value(cfg, f, now);
+                if (batch.put(new FdbKey(cfg.vni(), f.mac()), val) != null) {
+                    throw VtepException.invalid("mac", f.mac() + " is listed twice");
                 }
-                ifindex = idx;
-            }
-            FdbKey key = new FdbKey(cfg.vni(), mac);
-            if (batch.put(key, new FdbValue(dst, ifindex, FdbValue.F_STATIC, now)) != null) {
-                throw VtepException.invalid(at + "mac", mac + " is listed twice");
-            }
-            if (dst != null && !dst.isMulticast()) {
-                vteps.add(dst);
+                if (val.remote() != null && !val.remote().isMulticast()) {
+                    vteps.add(val.remote());
+                }
+            } catch (VtepException e) { // the entry's field, named in the request's terms only now
+                throw new VtepException(e.kind(), e.getMessage(),
+                        "entries[" + i + "]" + (e.field() == null ? "" : "." + e.field()));
             }
         }
         if (batch.isEmpty()) {
@@ -107,5 +83,34 @@ final class FdbBulk {
         }
         vteps.forEach(v::vtepAdded);
         return batch.size();
+    }
+
+    /** One entry checked: its value, or a refusal naming the entry's field ("mac", "dst", "ifname"). */
+    private FdbValue value(VniCfg cfg, FdbSpec f, long now) {
+        Mac mac = f.mac();
+        if (mac == null) {
+            throw VtepException.invalid("mac", "mac is required");
+        }
+        if (mac.isZero()) {
+            throw VtepException.invalid("mac", "the all-zero MAC is a flood destination: POST it to .../fdb");
+        }
+        if (mac.isMulticast()) {
+            throw VtepException.invalid("mac", "multicast MACs are flooded, not looked up: " + mac);
+        }
+        if ((f.dst() == null) == (f.ifname() == null)) {
+            throw VtepException.invalid("dst", "give exactly one of dst (remote VTEP) and ifname (local port)");
+        }
+        if (f.dst() != null) {
+            return new FdbValue(Vteps.destination(f.dst(), "dst"), 0, FdbValue.F_STATIC, now);
+        }
+        if (!Interfaces.validName(f.ifname())) {
+            throw VtepException.invalid("ifname", "not a valid interface name: " + f.ifname());
+        }
+        Integer idx = ifindexes.computeIfAbsent(f.ifname(), n -> Interfaces.index(n).orElse(0));
+        Optional<PortCfg> p = idx == 0 ? Optional.empty() : portCache.computeIfAbsent(idx, dp.ports()::get);
+        if (p.isEmpty() || p.get().vni() != cfg.vni()) {
+            throw VtepException.invalid("ifname", f.ifname() + " is not a port of VNI " + cfg.vni());
+        }
+        return new FdbValue(null, idx, FdbValue.F_STATIC, now);
     }
 }

@@ -231,6 +231,22 @@ class FdbApiIT extends AgentApiBase {
         refused("POST", "/api/v1/vnis/501/fdb/bulk",
                 "{\"entries\":[{\"mac\":\"02:00:00:00:00:01\",\"dst\":\"198.18.0.9\",\"y\":1}]}", 400, "entries[0].y");
         refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":{}}", 400, "entries");
+        // the body is read token by token (no tree): each malformed shape is still a 400 naming what is wrong
+        String one = "{\"mac\":\"02:00:00:00:00:01\",\"dst\":\"198.18.0.9\"}";
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[" + one + "]} {}", 400, null);
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[" + one + ",", 400, null);
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[" + one + "]", 400, null);
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "[" + one + "]", 400, null);
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{}", 400, "entries");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":null}", 400, "entries");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[" + one + "],\"x\":1}", 400, "x");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[" + one + ",[]]}", 400, "entries[1]");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[{\"mac\":7,\"dst\":\"198.18.0.9\"}]}", 400,
+                "entries[0].mac");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[{\"mac\":{\"a\":1},\"dst\":\"198.18.0.9\"}]}",
+                400, "entries[0].mac");
+        refused("POST", "/api/v1/vnis/501/fdb/bulk", "{\"entries\":[{\"mac\":\"02:00:00:00:00:01\",\"dst\":[\"198.18.0.9\"]}]}",
+                400, "entries[0].dst");
         // duplicates within a request
         refused("POST", "/api/v1/vnis/501/fdb/bulk",
                 "{\"entries\":[{\"mac\":\"02:00:00:00:00:01\",\"dst\":\"198.18.0.9\"},"

@@ -347,6 +347,15 @@ public final class BpfMap implements AutoCloseable {
     }
 
     /**
+     * The values of {@code keys}, in order ({@code null}: absent): the kernel has no batch lookup of given
+     * keys, so this is one {@code bpf_map_lookup_elem} each, but from one native buffer of keys into one of
+     * values (no Java arrays marshalled per call): what a bulk write uses to learn what it overwrites.
+     */
+    public List<byte[]> lookupEach(List<byte[]> keys) {
+        return BpfMapBatch.lookupEach(this, keys);
+    }
+
+    /**
      * {@code bpf_map_update_batch}: keys.get(i) -> values.get(i) (raw values), in order; returns the number of
      * elements updated. On failure the exception's message says how many were updated before it.
      *

@@ -3,6 +3,7 @@ package io.xvtep.libbpf;
 import static io.xvtep.libbpf.internal.Native.BPF;
 
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -70,6 +71,39 @@ final class BpfMapBatch {
         for (byte[] k : map.keys()) {
             map.lookup(k).ifPresent(v -> visit.accept(new Entry(k, v)));
         }
+    }
+
+    static List<byte[]> lookupEach(BpfMap map, List<byte[]> keys) {
+        int n = keys.size();
+        if (n == 0) {
+            return List.of();
+        }
+        int fd = map.fd();
+        int keySize = map.keySize();
+        int rawSize = map.rawValueSize();
+        Pointer k = Native.alloc((long) n * keySize);
+        Pointer v = Native.alloc((long) n * rawSize);
+        for (int i = 0; i < n; i++) {
+            byte[] key = keys.get(i);
+            map.checkKey(key);
+            k.put((long) i * keySize, key, 0, keySize);
+        }
+        boolean[] found = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            int r = BPF.bpf_map_lookup_elem(fd, k.slice((long) i * keySize, keySize), v.slice((long) i * rawSize, rawSize));
+            if (r == 0) {
+                found[i] = true;
+            } else if (r != -Errno.ENOENT) {
+                throw map.fail("bpf_map_lookup_elem", r);
+            }
+        }
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(found[i] ? Native.read(v, (long) i * rawSize, rawSize) : null);
+        }
+        Reference.reachabilityFence(k);
+        Reference.reachabilityFence(v);
+        return out;
     }
 
     static int update(BpfMap map, List<byte[]> keys, List<byte[]> values, UpdateFlag flag) {

@@ -117,6 +117,19 @@ class BpfMapTest extends LoadedObjectTest {
         assertThat(m.entries()).hasSize(n - n / 2);
         assertThat(m.lookup(keys.get(0))).isEmpty();
         assertThat(m.lookup(keys.get(n - 1))).isPresent();
+
+        // lookupEach: every key's value in order, null where absent (the deleted half)
+        List<byte[]> each = m.lookupEach(keys);
+        assertThat(each).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            if (i < n / 2) {
+                assertThat(each.get(i)).isNull();
+            } else {
+                assertThat(readU64(each.get(i), 0)).isEqualTo(expected.get(readU32(keys.get(i), 0)));
+            }
+        }
+        assertThat(m.lookupEach(List.of())).isEmpty();
+        assertThatThrownBy(() -> m.lookupEach(List.of(new byte[3]))).isInstanceOf(IllegalArgumentException.class);
         assertThat(m.deleteBatch(keys)).isEqualTo(n - n / 2);
         assertThat(m.entries()).isEmpty();
         assertThat(m.keys()).isEmpty();

@@ -57,6 +57,8 @@ public interface LibBpf {
 
     // ---- low-level bpf(2) wrappers
     int bpf_map_lookup_elem(int fd, @In byte[] key, @Out byte[] value);
+    /** the same on native memory: many lookups from one buffer without copying Java arrays in and out */
+    int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
     int bpf_map_update_elem(int fd, @In byte[] key, @In byte[] value, long flags);
     int bpf_map_delete_elem(int fd, @In byte[] key);
     int bpf_map_get_next_key(int fd, @In byte[] key, @Out byte[] nextKey);
