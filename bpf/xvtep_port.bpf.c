@@ -90,8 +90,8 @@ int tc_port_ingress(struct __sk_buff *skb)
 				STAT_ADD(st, switched_bytes, skb->len);
 				return port_deliver(skb, e->ifindex, vni, 1, st);
 			}
-			if (e->remote)
-				return vx_unicast(skb, cfg, gc, e->remote, st);
+			if (!addr_is_zero(&e->remote))
+				return vx_unicast(skb, cfg, gc, &e->remote, st);
 		}
 		if (!cfg->n_flood && (cfg->flags & VNI_F_L2MISS)) {
 			/* the kernel's l2miss: no entry and no default destination */

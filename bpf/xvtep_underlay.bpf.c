@@ -66,7 +66,7 @@ int xdp_underlay(struct xdp_md *ctx)
 	st = stats_get(vx.vni);
 	if (mac_is_multicast(inner->h_source) || mac_is_zero(inner->h_source))
 		return xdp_drop(st, DROP_SRC_MAC);
-	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vx.vni, inner->h_source, vx.saddr, 0, st))
+	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vx.vni, inner->h_source, &vx.saddr, 0, st))
 		return xdp_drop(st, DROP_STATIC_MAC);
 	len = bpf_xdp_get_buff_len(ctx);
 	if (len > vx.outer_len + vx.inner_len && bpf_xdp_adjust_tail(ctx, -(int)(len - vx.outer_len - vx.inner_len)))
@@ -116,7 +116,7 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 		return drop(st, why);
 	if (vx_ecn(skb, &vx, &inner))
 		return drop(st, DROP_ECN);
-	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vni, inner.h_source, vx.saddr, 0, st))
+	if ((cfg->flags & VNI_F_LEARNING) && fdb_learn(vni, inner.h_source, &vx.saddr, 0, st))
 		return drop(st, DROP_STATIC_MAC);
 
 	if (!mac_is_multicast(inner.h_dest)) {

@@ -75,12 +75,12 @@ enum learn_result {
 };
 
 /*
- * Learn that (vni, mac) sits behind `remote` (a VTEP) or `ifindex` (a local port).
+ * Learn that (vni, mac) sits behind `remote` (a VTEP) or `ifindex` (a local port, `remote` NULL).
  * Static entries are never overwritten, cluster ones only by a local port; a known entry only has its
  * timestamp refreshed (at most once a second, to keep map writes off the hot path).
  * A frame claiming a static MAC from elsewhere is reported (the kernel's vxlan_snoop drops it).
  */
-static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, __be32 remote, __u32 ifindex,
+static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, const union vtep_addr *remote, __u32 ifindex,
 				      struct vni_stats *st)
 {
 	struct fdb_key k = { .vni = vni };
@@ -90,13 +90,15 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, _
 
 	if (mac_is_multicast(mac) || mac_is_zero(mac))
 		return LEARN_OK;
+	if (!remote)
+		remote = &ne.remote; /* behind a local port: no VTEP (all-zero) */
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &k);
 	if (e) {
 		/* Static entries never move. A cluster entry (a remote host's claim) gives way only to
 		 * the MAC showing up behind a local port: it moved here, and the event lets the
 		 * control plane claim it in the store. */
-		if (e->remote == remote && e->ifindex == ifindex) {
+		if (addr_eq(&e->remote, remote) && e->ifindex == ifindex) {
 			if (!(e->flags & FDB_F_STATIC) && !((e->flags & FDB_F_CLUSTER) && !ifindex) &&
 			    now - e->updated_ns > FDB_REFRESH_NS)
 				e->updated_ns = now;
@@ -114,7 +116,8 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, _
 		miss_emit(XVTEP_EV_LEARN_REFUSED, vni, 0, 0); /* keyed by VNI only: 1/s per VNI */
 		return LEARN_OK; /* the frame itself is forwarded, as the kernel does when its FDB is full */
 	}
-	ne.remote = remote;
+	if (remote != &ne.remote)
+		ne.remote = *remote;
 	ne.ifindex = ifindex;
 	ne.updated_ns = now;
 	/* Whole-value replace, so a reader never sees a half-moved entry. */

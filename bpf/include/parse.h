@@ -8,7 +8,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
-#include "xvtep_consts.h"
+#include "xvtep_structs.h"
 
 /* ---- VXLAN (RFC 7348) ---- */
 #define VXLAN_HLEN          8
@@ -61,6 +61,39 @@ static __always_inline int ipv4_is_martian_src(__be32 a)
 	__u32 h = bpf_ntohl(a);
 
 	return (h >> 24) == 0 || ipv4_is_loopback(a) || ipv4_is_multicast(a) || h == 0xffffffffu;
+}
+
+/* ---- underlay addresses (union vtep_addr: IPv6, or IPv4-mapped ::ffff:a.b.c.d) ---- */
+#define VTEP_ADDR_V4MAPPED 0x0000ffffu /* third word of an IPv4-mapped address, host order */
+
+static __always_inline int addr_is_zero(const union vtep_addr *a)
+{
+	return !(a->a32[0] | a->a32[1] | a->a32[2] | a->a32[3]);
+}
+
+static __always_inline int addr_eq(const union vtep_addr *a, const union vtep_addr *b)
+{
+	return !((a->a32[0] ^ b->a32[0]) | (a->a32[1] ^ b->a32[1]) | (a->a32[2] ^ b->a32[2]) |
+		 (a->a32[3] ^ b->a32[3]));
+}
+
+static __always_inline int addr_is_v4(const union vtep_addr *a)
+{
+	return !(a->a32[0] | a->a32[1]) && a->a32[2] == bpf_htonl(VTEP_ADDR_V4MAPPED);
+}
+
+/* The IPv4 address of an IPv4-mapped one. */
+static __always_inline __be32 addr_v4(const union vtep_addr *a)
+{
+	return a->a32[3];
+}
+
+static __always_inline void addr_set_v4(union vtep_addr *a, __be32 v4)
+{
+	a->a32[0] = 0;
+	a->a32[1] = 0;
+	a->a32[2] = bpf_htonl(VTEP_ADDR_V4MAPPED);
+	a->a32[3] = v4;
 }
 
 /* IEEE 802.1D reserved group 01:80:c2:00:00:00-0f: a bridge never forwards these (PAUSE, STP, LACP, LLDP). */

@@ -58,7 +58,7 @@ static __always_inline __s64 csum_chunk_add(void *ctx, int xdp, struct csum_chun
 static __always_inline int vx_udp_csum_verified(void *ctx, int xdp, const struct vx_info *vx)
 {
 	__u32 zero = 0, off = vx->outer_len - VXLAN_HLEN - sizeof(struct udphdr), rem = vx->udp_len;
-	__be32 pseudo[3] = { vx->saddr, vx->daddr, bpf_htonl(IPPROTO_UDP << 16 | vx->udp_len) };
+	__be32 pseudo[3] = { addr_v4(&vx->saddr), addr_v4(&vx->daddr), bpf_htonl(IPPROTO_UDP << 16 | vx->udp_len) };
 	struct csum_chunk *c;
 	__s64 sum;
 

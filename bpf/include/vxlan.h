@@ -42,8 +42,8 @@ enum vx_verdict {
 
 struct vx_info {
 	__u32  vni;
-	__be32 saddr;       /* outer source = remote VTEP */
-	__be32 daddr;
+	union vtep_addr saddr; /* outer source = remote VTEP */
+	union vtep_addr daddr;
 	__u8   outer_tos;
 	__u8   pad;
 	__be16 udp_check;   /* the outer UDP checksum, 0 when the sender sent none */
@@ -57,8 +57,8 @@ struct vx_info {
  * Looked up before the VXLAN flags are judged: a GBP/GPE frame for a VNI we do not serve is
  * someone else's, not a malformed one of ours.
  */
-static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, const struct iphdr *ip, __u16 dport,
-						 __u32 *vni, __be32 *local)
+static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, const union vtep_addr *daddr,
+						 __u16 dport, __u32 *vni, union vtep_addr *local)
 {
 	struct xvtep_config *gc = config_get();
 	struct vni_cfg *cfg;
@@ -67,8 +67,10 @@ static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, con
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, vni);
 	if (!cfg || !gc || cfg->dstport != dport)
 		return 0;
-	*local = vni_local_ip(cfg, gc);
-	if (*local && ip->daddr != *local && !(cfg->group && ip->daddr == cfg->group))
+	if (!!(cfg->flags & VNI_F_IPV6) == addr_is_v4(daddr))
+		return 0; /* the VNI's device listens on the other family */
+	*local = *vni_local_ip(cfg, gc);
+	if (!addr_is_zero(local) && !addr_eq(daddr, local) && !(!addr_is_zero(&cfg->group) && addr_eq(daddr, &cfg->group)))
 		return 0; /* VXLAN to another address of this host: not this VNI's */
 	return cfg;
 }
@@ -89,7 +91,7 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	struct iphdr *ip;
 	struct vni_cfg *cfg;
 	__u32 ihl, tot, ulen;
-	__be32 local = 0;
+	union vtep_addr local = {}, saddr, daddr;
 	__u16 dport;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -113,7 +115,8 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	inner = (void *)(vxh + 1);
 	if ((void *)(inner + 1) > data_end)
 		return VX_TRUNCATED;
-	cfg = vx_served(vxh, ip, dport, &vx->vni, &local);
+	addr_set_v4(&daddr, ip->daddr);
+	cfg = vx_served(vxh, &daddr, dport, &vx->vni, &local);
 	if (!cfg)
 		return VX_UNKNOWN_VNI;
 	if (ip->frag_off & bpf_htons(IP_MF))
@@ -130,17 +133,18 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 		return VX_UDP_LEN;
 	if (ipv4_is_martian_src(ip->saddr))
 		return VX_MARTIAN;
-	if (local && ip->saddr == local)
+	addr_set_v4(&saddr, ip->saddr);
+	if (!addr_is_zero(&local) && addr_eq(&saddr, &local))
 		return VX_OWN_SRC; /* our own multicast copy looped back */
 	if (cfg->flags & VNI_F_SRC_FILTER) {
-		struct vni_src_key sk = { .vni = vx->vni, .src = ip->saddr };
+		struct vni_src_key sk = { .vni = vx->vni, .src = saddr };
 
 		if (!bpf_map_lookup_elem(&xvtep_allowed_src, &sk))
 			return VX_SRC_DENIED;
 	}
 
-	vx->saddr = ip->saddr;
-	vx->daddr = ip->daddr;
+	vx->saddr = saddr;
+	vx->daddr = daddr;
 	vx->outer_tos = ip->tos;
 	vx->udp_check = udp->check;
 	vx->udp_len = ulen;

@@ -13,7 +13,8 @@
 struct encap_ctx {
 	struct vxlan_outer o;
 	__u32 inner_len;
-	__be32 src;
+	union vtep_addr src; /* the outer source */
+	union vtep_addr dst; /* the copy being sent's outer destination (set by vx_send_to) */
 };
 
 /*
@@ -64,14 +65,14 @@ enum nh_result {
 };
 
 static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
-						 __be32 src, __be32 dst, struct vxlan_outer *o,
-						 __u32 *ifindex, __be32 *nh_ip)
+						 const union vtep_addr *src, const union vtep_addr *dst,
+						 struct vxlan_outer *o, __u32 *ifindex, union vtep_addr *nh)
 {
 	struct bpf_fib_lookup fib = {};
-	__u8 *d = (__u8 *)&dst;
+	const __u8 *d = &dst->a8[12];
 	int rc;
 
-	if (ipv4_is_multicast(dst)) {
+	if (ipv4_is_multicast(addr_v4(dst))) {
 		o->eth.h_dest[0] = IPV4_MCAST_MAC0;
 		o->eth.h_dest[1] = IPV4_MCAST_MAC1;
 		o->eth.h_dest[2] = IPV4_MCAST_MAC2;
@@ -89,12 +90,12 @@ static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct x
 	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
 	 * segment by segment for GSO.
 	 */
-	fib.ipv4_src = src;
-	fib.ipv4_dst = dst;
+	fib.ipv4_src = addr_v4(src);
+	fib.ipv4_dst = addr_v4(dst);
 	fib.ifindex = gc->underlay_ifindex;
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
 	*ifindex = fib.ifindex;
-	*nh_ip = fib.ipv4_dst; /* the gateway when there is one */
+	addr_set_v4(nh, fib.ipv4_dst); /* the gateway when there is one */
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		__builtin_memcpy(o->eth.h_dest, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(o->eth.h_source, fib.smac, ETH_ALEN);
@@ -199,7 +200,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 		frag = in_ip.frag_off & bpf_htons(IP_DF);
 
 	c->inner_len = skb->len + tag_len;
-	c->src = vni_local_ip(cfg, gc);
+	c->src = *vni_local_ip(cfg, gc);
 	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		/* the inner MAC header is 14 bytes, or 18/22 with the tags: GSO finds the inner L3 right */
 		if (n == 0) {
@@ -234,7 +235,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	c->o.ip.frag_off = frag;
 	c->o.ip.ttl = (cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl ? in_ip.ttl : (cfg->ttl ? cfg->ttl : DEFAULT_TTL);
 	c->o.ip.protocol = IPPROTO_UDP;
-	c->o.ip.saddr = c->src;
+	c->o.ip.saddr = addr_v4(&c->src);
 	c->o.udp.source = vx_srcport(cfg, hash);
 	c->o.udp.dest = bpf_htons(cfg->dstport);
 	c->o.udp.len = bpf_htons(c->inner_len + sizeof(struct udphdr) + VXLAN_HLEN);
@@ -245,33 +246,33 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 }
 
 /*
- * Address the encapsulated frame (outer headers in the scratch map) to `dst` and
- * send it: cloned when `clone`, else redirected. Returns TC_ACT_OK for a sent
+ * Address the encapsulated frame (outer headers in the scratch map) to the scratch's `dst`
+ * and send it: cloned when `clone`, else redirected. Returns TC_ACT_OK for a sent
  * clone, the redirect verdict for the frame itself, TC_ACT_SHOT when dropped.
  * A global function: the verifier checks it once, not once per flood copy.
  */
-__attribute__((noinline)) int vx_send(struct __sk_buff *skb, __be32 dst, __u32 clone, __u32 vni)
+__attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 vni)
 {
 	struct encap_ctx *c = encap_scratch();
 	struct xvtep_config *gc = config_get();
 	struct vni_stats *st = stats_get(vni);
 	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
+	union vtep_addr nh_ip = {};
 	struct iphdr ip;
 	__u32 ifindex = 0;
-	__be32 nh_ip = 0;
 	enum nh_result r;
 
 	if (!c || !gc || !skb)
 		return drop(st, DROP_INTERNAL);
-	c->o.ip.daddr = dst;
+	c->o.ip.daddr = addr_v4(&c->dst);
 	ip = c->o.ip;
 	c->o.ip.check = ipv4_csum(&ip);
-	r = vx_nexthop(skb, gc, c->src, dst, &c->o, &ifindex, &nh_ip);
+	r = vx_nexthop(skb, gc, &c->src, &c->dst, &c->o, &ifindex, &nh_ip);
 	if (r == NH_FAIL)
 		return drop(st, DROP_FIB);
 	if (r == NH_NO_NEIGH) {
 		/* Only a redirect may wait for neighbour resolution, and only for IP (helper limit). */
-		miss_emit(XVTEP_EV_NEIGH_MISS, vni, 0, nh_ip);
+		neigh_miss_emit(vni, &nh_ip);
 		if (clone || skb->protocol != bpf_htons(ETH_P_IP))
 			return drop(st, DROP_FIB);
 	}
@@ -280,7 +281,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __be32 dst, __u32 c
 	STAT_INC(st, tx_packets);
 	STAT_ADD(st, tx_bytes, c->inner_len);
 	if (r == NH_NO_NEIGH) {
-		nh.ipv4_nh = nh_ip;
+		nh.ipv4_nh = addr_v4(&nh_ip);
 		return bpf_redirect_neigh(ifindex, &nh, sizeof(nh), 0);
 	}
 	if (clone) {
@@ -291,9 +292,20 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __be32 dst, __u32 c
 	return bpf_redirect(ifindex, 0);
 }
 
+/* Send the encapsulated frame to `dst` (see vx_send). */
+static __always_inline int vx_send_to(struct __sk_buff *skb, const union vtep_addr *dst, __u32 clone, __u32 vni)
+{
+	struct encap_ctx *c = encap_scratch();
+
+	if (!c)
+		return drop(stats_get(vni), DROP_INTERNAL);
+	c->dst = *dst;
+	return vx_send(skb, clone, vni);
+}
+
 /* Unicast to one remote VTEP. */
 static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
-				      __be32 remote, struct vni_stats *st)
+				      const union vtep_addr *remote, struct vni_stats *st)
 {
 	enum drop_reason why;
 	int r = vx_tunnel_mtu(skb, cfg, skb->ifindex, st);
@@ -305,7 +317,7 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 	why = vx_encap(skb, cfg, gc);
 	if (why)
 		return drop(st, why);
-	return vx_send(skb, remote, 0, cfg->vni);
+	return vx_send_to(skb, remote, 0, cfg->vni);
 }
 
 /* bpf_loop state of vx_flood: the encapsulated frame and where its copies are counted. */
@@ -323,11 +335,11 @@ static long vx_flood_copy(__u32 i, void *data)
 	struct vni_idx_key k = { .vni = c->vni, .idx = i };
 	struct flood_dst *fd = bpf_map_lookup_elem(&xvtep_flood, &k);
 
-	if (!fd || !fd->dst) {
+	if (!fd || addr_is_zero(&fd->dst)) {
 		stat_drop(c->st, DROP_LIST_GAP);
 		return 0;
 	}
-	vx_send(c->skb, fd->dst, 1, c->vni);
+	vx_send_to(c->skb, &fd->dst, 1, c->vni);
 	return 0;
 }
 
@@ -359,9 +371,9 @@ static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg 
 		bpf_loop(n_flood - 1, vx_flood_copy, &fc, 0);
 	k.idx = n_flood - 1;
 	fd = bpf_map_lookup_elem(&xvtep_flood, &k);
-	if (!fd || !fd->dst)
+	if (!fd || addr_is_zero(&fd->dst))
 		return drop(st, DROP_LIST_GAP);
-	return vx_send(skb, fd->dst, 0, cfg->vni);
+	return vx_send_to(skb, &fd->dst, 0, cfg->vni);
 }
 
 #endif /* XVTEP_VXLAN_ENCAP_H */

@@ -39,8 +39,9 @@ enum learn_scope {
 	LEARN_SCOPE_PORT = 2, /* id: the local port's ifindex (entries learned behind it) */
 };
 
-/* Bytes encapsulation adds in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
+/* Bytes encapsulation adds in front of the inner frame: outer Ethernet + IPv4 (IPv6) + UDP + VXLAN. */
 #define XVTEP_ENCAP_LEN         50
+#define XVTEP_ENCAP6_LEN        70
 
 /* ---- xvtep_config.flags ---- */
 /*
@@ -60,6 +61,10 @@ enum learn_scope {
 #define VNI_F_DF_SET       (1u << 6)
 #define VNI_F_DF_INHERIT   (1u << 7)
 #define VNI_F_SRC_FILTER   (1u << 8) /* accept VXLAN only from VTEPs listed in xvtep_allowed_src */
+#define VNI_F_IPV6         (1u << 9) /* IPv6 underlay (the kernel's VXLAN_F_IPV6): outer IPv6, 70 bytes */
+#define VNI_F_UDP_ZERO_CSUM6_TX (1u << 10) /* udp6zerocsumtx: send IPv6 outer UDP checksum 0 (RFC 6935) */
+#define VNI_F_UDP_ZERO_CSUM6_RX (1u << 11) /* udp6zerocsumrx: accept IPv6 outer UDP checksum 0 (RFC 6936) */
+#define VNI_F_LABEL_INHERIT (1u << 12) /* flowlabel inherit: outer flow label copied from an inner IPv6 one */
 
 /* ---- port_cfg.flags ---- */
 #define PORT_F_XDP  (1u << 0) /* XDP_REDIRECT into this port works (its veth peer has NAPI/XDP) */

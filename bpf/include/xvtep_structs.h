@@ -5,8 +5,10 @@
  * byte for byte; MapCodecTest compiles this header and checks every size and offset).
  *
  * Every struct is naturally aligned with explicit padding so that the Java codecs need
- * no compiler knowledge. IPv4 addresses are kept in network byte order (__be32), ports
- * and VNIs in host byte order.
+ * no compiler knowledge. Underlay (VTEP) addresses are a union vtep_addr: 16 bytes in
+ * network order, IPv6, or IPv4 as ::ffff:a.b.c.d (RFC 4291 2.5.5.2), all-zero for none, so the
+ * family is read from the address itself and keys of both families never collide. Overlay
+ * IPv4 addresses are __be32; ports and VNIs are in host byte order.
  *
  * Plain C with <linux/types.h> only: it compiles for BPF and for the host.
  */
@@ -16,21 +18,28 @@
 #include <linux/types.h>
 #include "xvtep_consts.h"
 
+/* An underlay address: IPv6, or IPv4-mapped (::ffff:a.b.c.d); all-zero = none. */
+union vtep_addr {
+	__be32 a32[4];
+	__u8   a8[16];
+};
+
 /* ---- global configuration: xvtep_config (ARRAY, one entry, key 0) ---- */
 struct xvtep_config {
-	__u32  underlay_ifindex; /* where VXLAN frames leave and arrive */
-	__be32 local_ip;         /* default outer source address */
-	__u8   underlay_mac[6];  /* outer source MAC for multicast copies (unicast ones take the FIB's) */
+	__u32  underlay_ifindex;    /* where VXLAN frames leave and arrive */
+	__u8   underlay_mac[6];     /* outer source MAC for multicast copies (unicast ones take the FIB's) */
 	__u16  pad;
-	__u32  flags;            /* XVTEP_CFG_F_* */
+	__u32  flags;               /* XVTEP_CFG_F_* */
+	union vtep_addr local_ip;   /* default outer source of IPv4 VNIs (IPv4-mapped); zero = none */
+	union vtep_addr local_ip6;  /* default outer source of IPv6 VNIs; zero = none */
 };
 
 /* ---- VNIs: xvtep_vnis (HASH, key __u32 vni) ---- */
 struct vni_cfg {
 	__u32  vni;
-	__u32  flags;        /* VNI_F_* */
-	__be32 local;        /* outer source; 0 = xvtep_config.local_ip */
-	__be32 group;        /* underlay multicast group for BUM; 0 = none */
+	__u32  flags;        /* VNI_F_*; VNI_F_IPV6 gives the family (a VNI is one family, as the kernel's device) */
+	union vtep_addr local; /* outer source; zero = xvtep_config.local_ip / local_ip6 by family */
+	union vtep_addr group; /* underlay multicast group for BUM; zero = none */
 	__u16  dstport;      /* UDP destination port, host order (4789, 8472, ...) */
 	__u16  srcport_min;  /* outer UDP source port range, host order */
 	__u16  srcport_max;
@@ -41,7 +50,7 @@ struct vni_cfg {
 	__u32  ageing;       /* seconds; learned entries older than this are stale; 0 = never */
 	__u32  mtu;          /* largest inner frame (L2 payload, without Ethernet header) that fits; 0 = unchecked */
 	__u32  dev_ifindex;  /* host-side VNI device, 0 = none */
-	__u32  pad;
+	__u32  label;        /* IPv6 outer flow label, low 20 bits (the kernel's `flowlabel`); ignored with VNI_F_LABEL_INHERIT */
 };
 
 /* ---- local ports: xvtep_ports (HASH, key __u32 ifindex) ---- */
@@ -58,8 +67,8 @@ struct vni_idx_key {
 
 /* value of xvtep_flood */
 struct flood_dst {
-	__be32 dst;    /* remote VTEP or multicast group */
-	__u32  flags;  /* FLOOD_F_*: control-plane bookkeeping only */
+	union vtep_addr dst; /* remote VTEP or multicast group */
+	__u32  flags;        /* FLOOD_F_*: control-plane bookkeeping only */
 };
 
 /* ---- FDB: xvtep_fdb (HASH; all-zero MAC entries live in xvtep_flood, not here) ---- */
@@ -70,10 +79,9 @@ struct fdb_key {
 };
 
 struct fdb_entry {
-	__be32 remote;     /* remote VTEP, or 0 when the MAC is behind a local port */
+	union vtep_addr remote; /* remote VTEP, or zero when the MAC is behind a local port */
 	__u32  ifindex;    /* local port, or 0 when the MAC is behind a remote VTEP */
 	__u32  flags;      /* FDB_F_* */
-	__u32  pad;
 	__u64  updated_ns; /* bpf_ktime_get_ns() when last seen (learned) or written (static) */
 };
 
@@ -95,7 +103,7 @@ struct neigh_entry {
  *      consulted only for VNIs with VNI_F_SRC_FILTER ---- */
 struct vni_src_key {
 	__u32  vni;
-	__be32 src;
+	union vtep_addr src;
 };
 
 /* ---- underlay UDP ports in use: xvtep_dstports (HASH, key __u16 dstport host order, value __u32 refcount) ---- */
@@ -127,10 +135,9 @@ struct xvtep_event {
 	__u32  vni;
 	__u8   mac[6];
 	__u16  pad;
-	__be32 remote;  /* learn/move: outer source VTEP; 0 for local */
+	union vtep_addr remote; /* learn/move: outer source VTEP, zero for local; neigh_miss: the next hop */
 	__u32  ifindex; /* learn/move: local port; 0 for remote */
 	__be32 ip;      /* l3miss: target IPv4 */
-	__u32  pad2;
 	__u64  ts_ns;
 	__u8   ip6[16]; /* l3miss for an IPv6 neighbour solicitation: the target; zero otherwise */
 };

@@ -31,6 +31,8 @@ public final class Abi {
 
     /** Bytes encapsulation adds in front of the inner frame (outer Ethernet + IPv4 + UDP + VXLAN). */
     public static final int ENCAP_LEN = 50;
+    /** The same over an IPv6 underlay (40-byte IPv6 header). */
+    public static final int ENCAP6_LEN = 70;
 
     // ---- xvtep_config.flags
     /** A veth underlay, where XDP_REDIRECT loses checksum state: XDP leaves every frame to TC. */
@@ -46,6 +48,14 @@ public final class Abi {
     public static final int VNI_F_DF_SET = 1 << 6;
     public static final int VNI_F_DF_INHERIT = 1 << 7;
     public static final int VNI_F_SRC_FILTER = 1 << 8;
+    /** IPv6 underlay (the kernel's VXLAN_F_IPV6): outer IPv6, ENCAP6_LEN bytes. */
+    public static final int VNI_F_IPV6 = 1 << 9;
+    /** udp6zerocsumtx: IPv6 outer UDP checksum sent as 0 (RFC 6935). */
+    public static final int VNI_F_UDP_ZERO_CSUM6_TX = 1 << 10;
+    /** udp6zerocsumrx: IPv6 outer UDP checksum 0 accepted (RFC 6936). */
+    public static final int VNI_F_UDP_ZERO_CSUM6_RX = 1 << 11;
+    /** flowlabel inherit: the outer flow label is an inner IPv6 packet's. */
+    public static final int VNI_F_LABEL_INHERIT = 1 << 12;
 
     // ---- port_cfg.flags
     /** XDP_REDIRECT into this port works (its veth peer has NAPI/XDP). */

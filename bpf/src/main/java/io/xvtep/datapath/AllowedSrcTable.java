@@ -1,9 +1,8 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.VniSrcKey;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,9 +38,9 @@ public final class AllowedSrcTable {
     }
 
     /** The VNI's allowed sources, sorted. */
-    public List<Ipv4> of(int vni) {
+    public List<IpAddress> of(int vni) {
         synchronized (lock) {
-            List<Ipv4> l = new ArrayList<>();
+            List<IpAddress> l = new ArrayList<>();
             for (BpfMap.Entry e : allowed.entries()) {
                 VniSrcKey k = VniSrcKey.decode(e.key());
                 if (k.vni() == vni) {
@@ -54,13 +53,13 @@ public final class AllowedSrcTable {
     }
 
     /** Makes the VNI's set exactly {@code srcs}: new entries are written before stale ones go. */
-    public void set(int vni, Collection<Ipv4> srcs) {
+    public void set(int vni, Collection<IpAddress> srcs) {
         synchronized (lock) {
-            Set<Ipv4> want = new HashSet<>(srcs);
-            for (Ipv4 s : want) {
+            Set<IpAddress> want = new HashSet<>(srcs);
+            for (IpAddress s : want) {
                 allowed.update(new VniSrcKey(vni, s).encode(), MapCodec.u32(0), UpdateFlag.ANY);
             }
-            for (Ipv4 s : of(vni)) {
+            for (IpAddress s : of(vni)) {
                 if (!want.contains(s)) {
                     allowed.delete(new VniSrcKey(vni, s).encode());
                 }

@@ -1,6 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.XvtepConfig;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 

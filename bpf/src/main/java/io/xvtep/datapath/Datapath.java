@@ -1,12 +1,10 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.XvtepConfig;
 import io.xvtep.libbpf.BpfException;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.BpfObject;
 import io.xvtep.libbpf.Bpffs;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -238,7 +236,7 @@ public final class Datapath implements AutoCloseable {
      * destination): zeroed counters, list entries, then the vni_cfg that makes them visible.
      * n_ports/n_flood of {@code cfg} are ignored.
      */
-    public void createVni(VniCfg cfg, List<Ipv4> floodList) {
+    public void createVni(VniCfg cfg, List<IpAddress> floodList) {
         if (floodList.size() > MAX_FLOOD) {
             throw new IllegalArgumentException("at most " + MAX_FLOOD + " flood destinations per VNI");
         }

@@ -1,7 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 

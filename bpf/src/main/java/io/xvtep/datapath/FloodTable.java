@@ -1,11 +1,8 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +27,7 @@ public final class FloodTable {
     }
 
     /** The VNI's flood destinations in list order. */
-    public List<Ipv4> of(int vni) {
+    public List<IpAddress> of(int vni) {
         return entries(vni).stream().map(FloodDst::dst).toList();
     }
 
@@ -50,7 +47,7 @@ public final class FloodTable {
     }
 
     /** One more destination: entry first, then n_flood. */
-    public void add(int vni, Ipv4 dst, int flags) {
+    public void add(int vni, IpAddress dst, int flags) {
         synchronized (lock) {
             VniCfg cfg = vnis.get(vni).orElseThrow(() -> new IllegalArgumentException("no VNI " + vni));
             if (of(vni).contains(dst)) {
@@ -66,9 +63,9 @@ public final class FloodTable {
     }
 
     /** Puts {@code now} in the list slot of {@code old} (one write: the list never shrinks meanwhile). */
-    public boolean replace(int vni, Ipv4 old, Ipv4 now) {
+    public boolean replace(int vni, IpAddress old, IpAddress now) {
         synchronized (lock) {
-            List<Ipv4> list = of(vni);
+            List<IpAddress> list = of(vni);
             int idx = list.indexOf(old);
             if (idx < 0 || list.contains(now)) {
                 return false;
@@ -83,7 +80,7 @@ public final class FloodTable {
      * list dense: the last entry moves into the hole with its flags, n_flood drops, the old last
      * slot goes.
      */
-    public boolean remove(int vni, Ipv4 dst, int requiredFlags) {
+    public boolean remove(int vni, IpAddress dst, int requiredFlags) {
         synchronized (lock) {
             Optional<VniCfg> c = vnis.get(vni);
             if (c.isEmpty()) {
@@ -111,7 +108,7 @@ public final class FloodTable {
     }
 
     /** The initial list of a VNI not yet in xvtep_vnis. */
-    void writeInitial(int vni, List<Ipv4> list) {
+    void writeInitial(int vni, List<IpAddress> list) {
         for (int i = 0; i < list.size(); i++) {
             flood.update(new VniIdxKey(vni, i).encode(), new FloodDst(list.get(i), 0).encode(), UpdateFlag.ANY);
         }

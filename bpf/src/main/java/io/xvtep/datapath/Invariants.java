@@ -1,17 +1,8 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.Neigh6Key;
-import io.xvtep.datapath.MapCodec.NeighKey;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
-import io.xvtep.datapath.MapCodec.VniSrcKey;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -164,7 +155,7 @@ public final class Invariants {
     private int floodList(List<String> out, boolean fix, VniCfg cfg) {
         BpfMap flood = m(Datapath.MAP_FLOOD);
         List<FloodDst> dense = new ArrayList<>();
-        Set<Ipv4> seen = new LinkedHashSet<>();
+        Set<IpAddress> seen = new LinkedHashSet<>();
         boolean moved = false;
         for (int i = 0; i < cfg.nFlood(); i++) {
             var v = flood.lookup(new VniIdxKey(cfg.vni(), i).encode());

@@ -1,7 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.LearnKey;
-import io.xvtep.datapath.MapCodec.LearnLimit;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 import java.util.HashMap;

@@ -1,8 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.Neigh6Key;
-import io.xvtep.datapath.MapCodec.NeighEntry;
-import io.xvtep.datapath.MapCodec.NeighKey;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 import io.xvtep.model.IpAddress;

@@ -1,6 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.libbpf.BpfMap;
 
 import java.io.IOException;

@@ -1,8 +1,5 @@
 package io.xvtep.datapath;
 
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 

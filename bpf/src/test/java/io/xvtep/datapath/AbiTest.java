@@ -25,7 +25,7 @@ class AbiTest {
     /** The C name of an Abi constant: the same, with XVTEP_ in front for the MAX_, CFG_F_, EV_ and ENCAP_ ones. */
     static String cName(String javaName) {
         return javaName.startsWith("MAX_") || javaName.startsWith("CFG_F_") || javaName.startsWith("EV_")
-                || javaName.startsWith("ENCAP_") ? "XVTEP_" + javaName : javaName;
+                || javaName.startsWith("ENCAP") ? "XVTEP_" + javaName : javaName;
     }
 
     @Test

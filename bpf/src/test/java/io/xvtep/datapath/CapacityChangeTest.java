@@ -3,9 +3,6 @@ package io.xvtep.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.VniCfg;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.Bpffs;
 import io.xvtep.model.IpAddress;
@@ -62,13 +59,13 @@ class CapacityChangeTest {
             try (Datapath dp = Datapath.open(root, SMALL)) {
                 assertThat(sizes(dp)).containsExactlyInAnyOrderEntriesOf(SMALL.mapSizes());
                 for (int vni = 1; vni <= 40; vni++) {
-                    dp.createVni(new VniCfg(vni, VniCfg.F_LEARNING, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
-                            List.of(Ipv4.parse("198.18.0." + (vni + 1)), Ipv4.parse("198.18.1." + (vni + 1))));
+                    dp.createVni(new VniCfg(vni, VniCfg.F_LEARNING, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
+                            List.of(IpAddress.parse("198.18.0." + (vni + 1)), IpAddress.parse("198.18.1." + (vni + 1))));
                 }
                 Map<FdbKey, FdbValue> fdb = new java.util.HashMap<>();
                 for (int i = 0; i < FDB_N; i++) {
                     fdb.put(new FdbKey(1 + i % 40, Mac.parse(String.format("02:00:%02x:%02x:%02x:01", i >> 16, (i >> 8) & 0xff, i & 0xff))),
-                            new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, i));
+                            new FdbValue(IpAddress.parse("198.18.0.2"), 0, FdbValue.F_STATIC, i));
                 }
                 assertThat(dp.fdb().putBatch(fdb)).isEqualTo(FDB_N);
                 for (int i = 0; i < 1_000; i++) {

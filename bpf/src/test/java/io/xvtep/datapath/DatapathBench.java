@@ -21,7 +21,7 @@ public final class DatapathBench {
         byte[] decapFrame = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
         Row[] rows = {
             new Row("decap (XDP, unicast to port)", "xdp_underlay", "u0", decapFrame,
-                    h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
+                    h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
             new Row("decap (TC, unicast to port)", "tc_underlay_ingress", "u0", decapFrame,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)),
             new Row("encap (TC, unicast to VTEP)", "tc_port_ingress", "p1", PING_C1_TO_R1,

@@ -7,9 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xvtep.datapath.FuzzFrames.Sample;
 import io.xvtep.datapath.Harness.Captured;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.libbpf.BpfProgram;
 import io.xvtep.libbpf.TestRunResult;
 import io.xvtep.model.Mac;
@@ -125,9 +122,9 @@ class DatapathFuzzTest {
      * a group. VNI 44: no port, source filter.
      */
     static void topology(Harness h) {
-        h.vni(new VniCfg(42, L | MapCodec.VniCfg.F_L2MISS, io.xvtep.model.Ipv4.ANY, io.xvtep.model.Ipv4.ANY, 4789, 0, 0,
+        h.vni(new VniCfg(42, L | VniCfg.F_L2MISS, null, null, 4789, 0, 0,
                         64, 0, 0, 0, 300, MTU_42, 0))
-                .port("p1", 42, 0).port("p2", 42, MapCodec.PortCfg.F_PEER)
+                .port("p1", 42, 0).port("p2", 42, PortCfg.F_PEER)
                 .flood(42, V2).flood(42, V3)
                 .fdbRemote(42, R1, V2, FdbValue.F_STATIC).fdbPort(42, C1, "p1", 0).fdbPort(42, C2, "p2", FdbValue.F_STATIC);
         h.vni(43, L | PROXY | L3MISS, 8472).port("p3", 43, 0).flood(43, "239.1.1.1")
@@ -249,7 +246,7 @@ class DatapathFuzzTest {
     /** A unicast delivered to one port: the FDB entry that sent it there points at a port of the same VNI. */
     void deliveredWithinVni(Harness h, Sample s, String program, TestRunResult r, int vni, byte[] frame) {
         if ((frame[0] & 1) != 0) return; // flooded: the copies are checked by the taps
-        var e = h.map("xvtep_fdb").lookup(new MapCodec.FdbKey(vni, Mac.of(Arrays.copyOf(frame, 6))).encode())
+        var e = h.map("xvtep_fdb").lookup(new FdbKey(vni, Mac.of(Arrays.copyOf(frame, 6))).encode())
                 .map(FdbValue::decode);
         if (e.isEmpty() || e.get().ifindex() == 0) return; // flooded to the VNI's ports
         String port = h.ifindex.entrySet().stream().filter(x -> x.getValue() == e.get().ifindex())

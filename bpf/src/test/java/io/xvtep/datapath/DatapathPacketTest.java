@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xvtep.libbpf.TestRunResult;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.testkit.Frames;
@@ -65,7 +61,7 @@ class DatapathPacketTest {
     }
 
     static VniCfg cfg(int vni, int flags, int ttl, int tos, int srcMin, int srcMax) {
-        return new VniCfg(vni, flags, Ipv4.ANY, Ipv4.ANY, 4789, srcMin, srcMax, ttl, tos, 0, 0, 300, 0, 0);
+        return new VniCfg(vni, flags, null, null, 4789, srcMin, srcMax, ttl, tos, 0, 0, 300, 0, 0);
     }
 
     static String groupMacTail(String group) {
@@ -100,14 +96,14 @@ class DatapathPacketTest {
                 .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length),
             PacketCase.of("xdp_decap_unicast_to_xdp_port",
                     "XDP strips the same frame to exactly the inner frame when the port accepts XDP redirects")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(XDP_REDIRECT, PING_R1_TO_C1)
                 .counter(42, "rx_packets", 1),
             PacketCase.of("xdp_never_redirects_on_veth_underlay",
                     "with XVTEP_CFG_F_NO_XDP_REDIRECT (veth underlay) XDP leaves even an XDP port's frame to TC, untouched")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)
-                        .configFlags(MapCodec.XvtepConfig.F_NO_XDP_REDIRECT))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)
+                        .configFlags(XvtepConfig.F_NO_XDP_REDIRECT))
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(XDP_PASS, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .counter(42, "rx_packets", 0),
@@ -229,9 +225,9 @@ class DatapathPacketTest {
                 .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
                 .counter(42, "learned", 1)
                 .then(h -> {
-                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V2));
+                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(IpAddress.parse(V2));
                     assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::vni, XvtepEvent::mac, XvtepEvent::remote)
-                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 42, Mac.parse(R1), Ipv4.parse(V2)));
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 42, Mac.parse(R1), IpAddress.parse(V2)));
                 }),
             PacketCase.of("decap_nolearning",
                     "with learning off nothing is learned from the underlay")
@@ -247,7 +243,7 @@ class DatapathPacketTest {
                 .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
                 .counter(42, "moved", 1)
                 .then(h -> {
-                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V2));
+                    assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(IpAddress.parse(V2));
                     assertThat(h.events()).extracting(XvtepEvent::type).containsExactly(2);
                 }),
             PacketCase.of("decap_static_entry_kept",
@@ -256,7 +252,7 @@ class DatapathPacketTest {
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
                 .expect(TC_ACT_SHOT, null)
                 .counter(42, "moved", 0).counter(42, "drop_static_mac", 1)
-                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3))),
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(IpAddress.parse(V3))),
             PacketCase.of("decap_ecn_ce_on_not_ect_drops",
                     "RFC 6040: outer CE over an inner Not-ECT packet is dropped and counted")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
@@ -286,7 +282,7 @@ class DatapathPacketTest {
                 .counter(42, "drop_no_dest", 1).counter(42, "rx_packets", 0),
             PacketCase.of("decap_veth_port_peer_delivery",
                     "a veth port (PORT_F_PEER) still gets exactly the inner frame")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_PEER).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_PEER).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(TC_ACT_REDIRECT, PING_R1_TO_C1),
             PacketCase.of("decap_no_ports_drops",
@@ -405,7 +401,7 @@ class DatapathPacketTest {
                 .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x02, 64, ping(R1, C1, IP_C1, IP_R1, 0x03, 56))),
             PacketCase.of("encap_ttl_and_tos",
                     "a VNI's ttl and tos are the outer header's")
-                .setup(h -> h.vni(new VniCfg(42, L, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 10, 0x20, 0, 0, 300, 0, 0))
+                .setup(h -> h.vni(new VniCfg(42, L, null, null, 4789, 0, 0, 10, 0x20, 0, 0, 300, 0, 0))
                         .port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
                 .run("tc_port_ingress", "p1", PING_C1_TO_R1)
                 .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x20, 10, PING_C1_TO_R1)),
@@ -496,7 +492,7 @@ class DatapathPacketTest {
                     "a missing flood entry loses only its own copy: the remote after it still gets the frame, and the gap is counted")
                 .setup(h -> { h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V3); listCounts(h, 42, 1, 2);
                         h.map("xvtep_flood").update(new VniIdxKey(42, 1).encode(),
-                                new FloodDst(Ipv4.parse(V3), 0).encode(), UpdateFlag.ANY);
+                                new FloodDst(IpAddress.parse(V3), 0).encode(), UpdateFlag.ANY);
                         h.map("xvtep_flood").delete(new VniIdxKey(42, 0).encode()); })
                 .run("tc_port_ingress", "p1", ARP_FROM_C1)
                 .expectEncap(TC_ACT_REDIRECT, toVtep(V3, 4789, 42, ARP_FROM_C1))
@@ -520,7 +516,7 @@ class DatapathPacketTest {
                 .run("tc_port_ingress", "p1", PING_C1_TO_R1)
                 .expect(TC_ACT_REDIRECT, null)
                 .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::remote)
-                        .contains(org.assertj.core.groups.Tuple.tuple(5, Ipv4.parse("198.18.0.9"))))
+                        .contains(org.assertj.core.groups.Tuple.tuple(5, IpAddress.parse("198.18.0.9"))))
         );
     }
 

@@ -9,15 +9,7 @@ import io.xvtep.libbpf.Tc;
 import io.xvtep.libbpf.TcDirection;
 import io.xvtep.libbpf.TestRunResult;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
-import io.xvtep.datapath.MapCodec.VniStats;
-import io.xvtep.datapath.MapCodec.XvtepConfig;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.testkit.Frames;
@@ -138,7 +130,7 @@ final class Harness implements AutoCloseable {
                 eventLog.add(XvtepEvent.decode(e));
             });
             map("xvtep_config").update(MapCodec.u32(0),
-                    new XvtepConfig(ifindex.get("u0"), Ipv4.parse(LOCAL_IP), Mac.parse(UNDERLAY_MAC), 0).encode(),
+                    XvtepConfig.of(ifindex.get("u0"), IpAddress.parse(LOCAL_IP), Mac.parse(UNDERLAY_MAC), 0).encode(),
                     UpdateFlag.ANY);
             return null;
         });
@@ -207,7 +199,7 @@ final class Harness implements AutoCloseable {
 
     Harness configFlags(int flags) {
         ns.call(() -> {
-            map("xvtep_config").update(MapCodec.u32(0), new XvtepConfig(ifindex.get("u0"), Ipv4.parse(LOCAL_IP),
+            map("xvtep_config").update(MapCodec.u32(0), XvtepConfig.of(ifindex.get("u0"), IpAddress.parse(LOCAL_IP),
                     Mac.parse(UNDERLAY_MAC), flags).encode(), UpdateFlag.ANY);
             return null;
         });
@@ -220,7 +212,7 @@ final class Harness implements AutoCloseable {
 
     /** A VNI as the control plane would write it; n_ports/n_flood follow port()/flood(). */
     Harness vni(int vni, int flags, int dstport) {
-        return vni(new VniCfg(vni, flags, Ipv4.ANY, Ipv4.ANY, dstport, 0, 0, 64, 0, 0, 0, 300, 0, 0));
+        return vni(new VniCfg(vni, flags, null, null, dstport, 0, 0, 64, 0, 0, 0, 300, 0, 0));
     }
 
     Harness vni(VniCfg cfg) {
@@ -247,7 +239,7 @@ final class Harness implements AutoCloseable {
 
     Harness flood(int vni, String dst) {
         int idx = nFlood.getOrDefault(vni, 0);
-        map("xvtep_flood").update(new VniIdxKey(vni, idx).encode(), new FloodDst(Ipv4.parse(dst), 0).encode(),
+        map("xvtep_flood").update(new VniIdxKey(vni, idx).encode(), new FloodDst(IpAddress.parse(dst), 0).encode(),
                 UpdateFlag.ANY);
         nFlood.put(vni, idx + 1);
         writeVni(vni);
@@ -255,11 +247,11 @@ final class Harness implements AutoCloseable {
     }
 
     Harness fdbRemote(int vni, String mac, String remote, int flags) {
-        return fdb(vni, mac, new FdbValue(Ipv4.parse(remote), 0, flags, System.nanoTime()));
+        return fdb(vni, mac, new FdbValue(IpAddress.parse(remote), 0, flags, System.nanoTime()));
     }
 
     Harness fdbPort(int vni, String mac, String ifname, int flags) {
-        return fdb(vni, mac, new FdbValue(Ipv4.ANY, ifindex.get(ifname), flags, System.nanoTime()));
+        return fdb(vni, mac, new FdbValue(null, ifindex.get(ifname), flags, System.nanoTime()));
     }
 
     Harness fdb(int vni, String mac, FdbValue v) {
@@ -268,8 +260,8 @@ final class Harness implements AutoCloseable {
     }
 
     Harness neigh(int vni, String ip, String mac) {
-        map("xvtep_neigh").update(new MapCodec.NeighKey(vni, Ipv4.parse(ip)).encode(),
-                new MapCodec.NeighEntry(Mac.parse(mac), 0).encode(), UpdateFlag.ANY);
+        map("xvtep_neigh").update(new NeighKey(vni, Ipv4.parse(ip)).encode(),
+                new NeighEntry(Mac.parse(mac), 0).encode(), UpdateFlag.ANY);
         return this;
     }
 
@@ -278,23 +270,23 @@ final class Harness implements AutoCloseable {
     }
 
     Harness neigh6(int vni, String ip, String mac, int flags) {
-        map("xvtep_neigh6").update(new MapCodec.Neigh6Key(vni, Frames.ip6(ip)).encode(),
-                new MapCodec.NeighEntry(Mac.parse(mac), flags).encode(), UpdateFlag.ANY);
+        map("xvtep_neigh6").update(new Neigh6Key(vni, Frames.ip6(ip)).encode(),
+                new NeighEntry(Mac.parse(mac), flags).encode(), UpdateFlag.ANY);
         return this;
     }
 
-    /** struct vni_src_key {vni, be32 src} -> 0: a VTEP the VNI accepts (with VNI_F_SRC_FILTER). */
+    /** struct vni_src_key {vni, src} -> 0: a VTEP the VNI accepts (with VNI_F_SRC_FILTER). */
     Harness allowedSrc(int vni, String src) {
-        byte[] k = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(vni).put(Frames.ip(src)).array();
-        map("xvtep_allowed_src").update(k, MapCodec.u32(0), UpdateFlag.ANY);
+        map("xvtep_allowed_src").update(new VniSrcKey(vni, IpAddress.parse(src)).encode(), MapCodec.u32(0),
+                UpdateFlag.ANY);
         return this;
     }
 
     /** A learning budget as the control plane writes it (LearnBudgets), and what the datapath has counted. */
     Harness learnBudget(LearnBudgets.Key k, long max, long forgotten, long counted) {
-        map("xvtep_learn_limit").update(new MapCodec.LearnKey(k.scope().ordinal(), k.id()).encode(),
-                new MapCodec.LearnLimit(forgotten, max).encode(), UpdateFlag.ANY);
-        map("xvtep_learn_count").update(new MapCodec.LearnKey(k.scope().ordinal(), k.id()).encode(),
+        map("xvtep_learn_limit").update(new LearnKey(k.scope().ordinal(), k.id()).encode(),
+                new LearnLimit(forgotten, max).encode(), UpdateFlag.ANY);
+        map("xvtep_learn_count").update(new LearnKey(k.scope().ordinal(), k.id()).encode(),
                 ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(counted).array(), UpdateFlag.ANY);
         return this;
     }

@@ -7,7 +7,7 @@ import static io.xvtep.datapath.HostileFrames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.xvtep.datapath.MapCodec.FdbValue;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -27,8 +27,8 @@ class HostileInputTest {
     static final byte[] BIG4 = ping(R1, C1, IP_C1, IP_R1, 0, 1100), BIG6 = ping6(R1, C1, "fd00::11", "fd00::21", 0, 61, 1400);
 
     /** VNI 42 with learning and a tunnel MTU. */
-    static MapCodec.VniCfg mtuVni(int mtu) {
-        return new MapCodec.VniCfg(42, L, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 64, 0, 0, 0, 300, mtu, 0);
+    static VniCfg mtuVni(int mtu) {
+        return new VniCfg(42, L, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, mtu, 0);
     }
     static final String LLDP = "01:80:c2:00:00:0e", LACP = "01:80:c2:00:00:02", PAUSE = "01:80:c2:00:00:01",
             STP = "01:80:c2:00:00:00", EAPOL = "01:80:c2:00:00:03";
@@ -51,7 +51,7 @@ class HostileInputTest {
                 .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
             PacketCase.of("xdp_outer_ip_bad_checksum_drops",
                     "XDP drops the same frame itself")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", with(FROM_V2, OFF_IP_CSUM, FROM_V2[OFF_IP_CSUM] ^ 0x01))
                 .expect(XDP_DROP, null)
                 .counter(0, "drop_ip_csum", 1).counter(42, "rx_packets", 0),
@@ -93,25 +93,25 @@ class HostileInputTest {
                 .counter(0, "drop_udp_csum", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
             PacketCase.of("xdp_udp_bad_checksum_left_to_tc",
                     "XDP verifies the UDP checksum over the whole datagram and leaves a wrong one to TC, untouched")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 90))
                 .expect(XDP_PASS, flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 90))
                 .counter(42, "rx_packets", 0),
             PacketCase.of("xdp_udp_good_checksum_redirects",
                     "a right one takes the fast path")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1))
                 .expect(XDP_REDIRECT, PING_R1_TO_C1),
             PacketCase.of("udp_bad_checksum_trusted_on_veth_underlay",
                     "on a veth underlay TC trusts the sender (a CHECKSUM_PARTIAL placeholder from this kernel looks wrong)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)
-                        .configFlags(MapCodec.XvtepConfig.F_NO_XDP_REDIRECT))
+                        .configFlags(XvtepConfig.F_NO_XDP_REDIRECT))
                 .run("tc_underlay_ingress", "u0", flip(vxlanChecksummed(UNDERLAY_MAC, remoteMac(V2), V2, LOCAL_IP, 42, PING_R1_TO_C1), 60))
                 .expect(TC_ACT_REDIRECT, with(PING_R1_TO_C1, 60 - 50, PING_R1_TO_C1[60 - 50] ^ 0x40)),
             martian("0.1.2.3"), martian("127.0.0.1"), martian("224.0.0.5"), martian("239.1.1.1"), martian("255.255.255.255"),
             PacketCase.of("xdp_martian_source_drops",
                     "XDP drops a martian source itself")
-                .setup(h -> h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
                 .run("xdp_underlay", "u0", fromSource("127.0.0.1", FROM_V2))
                 .expect(XDP_DROP, null)
                 .counter(0, "drop_martian", 1),
@@ -126,7 +126,7 @@ class HostileInputTest {
                 .counter(42, "learned", 0).counter(42, "learn_refused", 1).counter(42, "rx_packets", 1)
                 .then(h -> {
                     assertThat(h.fdbGet(42, R1)).isEmpty();
-                    assertThat(h.events()).extracting(MapCodec.XvtepEvent::type).contains(Abi.EV_LEARN_REFUSED);
+                    assertThat(h.events()).extracting(XvtepEvent::type).contains(Abi.EV_LEARN_REFUSED);
                 }),
             PacketCase.of("vni_learning_limit_counts_what_was_forgotten",
                     "entries the control plane removed (forgotten) free room: 2 counted - 1 forgotten < 2 learns")
@@ -259,7 +259,7 @@ class HostileInputTest {
                 .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, ARP_FROM_R1))
                 .expect(TC_ACT_SHOT, null)
                 .counter(42, "drop_static_mac", 1).counter(42, "rx_packets", 0)
-                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(Ipv4.parse(V3))),
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(IpAddress.parse(V3))),
             PacketCase.of("decap_claims_static_local_mac_drops",
                     "a remote frame whose source MAC is static behind a local port is dropped")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0).fdbPort(42, C1, "p1", FdbValue.F_STATIC))
@@ -407,8 +407,8 @@ class HostileInputTest {
                 .expect(TC_ACT_REDIRECT, ping(C1, R1, IP_R1, IP_C1, 0x01, 56)),
             PacketCase.of("encap_ipv6_inner_inherits_tos_ttl_df",
                     "tos/ttl/df inherit read an IPv6 inner packet: traffic class, hop limit, and DF (IPv6 never fragments in flight)")
-                .setup(h -> h.vni(cfg(42, L | MapCodec.VniCfg.F_TOS_INHERIT | MapCodec.VniCfg.F_TTL_INHERIT
-                        | MapCodec.VniCfg.F_DF_INHERIT, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_TOS_INHERIT | VniCfg.F_TTL_INHERIT
+                        | VniCfg.F_DF_INHERIT, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))
                 .run("tc_port_ingress", "p1", ping6(R1, C1, "fd00::11", "fd00::21", 0xb8, 33, 16))
                 .expectEncap(TC_ACT_REDIRECT, toVtepHdr(V2, 42, 0xb8, 33, 0x4000, ping6(R1, C1, "fd00::11", "fd00::21", 0xb8, 33, 16))),
             PacketCase.of("encap_ipv6_inner_ce_becomes_ect0",
@@ -430,7 +430,7 @@ class HostileInputTest {
                 .expect(TC_ACT_SHOT, null)
                 .copy("p2", NS_FROM_C1)
                 .counter(42, "l3miss", 1).counter(42, "tx_packets", 0)
-                .then(h -> assertThat(h.events()).extracting(MapCodec.XvtepEvent::type, MapCodec.XvtepEvent::ip6)
+                .then(h -> assertThat(h.events()).extracting(XvtepEvent::type, XvtepEvent::ip6)
                         .contains(org.assertj.core.groups.Tuple.tuple(4, io.xvtep.model.IpAddress.parse("fd00::21")))),
             PacketCase.of("nd_proxy_dad_not_answered",
                     "a DAD probe (source ::) is never answered by the proxy, even with a (bogus) source LLA option")

@@ -2,14 +2,9 @@ package io.xvtep.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
 import io.xvtep.libbpf.Bpffs;
 import io.xvtep.libbpf.UpdateFlag;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.testkit.Requires;
@@ -47,13 +42,13 @@ class InvariantsTest {
     }
 
     private static VniCfg vni(int vni, int dstport) {
-        return new VniCfg(vni, 0, Ipv4.ANY, Ipv4.ANY, dstport, 0, 0, 64, 0, 0, 0, 300, 0, 0);
+        return new VniCfg(vni, 0, null, null, dstport, 0, 0, 64, 0, 0, 0, 300, 0, 0);
     }
 
     @Test
     void eachHalfDoneWriteIsNamedAndRepairedAtOpen() {
-        Ipv4 a = Ipv4.parse("198.18.0.2");
-        Ipv4 b = Ipv4.parse("198.18.0.3");
+        IpAddress a = IpAddress.parse("198.18.0.2");
+        IpAddress b = IpAddress.parse("198.18.0.3");
         FdbKey orphan = new FdbKey(99, Mac.parse("02:00:00:00:99:01"));
         FdbKey behindNonPort = new FdbKey(42, Mac.parse("02:00:00:00:42:01"));
         FdbKey good = new FdbKey(42, Mac.parse("02:00:00:00:42:02"));
@@ -108,8 +103,8 @@ class InvariantsTest {
         FdbKey kept = new FdbKey(42, Mac.parse("02:00:00:00:42:01"));
         FdbKey overwritten = new FdbKey(42, Mac.parse("02:00:00:00:42:02"));
         FdbKey added = new FdbKey(42, Mac.parse("02:00:00:00:42:03"));
-        FdbValue before = new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
-        FdbValue bulk = new FdbValue(Ipv4.parse("198.18.0.9"), 0, FdbValue.F_STATIC, 2);
+        FdbValue before = new FdbValue(IpAddress.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
+        FdbValue bulk = new FdbValue(IpAddress.parse("198.18.0.9"), 0, FdbValue.F_STATIC, 2);
         try (Datapath dp = Datapath.open(root)) {
             dp.createVni(vni(42, 4789), List.of());
             dp.fdb().put(kept, before);

@@ -2,10 +2,8 @@ package io.xvtep.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.VniStats;
 import io.xvtep.libbpf.Bpffs;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.testkit.Command;
@@ -27,11 +25,11 @@ class PinnedLayoutsTest {
     void staleStatsMapIsReplacedAndForwardingStateKept() throws Exception {
         Path root = Path.of("/sys/fs/bpf", Unique.name("xvtep-pl"));
         FdbKey key = new FdbKey(42, Mac.parse("02:00:00:00:00:42"));
-        FdbValue value = new FdbValue(Ipv4.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
+        FdbValue value = new FdbValue(IpAddress.parse("198.18.0.2"), 0, FdbValue.F_STATIC, 1);
         try {
             int statsId;
             try (Datapath dp = Datapath.open(root)) {
-                dp.createVni(new MapCodec.VniCfg(42, 0, Ipv4.ANY, Ipv4.ANY, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
+                dp.createVni(new VniCfg(42, 0, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
                         java.util.List.of());
                 dp.fdb().put(key, value);
                 statsId = dp.map(Datapath.MAP_STATS).id();

@@ -4,10 +4,9 @@ import static io.xvtep.datapath.DatapathPacketTest.*;
 import static io.xvtep.datapath.Harness.*;
 import static io.xvtep.testkit.Frames.*;
 
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
 import io.xvtep.libbpf.BpfProgram;
 import io.xvtep.libbpf.UpdateFlag;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import java.nio.ByteBuffer;
@@ -47,8 +46,8 @@ public final class ScaleBench {
             List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 keys.add(new FdbKey(42, mac(i)).encode());
-                values.add((remote ? new FdbValue(Ipv4.parse(V2), 0, FdbValue.F_STATIC, 1)
-                        : new FdbValue(Ipv4.ANY, h.ifindex.get("p1"), FdbValue.F_STATIC, 1)).encode());
+                values.add((remote ? new FdbValue(IpAddress.parse(V2), 0, FdbValue.F_STATIC, 1)
+                        : new FdbValue(null, h.ifindex.get("p1"), FdbValue.F_STATIC, 1)).encode());
                 if (keys.size() == 65536 || i == n - 1) {
                     h.map("xvtep_fdb").updateBatch(keys, values, UpdateFlag.ANY);
                     keys.clear();
@@ -104,7 +103,7 @@ public final class ScaleBench {
                 encap = meanNs(h, "tc_port_ingress", frames, "p1");
             }
             try (Harness h = Harness.start()) {
-                h.vni(42, L, 4789).port("p1", 42, MapCodec.PortCfg.F_XDP);
+                h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP);
                 fillFdb(h, n, false);
                 List<byte[]> frames = new ArrayList<>();
                 for (int i : picks(n)) {

@@ -28,7 +28,7 @@ import io.xvtep.cluster.NodeIdentity;
 import io.xvtep.cluster.ServiceNodeTables;
 import io.xvtep.datapath.Capacities;
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.XvtepConfig;
+import io.xvtep.datapath.XvtepConfig;
 import io.xvtep.datapath.Programs;
 import io.xvtep.host.Interfaces;
 import io.xvtep.host.MulticastGroups;
@@ -243,7 +243,7 @@ public final class Agent implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "XDP on a veth underlay: frames are left to TC (no XDP"
                     + " redirect: it loses checksum state), and GSO frames are converted; --xdp-mode auto avoids both");
         }
-        dp.config().set(new XvtepConfig(underlay, s.local(), Interfaces.mac(s.underlay()),
+        dp.config().set(XvtepConfig.of(underlay, IpAddress.of(s.local()), Interfaces.mac(s.underlay()),
                 vethUnderlay ? XvtepConfig.F_NO_XDP_REDIRECT : 0));
         UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot());
         dp.programs().attachUnderlay(underlay, s.xdpMode());

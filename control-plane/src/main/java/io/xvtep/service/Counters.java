@@ -1,7 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.DropReason;
-import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.datapath.VniStats;
 import io.xvtep.datapath.PassReason;
 
 import java.util.Arrays;

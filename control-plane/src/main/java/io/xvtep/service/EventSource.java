@@ -1,7 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.XvtepEvent;
+import io.xvtep.datapath.XvtepEvent;
 import io.xvtep.datapath.EventRing;
 import io.xvtep.model.EventType;
 import io.xvtep.model.IpAddress;
@@ -42,7 +42,7 @@ public final class EventSource implements AutoCloseable {
             return null; // a type this agent does not know (a newer datapath): nothing can act on it
         }
         boolean ipEvent = t == EventType.L3MISS || t == EventType.NEIGH_MISS;
-        IpAddress remote = ev.remote() == null || ev.remote().isZero() ? null : IpAddress.of(ev.remote());
+        IpAddress remote = ev.remote();
         IpAddress ip = t != EventType.L3MISS ? null : ev.ip6() != null ? ev.ip6()
                 : ev.ip() != null && !ev.ip().isZero() ? IpAddress.of(ev.ip()) : null;
         return new VtepEvent(t, ev.vni(), ipEvent ? null : ev.mac(), remote, ev.ifindex(), ip, ev.tsNs());

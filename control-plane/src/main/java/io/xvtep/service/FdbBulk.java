@@ -1,12 +1,12 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.FdbKey;
+import io.xvtep.datapath.FdbValue;
+import io.xvtep.datapath.PortCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
 import io.xvtep.service.FdbService.FdbSpec;
 
@@ -40,7 +40,7 @@ final class FdbBulk {
 
     int write(VniCfg cfg, List<FdbSpec> specs) {
         Map<FdbKey, FdbValue> batch = new LinkedHashMap<>(specs.size() * 4 / 3 + 1);
-        Set<Ipv4> vteps = new LinkedHashSet<>();
+        Set<IpAddress> vteps = new LinkedHashSet<>();
         long now = System.nanoTime();
         for (int i = 0; i < specs.size(); i++) {
             try {

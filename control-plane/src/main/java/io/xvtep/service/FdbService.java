@@ -1,16 +1,15 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.FdbKey;
+import io.xvtep.datapath.FdbValue;
+import io.xvtep.datapath.FloodDst;
+import io.xvtep.datapath.PortCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.FdbEntry;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 import io.xvtep.model.Vni;
 
@@ -88,7 +87,7 @@ public final class FdbService {
                 }
                 return writeFlood(cfg, Vteps.destination(dstArg, "dst"), replace);
             }
-            Ipv4 dst = null;
+            IpAddress dst = null;
             int ifindex = 0;
             if (dstArg != null) {
                 dst = Vteps.destination(dstArg, "dst");
@@ -112,14 +111,14 @@ public final class FdbService {
             if (ifindex != 0) {
                 v.localChanged(cfg.vni());
             }
-            return new FdbWrite(new FdbEntry(vni, mac, dst == null ? null : IpAddress.of(dst), ifindex,
+            return new FdbWrite(new FdbEntry(vni, mac, dst, ifindex,
                     ifindex == 0 ? null : ifname, FdbType.STATIC, 0), old.isEmpty());
         }
     }
 
-    private FdbWrite writeFlood(VniCfg cfg, Ipv4 dst, boolean replace) {
-        FdbEntry fe = new FdbEntry(new Vni(cfg.vni()), Mac.ZERO, IpAddress.of(dst), 0, null, FdbType.STATIC, -1);
-        List<Ipv4> floodList = dp.flood().of(cfg.vni());
+    private FdbWrite writeFlood(VniCfg cfg, IpAddress dst, boolean replace) {
+        FdbEntry fe = new FdbEntry(new Vni(cfg.vni()), Mac.ZERO, dst, 0, null, FdbType.STATIC, -1);
+        List<IpAddress> floodList = dp.flood().of(cfg.vni());
         if (replace) {
             if (floodList.contains(dst)) {
                 return new FdbWrite(fe, false);
@@ -163,8 +162,8 @@ public final class FdbService {
             Vni vni = new Vni(cfg.vni());
             List<FdbEntry> out = new ArrayList<>();
             if (type == null || type == FdbType.STATIC) {
-                for (Ipv4 dst : dp.flood().of(cfg.vni())) {
-                    out.add(new FdbEntry(vni, Mac.ZERO, IpAddress.of(dst), 0, null, FdbType.STATIC, -1));
+                for (IpAddress dst : dp.flood().of(cfg.vni())) {
+                    out.add(new FdbEntry(vni, Mac.ZERO, dst, 0, null, FdbType.STATIC, -1));
                 }
             }
             long now = System.nanoTime();
@@ -188,9 +187,9 @@ public final class FdbService {
             if (mac == null) {
                 throw VtepException.invalid("mac", "mac is required");
             }
-            Ipv4 dst = dstArg == null ? null : Vteps.underlayAddress(dstArg, "dst");
+            IpAddress dst = dstArg == null ? null : Vteps.underlayAddress(dstArg, "dst");
             if (mac.isZero()) {
-                List<Ipv4> flood = dp.flood().of(cfg.vni());
+                List<IpAddress> flood = dp.flood().of(cfg.vni());
                 if (dst != null) {
                     if (!flood.contains(dst)) {
                         throw VtepException.notFound("dst", dst + " is not a flood destination of VNI " + cfg.vni());
@@ -201,7 +200,7 @@ public final class FdbService {
                 if (flood.isEmpty()) {
                     throw VtepException.notFound("mac", "VNI " + cfg.vni() + " has no all-zero entries");
                 }
-                for (Ipv4 d : flood) {
+                for (IpAddress d : flood) {
                     dp.flood().remove(cfg.vni(), d, 0);
                 }
                 return;
@@ -284,14 +283,14 @@ public final class FdbService {
     public List<FloodEntry> floodEntries(Vni vni) {
         List<FloodEntry> l = new ArrayList<>();
         for (FloodDst f : dp.flood().entries(vni.value())) {
-            l.add(new FloodEntry(IpAddress.of(f.dst()), (f.flags() & FloodDst.F_CLUSTER) != 0));
+            l.add(new FloodEntry(f.dst(), (f.flags() & FloodDst.F_CLUSTER) != 0));
         }
         return l;
     }
 
     /** Adds a cluster flood destination; true when it is (or already was) in the list, false when the VNI is missing or full. */
     public boolean addClusterFlood(Vni vni, IpAddress dst) {
-        Ipv4 d = Vteps.underlayAddress(dst, "dst");
+        IpAddress d = Vteps.underlayAddress(dst, "dst");
         synchronized (v) {
             Optional<VniCfg> cfg = dp.vnis().get(vni.value());
             if (cfg.isEmpty()) {
@@ -326,12 +325,12 @@ public final class FdbService {
     }
 
     private static FdbEntry entry(Vni vni, Mac mac, FdbValue val, long now, boolean withIfname) {
-        Ipv4 dst = val.ifindex() == 0 ? val.remote() : null;
+        IpAddress dst = val.ifindex() == 0 ? val.remote() : null;
         if (dst == null && val.ifindex() == 0) {
             return null; // neither a VTEP nor a port: not an entry the datapath can use
         }
         long age = val.updatedNs() == 0 ? -1 : Math.max(0, (now - val.updatedNs()) / 1_000_000_000L);
         String ifname = val.ifindex() == 0 || !withIfname ? null : Interfaces.name(val.ifindex()).orElse(null);
-        return new FdbEntry(vni, mac, dst == null ? null : IpAddress.of(dst), val.ifindex(), ifname, typeOf(val), age);
+        return new FdbEntry(vni, mac, dst, val.ifindex(), ifname, typeOf(val), age);
     }
 }

@@ -2,9 +2,9 @@ package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.FdbKey;
+import io.xvtep.datapath.FdbValue;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.EventType;
 import io.xvtep.model.FdbType;
@@ -104,7 +104,7 @@ public final class Housekeeping {
     }
 
     private void aged(int vni, Mac mac, FdbValue old) {
-        IpAddress remote = old.ifindex() == 0 && old.remote() != null ? IpAddress.of(old.remote()) : null;
+        IpAddress remote = old.ifindex() == 0 && old.remote() != null ? old.remote() : null;
         VtepEvent ev = new VtepEvent(EventType.AGEOUT, vni, mac, remote, old.ifindex(), null, System.nanoTime());
         v.listeners.forEach(l -> l.fdbAged(ev));
     }

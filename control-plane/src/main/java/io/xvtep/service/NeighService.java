@@ -1,7 +1,7 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
 import io.xvtep.model.Vni;

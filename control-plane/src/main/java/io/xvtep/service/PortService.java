@@ -2,8 +2,8 @@ package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
-import io.xvtep.datapath.MapCodec.PortCfg;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.PortCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.Vni;
 

@@ -2,7 +2,7 @@ package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Vni;

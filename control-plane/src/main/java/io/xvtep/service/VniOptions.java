@@ -1,8 +1,7 @@
 package io.xvtep.service;
 
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
 import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
 import io.xvtep.model.VniConfig.Df;
@@ -25,9 +24,9 @@ final class VniOptions {
         }
         Vni vni = s.vni();
         int dstport = (int) range(s.dstport(), VniOption.DSTPORT);
-        Ipv4 local = Vteps.unicastVtep(s.local(), "local");
-        Ipv4 remote = Vteps.unicastVtep(s.remote(), "remote");
-        Ipv4 group = s.group() == null ? null : Vteps.underlayAddress(s.group(), "group");
+        IpAddress local = Vteps.unicastVtep(s.local(), "local");
+        IpAddress remote = Vteps.unicastVtep(s.remote(), "remote");
+        IpAddress group = s.group() == null ? null : Vteps.underlayAddress(s.group(), "group");
         if (group != null && !group.isMulticast()) {
             throw VtepException.invalid("group", "group must be an IPv4 multicast address: " + group);
         }
@@ -62,16 +61,16 @@ final class VniOptions {
     }
 
     /** The allowed sources, unicast IPv4 and each once (null: none). */
-    List<Ipv4> allowedSrc(List<IpAddress> given) {
+    List<IpAddress> allowedSrc(List<IpAddress> given) {
         if (given == null) {
             return List.of();
         }
-        List<Ipv4> l = new ArrayList<>();
+        List<IpAddress> l = new ArrayList<>();
         for (IpAddress t : given) {
             if (t == null) {
                 throw VtepException.invalid("allowed_src", "allowed_src must be a list of IPv4 addresses");
             }
-            Ipv4 a = Vteps.unicastVtep(t, "allowed_src");
+            IpAddress a = Vteps.unicastVtep(t, "allowed_src");
             if (l.contains(a)) {
                 throw VtepException.invalid("allowed_src", "listed twice: " + a);
             }
@@ -80,8 +79,8 @@ final class VniOptions {
         return l;
     }
 
-    private static IpAddress addr(Ipv4 a) {
-        return a == null ? null : IpAddress.of(a);
+    private static IpAddress addr(IpAddress a) {
+        return a;
     }
 
     private static boolean flag(Boolean given, VniOption o) {
@@ -111,17 +110,17 @@ final class VniOptions {
                 | (c.l2miss() ? VniCfg.F_L2MISS : 0) | (c.l3miss() ? VniCfg.F_L3MISS : 0)
                 | (c.ttlInherit() ? VniCfg.F_TTL_INHERIT : 0) | (c.tosInherit() ? VniCfg.F_TOS_INHERIT : 0)
                 | (c.df() == Df.SET ? VniCfg.F_DF_SET : 0) | (c.df() == Df.INHERIT ? VniCfg.F_DF_INHERIT : 0);
-        return new VniCfg(c.vni().value(), flags, c.local() == null ? Ipv4.ANY : c.local().toIpv4(),
-                c.group() == null ? Ipv4.ANY : c.group().toIpv4(), c.dstport(), c.srcportMin(), c.srcportMax(),
+        return new VniCfg(c.vni().value(), flags, c.local(),
+                c.group(), c.dstport(), c.srcportMin(), c.srcportMax(),
                 c.ttl(), c.tos(), 0, 0, c.ageing(), c.mtu(), 0);
     }
 
     /** The options back from vni_cfg; remote is the first unicast flood entry when no group is set. */
     static VniConfig fromCfg(VniCfg cfg, List<IpAddress> flood) {
-        IpAddress group = cfg.group().isZero() ? null : IpAddress.of(cfg.group());
+        IpAddress group = cfg.group();
         IpAddress remote = group == null && !flood.isEmpty() && !flood.get(0).isMulticast() ? flood.get(0) : null;
         Df df = cfg.has(VniCfg.F_DF_SET) ? Df.SET : cfg.has(VniCfg.F_DF_INHERIT) ? Df.INHERIT : Df.UNSET;
-        return new VniConfig(new Vni(cfg.vni()), cfg.dstport(), cfg.local().isZero() ? null : IpAddress.of(cfg.local()),
+        return new VniConfig(new Vni(cfg.vni()), cfg.dstport(), cfg.local(),
                 remote, group, cfg.ttl(), cfg.has(VniCfg.F_TTL_INHERIT), cfg.tos(), cfg.has(VniCfg.F_TOS_INHERIT), df,
                 cfg.has(VniCfg.F_LEARNING), cfg.has(VniCfg.F_PROXY), cfg.has(VniCfg.F_L2MISS),
                 cfg.has(VniCfg.F_L3MISS), cfg.ageing(), Math.max(1, cfg.srcportMin()),

@@ -2,11 +2,10 @@ package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.HostDevices;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
 import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
 import io.xvtep.service.VniSpec.Inheritable;
@@ -34,7 +33,7 @@ public final class VniService {
             VniConfig c = options.validate(s);
             long maxaddress = VniOptions.maxaddress(s.maxaddress());
             int vni = c.vni().value();
-            List<Ipv4> allowed = options.allowedSrc(s.allowedSrc());
+            List<IpAddress> allowed = options.allowedSrc(s.allowedSrc());
             String device = s.device();
             if (device != null && !Interfaces.validName(device)) {
                 throw VtepException.invalid("device", "not a valid interface name: " + device);
@@ -63,13 +62,13 @@ public final class VniService {
             if (!dstports.containsKey(c.dstport()) && dstports.size() >= Datapath.MAX_DSTPORTS) {
                 throw VtepException.conflict("dstport", "at most " + Datapath.MAX_DSTPORTS + " distinct dstports");
             }
-            List<Ipv4> flood = new ArrayList<>();
+            List<IpAddress> flood = new ArrayList<>();
             // The kernel's `remote X` / `group G` is the default destination: an all-zero FDB entry.
             if (c.remote() != null) {
-                flood.add(c.remote().toIpv4());
+                flood.add(c.remote());
             }
             if (c.group() != null) {
-                flood.add(c.group().toIpv4());
+                flood.add(c.group());
             }
             VniCfg cfg = VniOptions.toCfg(c);
             int devIfindex = 0;
@@ -177,7 +176,7 @@ public final class VniService {
                     patch.mtu() != null ? patch.mtu() : (long) c.mtu(), null, null);
             VniConfig n = options.validate(merged);
             Long maxaddress = patch.maxaddress() == null ? null : VniOptions.maxaddress(patch.maxaddress());
-            List<Ipv4> allowed = patch.allowedSrc() == null ? null : options.allowedSrc(patch.allowedSrc());
+            List<IpAddress> allowed = patch.allowedSrc() == null ? null : options.allowedSrc(patch.allowedSrc());
             if (allowed != null) {
                 long others = dp.allowedSrc().count() - dp.allowedSrc().of(cur.vni()).size();
                 if (others + allowed.size() > dp.allowedSrc().maxEntries()) {
@@ -213,7 +212,7 @@ public final class VniService {
 
     /** Back from the map: remote is the first unicast flood entry when no group is set. */
     private VniView view(VniCfg cfg) {
-        List<IpAddress> flood = dp.flood().of(cfg.vni()).stream().map(IpAddress::of).toList();
+        List<IpAddress> flood = dp.flood().of(cfg.vni());
         List<PortView> ports = new ArrayList<>();
         for (int ifindex : dp.ports().of(cfg.vni())) {
             ports.add(PortService.view(ifindex, dp.ports().get(ifindex).orElse(null), cfg.vni(),
@@ -221,9 +220,9 @@ public final class VniService {
         }
         String device = cfg.devIfindex() == 0 ? null : Interfaces.name(cfg.devIfindex()).orElse(null);
         List<IpAddress> allowed = cfg.has(VniCfg.F_SRC_FILTER)
-                ? dp.allowedSrc().of(cfg.vni()).stream().map(IpAddress::of).toList() : List.of();
-        return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local().isZero() ? v.defaultLocal
-                : IpAddress.of(cfg.local()), ports, flood, device, allowed,
+                ? dp.allowedSrc().of(cfg.vni()) : List.of();
+        return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local() == null ? v.defaultLocal
+                : cfg.local(), ports, flood, device, allowed,
                 dp.learnBudgets().max(LearnBudgets.Key.vni(cfg.vni())));
     }
 }

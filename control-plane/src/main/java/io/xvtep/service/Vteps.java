@@ -1,10 +1,9 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.datapath.MapCodec.VniCfg;
+import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
 import io.xvtep.model.Vni;
 
 import java.util.List;
@@ -57,22 +56,22 @@ final class Vteps {
     }
 
     /** A VTEP (destination, local, remote, allowed source): the underlay is IPv4 only for now. */
-    static Ipv4 underlayAddress(IpAddress a, String field) {
+    static IpAddress underlayAddress(IpAddress a, String field) {
         if (a == null) {
             throw VtepException.invalid(field, field + " is required");
         }
         if (!a.isIpv4()) {
             throw VtepException.invalid(field, "IPv6 underlay not supported yet: " + a);
         }
-        return a.toIpv4();
+        return a;
     }
 
     /** A unicast VTEP address, or null when not given. */
-    static Ipv4 unicastVtep(IpAddress a, String field) {
+    static IpAddress unicastVtep(IpAddress a, String field) {
         if (a == null) {
             return null;
         }
-        Ipv4 v = underlayAddress(a, field);
+        IpAddress v = underlayAddress(a, field);
         if (!v.isUsableUnicast()) {
             throw VtepException.invalid(field, field + " must be a unicast IPv4 address: " + v);
         }
@@ -80,8 +79,8 @@ final class Vteps {
     }
 
     /** A destination of an FDB or flood entry: a unicast VTEP or a multicast group. */
-    static Ipv4 destination(IpAddress a, String field) {
-        Ipv4 dst = underlayAddress(a, field);
+    static IpAddress destination(IpAddress a, String field) {
+        IpAddress dst = underlayAddress(a, field);
         if (!dst.isUsableUnicast() && !dst.isMulticast()) {
             throw VtepException.invalid(field, "not a usable VTEP address: " + dst);
         }
@@ -92,10 +91,9 @@ final class Vteps {
         listeners.forEach(l -> l.localChanged(vni));
     }
 
-    void vtepAdded(Ipv4 vtep) {
+    void vtepAdded(IpAddress vtep) {
         if (!vtep.isMulticast()) {
-            IpAddress a = IpAddress.of(vtep);
-            listeners.forEach(l -> l.vtepAdded(a));
+            listeners.forEach(l -> l.vtepAdded(vtep));
         }
     }
 }

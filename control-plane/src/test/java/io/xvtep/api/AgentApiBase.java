@@ -6,9 +6,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.datapath.MapCodec;
-import io.xvtep.datapath.MapCodec.FloodDst;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniIdxKey;
+import io.xvtep.datapath.FloodDst;
+import io.xvtep.datapath.VniCfg;
+import io.xvtep.datapath.VniIdxKey;
 import io.xvtep.libbpf.BpfMap;
 
 import java.util.ArrayList;

@@ -1,13 +1,14 @@
 package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.xvtep.datapath.XvtepConfig;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.datapath.MapCodec;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.nio.file.Files;
 import java.util.List;
@@ -34,12 +35,12 @@ class AgentLifecycleIT extends AgentApiBase {
         assertThat(h.in("tc", "filter", "show", "dev", "ul0", "ingress")).contains("tc_underlay_ing");
         // agent start created the vni 0 counters and the global config
         assertThat(h.dump("xvtep_stats")).containsKey("00000000");
-        MapCodec.XvtepConfig cfg;
+        XvtepConfig cfg;
         try (BpfMap m = h.map("xvtep_config")) {
-            cfg = MapCodec.XvtepConfig.decode(m.lookup(MapCodec.u32(0)).orElseThrow());
+            cfg = XvtepConfig.decode(m.lookup(MapCodec.u32(0)).orElseThrow());
         }
         assertThat(cfg.underlayIfindex()).isEqualTo(h.ifindex("ul0"));
-        assertThat(cfg.localIp()).isEqualTo(Ipv4.parse("198.18.0.1"));
+        assertThat(cfg.localIp()).isEqualTo(IpAddress.parse("198.18.0.1"));
     }
 
     @Test

@@ -7,10 +7,10 @@ import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
-import io.xvtep.datapath.MapCodec.FdbKey;
-import io.xvtep.datapath.MapCodec.FdbValue;
-import io.xvtep.datapath.MapCodec.VniStats;
-import io.xvtep.model.Ipv4;
+import io.xvtep.datapath.FdbKey;
+import io.xvtep.datapath.FdbValue;
+import io.xvtep.datapath.VniStats;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
 import java.util.List;
 
@@ -41,7 +41,7 @@ class FdbApiIT extends AgentApiBase {
         try (BpfMap m = h.map("xvtep_fdb")) {
             v = FdbValue.decode(m.lookup(new FdbKey(120, Mac.parse("02:00:00:00:00:02")).encode()).orElseThrow());
         }
-        assertThat(v.remote()).isEqualTo(Ipv4.parse("198.18.0.3"));
+        assertThat(v.remote()).isEqualTo(IpAddress.parse("198.18.0.3"));
         assertThat(v.ifindex()).isZero();
         assertThat(v.flags()).isEqualTo(FdbValue.F_STATIC);
 
@@ -133,7 +133,7 @@ class FdbApiIT extends AgentApiBase {
         Mac learned = Mac.parse("02:00:00:00:01:23");
         try (BpfMap m = h.map("xvtep_fdb")) {
             m.update(new FdbKey(123, learned).encode(),
-                    new FdbValue(Ipv4.parse("198.18.0.7"), 0, 0, System.nanoTime()).encode(), UpdateFlag.ANY);
+                    new FdbValue(IpAddress.parse("198.18.0.7"), 0, 0, System.nanoTime()).encode(), UpdateFlag.ANY);
         }
         JsonArray l = h.get("/api/v1/vnis/123/fdb?type=learned").array();
         assertThat(l).hasSize(1);
@@ -217,7 +217,7 @@ class FdbApiIT extends AgentApiBase {
         System.out.println("bulk: 100000 FDB entries in " + ms + " ms (HTTP + validation + batch update)");
         try (BpfMap m = h.map("xvtep_fdb")) {
             FdbValue v = FdbValue.decode(m.lookup(new FdbKey(501, Mac.parse("02:aa:00:01:86:9f")).encode()).orElseThrow());
-            assertThat(v.remote()).isEqualTo(Ipv4.parse("198.18.0.7"));
+            assertThat(v.remote()).isEqualTo(IpAddress.parse("198.18.0.7"));
             assertThat(v.flags()).isEqualTo(FdbValue.F_STATIC);
         }
         assertThat(h.get("/api/v1/vnis/501/fdb?type=static").array()).hasSize(100_000 + 1);
@@ -259,7 +259,7 @@ class FdbApiIT extends AgentApiBase {
         assertThat(r.json().getInteger("count")).isEqualTo(10);
         try (BpfMap m = h.map("xvtep_fdb")) {
             FdbValue v = FdbValue.decode(m.lookup(new FdbKey(501, Mac.parse("02:aa:00:00:00:09")).encode()).orElseThrow());
-            assertThat(v.remote()).isEqualTo(Ipv4.parse("198.18.0.9"));
+            assertThat(v.remote()).isEqualTo(IpAddress.parse("198.18.0.9"));
         }
 
         assertThat(h.delete("/api/v1/vnis/501").status()).isEqualTo(204);

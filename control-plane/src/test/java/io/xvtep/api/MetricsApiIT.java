@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
-import io.xvtep.datapath.MapCodec.VniStats;
+import io.xvtep.datapath.VniStats;
 
 import org.junit.jupiter.api.Test;
 

@@ -6,9 +6,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.libbpf.BpfMap;
-import io.xvtep.datapath.MapCodec;
-import io.xvtep.datapath.MapCodec.NeighEntry;
-import io.xvtep.datapath.MapCodec.NeighKey;
+import io.xvtep.datapath.NeighEntry;
+import io.xvtep.datapath.NeighKey;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 
@@ -35,8 +34,8 @@ class NeighApiIT extends AgentApiBase {
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         assertThat(r.json().getString("ip")).isEqualTo("fd00::3");
         try (BpfMap m = h.map("xvtep_neigh")) {
-            byte[] v = m.lookup(new MapCodec.NeighKey(500, Ipv4.parse("10.20.1.3")).encode()).orElseThrow();
-            assertThat(MapCodec.NeighEntry.decode(v).mac()).isEqualTo(Mac.parse("02:00:00:00:02:01"));
+            byte[] v = m.lookup(new NeighKey(500, Ipv4.parse("10.20.1.3")).encode()).orElseThrow();
+            assertThat(NeighEntry.decode(v).mac()).isEqualTo(Mac.parse("02:00:00:00:02:01"));
         }
         assertThat(h.dump("xvtep_neigh6")).hasSize(neigh6Before.size() + 1);
         JsonArray l = h.get("/api/v1/vnis/500/neigh").array();

@@ -1,13 +1,14 @@
 package io.xvtep.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.xvtep.datapath.LearnKey;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.datapath.MapCodec;
-import io.xvtep.datapath.MapCodec.PortCfg;
+import io.xvtep.datapath.PortCfg;
 import io.xvtep.testkit.Netns;
 
 import org.junit.jupiter.api.Test;
@@ -119,8 +120,8 @@ class PortApiIT extends AgentApiBase {
         sendFrom("p7c", 12, 7);
         poll(() -> h.get("/api/v1/vnis/150/stats").json(), s -> s.getLong("learned") >= 17);
 
-        String vniKey = java.util.HexFormat.of().formatHex(new MapCodec.LearnKey(1, 150).encode());
-        String portKey = java.util.HexFormat.of().formatHex(new MapCodec.LearnKey(2, h.ifindex("p6")).encode());
+        String vniKey = java.util.HexFormat.of().formatHex(new LearnKey(1, 150).encode());
+        String portKey = java.util.HexFormat.of().formatHex(new LearnKey(2, h.ifindex("p6")).encode());
         assertThat(h.dump("xvtep_learn_limit")).containsKeys(vniKey, portKey);
         assertThat(h.delete("/api/v1/vnis/150/ports/p6").status()).isEqualTo(204);
         assertThat(h.dump("xvtep_learn_limit")).doesNotContainKey(portKey);
@@ -159,8 +160,8 @@ class PortApiIT extends AgentApiBase {
             Response r = h.post("/api/v1/vnis/499/ports", "{\"ifname\":\"pc1\"}");
             assertThat(r.status()).as(r.body()).isEqualTo(201);
             try (BpfMap m = h.map("xvtep_ports")) {
-                assertThat(MapCodec.PortCfg.decode(m.lookup(MapCodec.u32(h.ifindex("pc1"))).orElseThrow()))
-                        .isEqualTo(new MapCodec.PortCfg(499, MapCodec.PortCfg.F_PEER));
+                assertThat(PortCfg.decode(m.lookup(MapCodec.u32(h.ifindex("pc1"))).orElseThrow()))
+                        .isEqualTo(new PortCfg(499, PortCfg.F_PEER));
             }
             assertThat(h.delete("/api/v1/vnis/499").status()).isEqualTo(204);
         }

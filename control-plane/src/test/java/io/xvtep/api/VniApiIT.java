@@ -8,10 +8,11 @@ import io.xvtep.api.AgentHarness.Response;
 import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.UpdateFlag;
 import io.xvtep.datapath.MapCodec;
-import io.xvtep.datapath.MapCodec.NeighEntry;
-import io.xvtep.datapath.MapCodec.NeighKey;
-import io.xvtep.datapath.MapCodec.VniCfg;
-import io.xvtep.datapath.MapCodec.VniSrcKey;
+import io.xvtep.datapath.NeighEntry;
+import io.xvtep.datapath.NeighKey;
+import io.xvtep.datapath.VniCfg;
+import io.xvtep.datapath.VniSrcKey;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
 import io.xvtep.model.Mac;
 
@@ -60,7 +61,7 @@ class VniApiIT extends AgentApiBase {
         assertThat(v.getJsonArray("flood")).containsExactly("198.18.0.2");
 
         VniCfg c = vniCfg(100);
-        assertThat(c).isEqualTo(new VniCfg(100, VniCfg.F_LEARNING, Ipv4.ANY, Ipv4.ANY, 4789,
+        assertThat(c).isEqualTo(new VniCfg(100, VniCfg.F_LEARNING, null, null, 4789,
                 Integer.parseInt(range[0]), Integer.parseInt(range[1]), 64, 0, 0, 1, 300, 1450, 0));
         assertThat(flood(100)).containsExactly("198.18.0.2");
         assertThat(dstportRefs(4789)).isNotNull().isPositive();
@@ -93,8 +94,8 @@ class VniApiIT extends AgentApiBase {
         VniCfg c = vniCfg(101);
         assertThat(c.flags()).isEqualTo(VniCfg.F_PROXY | VniCfg.F_L2MISS | VniCfg.F_L3MISS | VniCfg.F_TTL_INHERIT
                 | VniCfg.F_DF_SET);
-        assertThat(c.local()).isEqualTo(Ipv4.parse("198.18.0.1"));
-        assertThat(c.group()).isEqualTo(Ipv4.parse("239.1.1.1"));
+        assertThat(c.local()).isEqualTo(IpAddress.parse("198.18.0.1"));
+        assertThat(c.group()).isEqualTo(IpAddress.parse("239.1.1.1"));
         assertThat(c.dstport()).isEqualTo(8472);
         assertThat(c.tos()).isEqualTo(16);
         assertThat(c.srcportMin()).isEqualTo(1000);
@@ -173,7 +174,7 @@ class VniApiIT extends AgentApiBase {
         assertThat(r.json().getJsonArray("allowed_src")).containsExactly("198.18.0.2", "198.18.0.3");
         assertThat(vniCfg(502).has(VniCfg.F_SRC_FILTER)).isTrue();
         assertThat(h.dump("xvtep_allowed_src")).containsKey(
-                java.util.HexFormat.of().formatHex(new VniSrcKey(502, Ipv4.parse("198.18.0.3")).encode()));
+                java.util.HexFormat.of().formatHex(new VniSrcKey(502, IpAddress.parse("198.18.0.3")).encode()));
 
         r = h.patch("/api/v1/vnis/502", "{\"ttl\":9,\"learning\":false,\"proxy\":true,\"ageing\":30,"
                 + "\"srcport_min\":1000,\"srcport_max\":1100,\"df\":\"set\",\"allowed_src\":[\"198.18.0.4\"]}");
@@ -231,7 +232,7 @@ class VniApiIT extends AgentApiBase {
                     new NeighEntry(Mac.parse("02:00:00:00:01:40"), 0).encode(), UpdateFlag.ANY);
         }
         try (BpfMap m = h.map("xvtep_allowed_src")) {
-            m.update(new MapCodec.VniSrcKey(140, Ipv4.parse("198.18.0.2")).encode(), MapCodec.u32(0), UpdateFlag.ANY);
+            m.update(new VniSrcKey(140, IpAddress.parse("198.18.0.2")).encode(), MapCodec.u32(0), UpdateFlag.ANY);
         }
 
         assertThat(h.delete("/api/v1/vnis/140").status()).isEqualTo(204);
