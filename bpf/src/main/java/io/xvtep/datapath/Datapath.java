@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -61,6 +62,8 @@ public final class Datapath implements AutoCloseable {
     public static final Path STATE_DIR = Path.of("/run/xvtep");
 
     private final List<String> repairs = new ArrayList<>();
+    /** A capacity change's old maps, kept until {@link #finishResize} (the old programs may still write them). */
+    private PinnedResize resize;
 
     private Datapath(BpfObject u, BpfObject p, Capacities capacities, Path pinRoot) {
         this.capacities = capacities;
@@ -106,6 +109,7 @@ public final class Datapath implements AutoCloseable {
             size(p, caps);
             p.load();
             Datapath dp = new Datapath(u, p, caps, pinRoot);
+            dp.resize = resize;
             dp.stats.ensure(0, false);
             dp.repairAfterCrash();
             dp.learnBudgets().setMax(LearnBudgets.Key.HOST, caps.learnMaxHost());
@@ -146,6 +150,25 @@ public final class Datapath implements AutoCloseable {
     /** Whether a bulk FDB write on the pin root {@code pinRoot} is unfinished (for `xvtep check`). */
     public static boolean unfinishedBulk(Path pinRoot) {
         return new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)).pending();
+    }
+
+    /**
+     * After a capacity change ({@link PinnedResize}): call once every program of the previous object is
+     * replaced (the underlay's and each port's). What the old programs learned and counted since the copy
+     * is carried into the new maps, and the old maps' pins go. Nothing to do otherwise, or when done already.
+     *
+     * @return entries carried over or added to, per map
+     */
+    public Map<String, Integer> finishResize() {
+        synchronized (lock) {
+            PinnedResize r = resize;
+            if (r == null) {
+                return Map.of();
+            }
+            Map<String, Integer> done = r.catchUp(underlayObj);
+            resize = null;
+            return done;
+        }
     }
 
     /** The table sizes this datapath was opened with. */
@@ -280,6 +303,11 @@ public final class Datapath implements AutoCloseable {
     @Override
     public void close() {
         synchronized (lock) {
+            try {
+                finishResize();
+            } catch (RuntimeException e) {
+                // the old pins stay: the next start merges them
+            }
             portObj.close();
             underlayObj.close();
         }

@@ -17,9 +17,16 @@ import java.util.List;
  *
  * Before the load each such map is pinned again as NAME_resize and its NAME pin removed (a crash before the copy leaves it there, and
  * the next start copies from it); the load then creates NAME with today's size, and {@link #copyInto}
- * copies every entry across and removes the old pin. A map whose entries would not fit its new size is
- * refused before anything moves. Programs still attached use the old maps until they are re-attached:
- * what the datapath learns in between is learned again.
+ * copies every entry across. A map whose entries would not fit its new size is refused before anything moves.
+ *
+ * <p>The programs still attached keep writing the old maps until the agent has re-attached every one of them
+ * (underlay, then each port): learns, moves and counters of that window would be lost with the old maps. So
+ * the old pins stay until {@link #catchUp}, called once nothing runs the old programs any more: FDB entries
+ * the old programs learned or moved since the copy began (their updated_ns says when) are carried over unless
+ * the new map has a newer entry for the MAC or an operator's/cluster's; counters (xvtep_stats,
+ * xvtep_learn_count: u64s only) get what the old maps counted since the copy. Then the old pins go. A crash
+ * before that leaves NAME_resize next to NAME: the next start merges it the same way (nothing newer is
+ * overwritten) instead of copying it over.
  */
 final class PinnedResize {
 
@@ -28,11 +35,18 @@ final class PinnedResize {
     private static final java.util.Set<Integer> HASHES = java.util.Set.of(BpfMap.BPF_MAP_TYPE_HASH,
             BpfMap.BPF_MAP_TYPE_PERCPU_HASH, BpfMap.BPF_MAP_TYPE_LRU_HASH);
 
-    /** One map to carry over: its old pin, renamed. */
-    record Move(String name, Path oldPin, int oldMax, int newMax, long entries) {
+    /** One map to carry over: its old pin, renamed; {@code merge}: NAME exists already (a crash's leftover). */
+    record Move(String name, Path oldPin, int oldMax, int newMax, long entries, boolean merge) {
     }
 
+    /** Maps of u64 counters only, written by the datapath: the window's increments are added. */
+    private static final java.util.Set<String> COUNTERS = java.util.Set.of(Datapath.MAP_STATS, Datapath.MAP_LEARN_COUNT);
+
     private final List<Move> moves;
+    /** CLOCK_MONOTONIC (as bpf_ktime_get_ns) when the copy began: FDB entries updated since are the window's. */
+    private long copiedAtNs;
+    /** The counter maps' values as copied (key bytes -> raw value). */
+    private final java.util.Map<String, java.util.Map<java.nio.ByteBuffer, byte[]>> copiedCounters = new java.util.HashMap<>();
 
     private PinnedResize(List<Move> moves) {
         this.moves = moves;
@@ -69,7 +83,8 @@ final class PinnedResize {
                     throw new IllegalStateException(want.name() + " holds " + n + " entries: more than the "
                             + want.maxEntries() + " asked for; start with a capacity of at least " + n);
                 }
-                moves.add(new Move(want.name(), old, have.maxEntries(), want.maxEntries(), n));
+                moves.add(new Move(want.name(), old, have.maxEntries(), want.maxEntries(), n,
+                        from == old && Files.exists(pin)));
                 if (from == pin) {
                     renames.add(want.name());
                 }
@@ -87,39 +102,139 @@ final class PinnedResize {
         return new PinnedResize(moves);
     }
 
-    /** Copies every entry of the renamed pins into {@code obj}'s (loaded) maps, then removes the old pins. */
+    /**
+     * Copies every entry of the renamed pins into {@code obj}'s (loaded) maps; the old pins stay for
+     * {@link #catchUp}. A leftover of a crash is merged instead ({@link #catchUp}'s rules, from the start).
+     */
     void copyInto(BpfObject obj) {
+        copiedAtNs = System.nanoTime(); // CLOCK_MONOTONIC on Linux, the clock of bpf_ktime_get_ns
         for (Move m : moves) {
             BpfMap to = obj.map(m.name());
             try (BpfMap from = BpfMap.openPinned(m.oldPin())) {
-                if (from.isPerCpu()) {
-                    for (byte[] k : from.keys()) {
-                        List<byte[]> v = from.lookupPerCpu(k);
-                        if (!v.isEmpty()) {
-                            to.updatePerCpu(k, v, UpdateFlag.ANY);
-                        }
+                if (m.merge()) {
+                    merge(m.name(), from, to, 0, false);
+                    continue;
+                }
+                boolean counters = COUNTERS.contains(m.name());
+                java.util.Map<java.nio.ByteBuffer, byte[]> copied = new java.util.HashMap<>();
+                List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
+                for (BpfMap.Entry e : from.entries()) { // per-CPU maps: raw values, every CPU's
+                    keys.add(e.key());
+                    values.add(e.value());
+                    if (counters) {
+                        copied.put(java.nio.ByteBuffer.wrap(e.key()), e.value());
                     }
-                } else {
-                    List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
-                    for (BpfMap.Entry e : from.entries()) {
-                        keys.add(e.key());
-                        values.add(e.value());
-                        if (keys.size() == 4096) {
-                            to.updateBatch(keys, values, UpdateFlag.ANY);
-                            keys.clear();
-                            values.clear();
-                        }
-                    }
-                    if (!keys.isEmpty()) {
+                    if (keys.size() == 4096) {
                         to.updateBatch(keys, values, UpdateFlag.ANY);
+                        keys.clear();
+                        values.clear();
+                    }
+                }
+                if (!keys.isEmpty()) {
+                    to.updateBatch(keys, values, UpdateFlag.ANY);
+                }
+                if (counters) {
+                    copiedCounters.put(m.name(), copied);
+                }
+            }
+        }
+    }
+
+    /**
+     * Once no program of the old object runs (all re-attached): what the old maps got since the copy goes
+     * into the new ones, then the old pins are removed.
+     *
+     * @return how many entries were carried over or added to, per map (for the agent's log)
+     */
+    java.util.Map<String, Integer> catchUp(BpfObject obj) {
+        java.util.Map<String, Integer> done = new java.util.TreeMap<>();
+        for (Move m : moves) {
+            if (!m.merge() && Files.exists(m.oldPin())) {
+                try (BpfMap from = BpfMap.openPinned(m.oldPin())) {
+                    int n = merge(m.name(), from, obj.map(m.name()), copiedAtNs, true);
+                    if (n > 0) {
+                        done.put(m.name(), n);
                     }
                 }
             }
+        }
+        for (Move m : moves) {
             try {
-                Files.delete(m.oldPin());
+                Files.deleteIfExists(m.oldPin());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
+        moves.clear();
+        copiedCounters.clear();
+        return done;
+    }
+
+    /**
+     * Carries into {@code to} what {@code from} has that {@code to} lacks: FDB entries updated since
+     * {@code sinceNs} (learned or moved by the datapath; 0: all) that {@code to} lacks or holds an older learned
+     * entry for (a static or cluster entry is never replaced); counters' increments since the copy
+     * ({@code addCounters}); for other maps, keys {@code to} does not have.
+     */
+    private int merge(String name, BpfMap from, BpfMap to, long sinceNs, boolean addCounters) {
+        List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
+        from.forEach(e -> {
+            if (name.equals(Datapath.MAP_FDB)) {
+                if (FdbValue.decode(e.value()).updatedNs() >= sinceNs) {
+                    keys.add(e.key());
+                    values.add(e.value());
+                }
+            } else {
+                keys.add(e.key());
+                values.add(e.value());
+            }
+        });
+        List<byte[]> now = to.lookupEach(keys);
+        java.util.Map<java.nio.ByteBuffer, byte[]> copied = copiedCounters.getOrDefault(name, java.util.Map.of());
+        List<byte[]> wk = new ArrayList<>(), wv = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] cur = now.get(i);
+            byte[] old = values.get(i);
+            if (name.equals(Datapath.MAP_FDB)) {
+                if (cur != null) { // both hold the MAC: only a learn newer than the new map's, and never over a static one
+                    FdbValue c = FdbValue.decode(cur), o = FdbValue.decode(old);
+                    if (static_(c) || static_(o) || c.updatedNs() >= o.updatedNs()) {
+                        continue;
+                    }
+                }
+                wk.add(keys.get(i));
+                wv.add(old);
+            } else if (COUNTERS.contains(name) && addCounters) {
+                byte[] base = copied.get(java.nio.ByteBuffer.wrap(keys.get(i)));
+                byte[] sum = cur == null ? new byte[old.length] : cur.clone();
+                java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(old).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                java.nio.ByteBuffer b = base == null ? null : java.nio.ByteBuffer.wrap(base).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                java.nio.ByteBuffer t = java.nio.ByteBuffer.wrap(sum).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                boolean changed = false;
+                for (int off = 0; off + 8 <= old.length; off += 8) {
+                    long delta = o.getLong(off) - (b == null ? 0 : b.getLong(off));
+                    if (delta != 0) {
+                        t.putLong(off, t.getLong(off) + delta);
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    wk.add(keys.get(i));
+                    wv.add(sum);
+                }
+            } else if (cur == null) {
+                wk.add(keys.get(i));
+                wv.add(old);
+            }
+        }
+        for (int i = 0; i < wk.size(); i += 4096) {
+            int j = Math.min(wk.size(), i + 4096);
+            to.updateBatch(wk.subList(i, j), wv.subList(i, j), UpdateFlag.ANY);
+        }
+        return wk.size();
+    }
+
+    private static boolean static_(FdbValue v) {
+        return (v.flags() & (FdbValue.F_STATIC | FdbValue.F_CLUSTER)) != 0;
     }
 }

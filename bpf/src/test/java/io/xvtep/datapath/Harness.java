@@ -54,6 +54,11 @@ final class Harness implements AutoCloseable {
     private final Map<Integer, Integer> nPorts = new HashMap<>(), nFlood = new HashMap<>();
     private final Map<Integer, VniCfg> vnis = new HashMap<>();
 
+    /** Where the harness's objects pin their maps (a Datapath opened there takes them over). */
+    Path pinRoot() {
+        return pinRoot;
+    }
+
     static String remoteMac(String ip) {
         return String.format("02:bb:00:00:00:%02x", Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1)));
     }

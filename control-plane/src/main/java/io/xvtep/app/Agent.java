@@ -129,6 +129,9 @@ public final class Agent implements AutoCloseable {
                 return ifname -> host.refusal(ifname, s.underlay(), s.apiHost());
             });
             services.housekeeping().reconcile();
+            // every program replaced: what the old ones learned meanwhile joins a capacity change's new maps
+            dp.finishResize().forEach((map, n) -> LOG.log(System.Logger.Level.INFO, "capacity change: " + n
+                    + " entries of " + map + " written by the previous programs during the move, carried over"));
             services.vnis().numbers().forEach(v -> joinGroup(services, groups, v.value()));
             ConfigVnis.apply(services, s.vnis());
 
