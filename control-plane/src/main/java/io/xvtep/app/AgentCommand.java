@@ -124,6 +124,19 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Window of MAC mobility detection (default: 180)")
     int macMoveWindow;
 
+    @Option(names = "--etcd-node-maxaddress", paramLabel = "N",
+            defaultValue = "" + io.xvtep.cluster.ClusterOptions.DEFAULT_NODE_MAXADDRESS,
+            description = {"Most entries programmed here from one other node's claims in one VNI (0: no limit of its"
+                    + " own; default 8192); the VNI's maxaddress caps all other nodes' together.",
+                    "Claims beyond are refused and counted (xvtep_cluster_endpoints_refused_total)"})
+    int etcdNodeMaxaddress;
+
+    @Option(names = "--etcd-tombstone-ttl", paramLabel = "SECONDS",
+            defaultValue = "" + io.xvtep.cluster.ClusterOptions.DEFAULT_TOMBSTONE_TTL,
+            description = "How long a deleted VNI's tombstone stays in etcd: a node down longer brings the VNI back"
+                    + " (default: 86400)")
+    long etcdTombstoneTtl;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = {"File holding the API bearer token; every "
             + "request but /healthz must then carry `Authorization: Bearer TOKEN`.",
             "Required when --api is not a loopback address."})
@@ -235,7 +248,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (etcd != null && !etcd.isEmpty()) {
             String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
             cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
-                    macMoveLimit, Math.max(1, macMoveWindow), 1_000, new io.xvtep.cluster.ClusterOptions.Security(
+                    macMoveLimit, Math.max(1, macMoveWindow), 1_000, etcdNodeMaxaddress, etcdTombstoneTtl, new io.xvtep.cluster.ClusterOptions.Security(
                             etcdCacert, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
         }
         Capacities caps = new Capacities(fdbCapacity, neighCapacity, maxVnis, maxPorts);

@@ -57,7 +57,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         this.view = new StoreView(keys, o.node(), vtep, rejections);
         this.mirror = new StoreMirror(keys, store, thread, metrics, view);
         this.mobility = new Mobility(o.moveLimit(), TimeUnit.SECONDS.toNanos(o.moveWindowSeconds()));
-        this.vnis = new VniReplicator(o.node(), keys, store, mirror, tables, thread, rejections);
+        this.vnis = new VniReplicator(o, keys, store, mirror, tables, thread, rejections);
         this.registrar = new Registrar(id, mirror, tables, mobility, this::applyOwn);
         this.endpoints = new EndpointProgrammer(o, view, tables, mobility, metrics, thread, registrar::lostTo);
         this.flood = new FloodProgrammer(o.node(), view, tables, metrics);
@@ -218,8 +218,14 @@ public final class ClusterCoordinator implements AutoCloseable {
         }
     }
 
+    private long lastPrune = System.nanoTime();
+
     private void tick() {
         long now = System.nanoTime();
+        if (now - lastPrune > TimeUnit.SECONDS.toNanos(10)) {
+            lastPrune = now;
+            mobility.prune(now);
+        }
         if (synced && now - lastScan > TimeUnit.MILLISECONDS.toNanos(o.scanMs())) {
             lastScan = now;
             registrar.scan();

@@ -60,6 +60,13 @@ final class ClusterMetrics {
                 .description("1 once the store was listed and applied").register(registry);
     }
 
+    /** A claim refused by a receiving-side cap ({@code limit}: node_maxaddress or maxaddress). */
+    void endpointRefused(String limit) {
+        Counter.builder("xvtep_cluster_endpoints_refused").tag("limit", limit)
+                .description("Other nodes' claims not programmed here: beyond --etcd-node-maxaddress or the VNI's maxaddress")
+                .register(registry).increment();
+    }
+
     void storeOp(String op, boolean ok, long nanos) {
         opTimer.tags("op", op, "result", ok ? "ok" : "error").register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -12,10 +12,18 @@ import java.util.List;
  * @param leaseTtl seconds the node's lease lives without keep-alive
  * @param moveLimit MAC moves within {@code moveWindowSeconds} that freeze a MAC (0: never)
  * @param scanMs period of the local FDB/ports scan that republishes what events missed
+ * @param nodeMaxaddress most entries programmed here from one other node's claims in one VNI (0: no
+ *        limit of its own; the VNI's {@code maxaddress} caps all other nodes' together)
+ * @param tombstoneTtl seconds a VNI tombstone lives (a node down longer brings the VNI back)
  * @param security TLS and etcd authentication (all null: plain, anonymous)
  */
 public record ClusterOptions(List<String> endpoints, String node, String root, int leaseTtl, int moveLimit,
-        int moveWindowSeconds, long scanMs, Security security) {
+        int moveWindowSeconds, long scanMs, int nodeMaxaddress, long tombstoneTtl, Security security) {
+
+    /** Default of {@code --etcd-node-maxaddress}: two ports' learning budgets. */
+    public static final int DEFAULT_NODE_MAXADDRESS = 8192;
+    /** Default of {@code --etcd-tombstone-ttl}: a day. */
+    public static final long DEFAULT_TOMBSTONE_TTL = 86_400;
 
     /**
      * How the agent proves itself to etcd (docs/cluster.md, "Security"): a CA to check etcd's
@@ -41,5 +49,8 @@ public record ClusterOptions(List<String> endpoints, String node, String root, i
 
     public ClusterOptions {
         security = security == null ? Security.NONE : security;
+        if (nodeMaxaddress < 0 || tombstoneTtl < 1) {
+            throw new IllegalArgumentException("--etcd-node-maxaddress must be >= 0 and --etcd-tombstone-ttl >= 1");
+        }
     }
 }

@@ -38,12 +38,20 @@ final class EndpointProgrammer {
     /** Told when another node's newer claim wins a MAC this node claims (the MAC left). */
     private final Consumer<Ep> lostToOther;
 
-    private final Map<Ep, Ipv4> fdbProg = new HashMap<>();
+    /** What this node programmed from a claim: the claiming node and the VTEP the entry points at. */
+    private record Prog(String node, Ipv4 to) {
+    }
+
+    private final ProgramCaps caps;
+    private final Map<Ep, Prog> fdbProg = new HashMap<>();
     private final Map<Ep, Set<InetAddress>> neighProg = new HashMap<>();
     private final Map<String, Ep> ipOwner = new HashMap<>();
     private final Map<Ep, String> lastWinner = new HashMap<>();
     private final Set<Ep> conflictPending = new HashSet<>();
     private long lastFailureLog = System.nanoTime() - 20_000_000_000L;
+    private long lastRefusalLog = System.nanoTime() - 20_000_000_000L;
+    /** VNI -> its maxaddress, read once per {@link #program} call. */
+    private final Map<Integer, Long> vniMax = new HashMap<>();
 
     EndpointProgrammer(ClusterOptions o, StoreView view, NodeTables tables, Mobility mobility, ClusterMetrics metrics,
             ClusterThread thread, Consumer<Ep> lostToOther) {
@@ -55,6 +63,7 @@ final class EndpointProgrammer {
         this.metrics = metrics;
         this.thread = thread;
         this.lostToOther = lostToOther;
+        this.caps = new ProgramCaps(o.nodeMaxaddress());
     }
 
     int programmed() {
@@ -63,19 +72,51 @@ final class EndpointProgrammer {
 
     /** Re-resolves {@code eps}; {@code bulk}: read the FDB once instead of per key (a list). */
     void program(Collection<Ep> eps, boolean bulk) {
-        if (!eps.isEmpty()) {
-            Set<Integer> localVnis = tables.vnis();
-            Map<Ep, Fdb> snapshot = bulk ? tables.fdbAll() : null;
+        vniMax.clear();
+        Set<Integer> localVnis = eps.isEmpty() ? Set.of() : tables.vnis();
+        Map<Ep, Fdb> snapshot = bulk && !eps.isEmpty() ? tables.fdbAll() : null;
+        // then the claims refused by a cap that the entries gone meanwhile make room for (each pass
+        // takes at most as many as went: it ends)
+        for (Collection<Ep> todo = eps; !todo.isEmpty(); todo = caps.retry()) {
             Map<Ep, Ipv4> puts = new HashMap<>();
             List<Ep> dels = new ArrayList<>();
             long now = System.nanoTime();
-            for (Ep ep : eps) {
-                Fdb cur = snapshot != null ? snapshot.get(ep) : tables.fdb(ep).orElse(null);
+            for (Ep ep : todo) {
+                Fdb cur = snapshot != null && todo == eps ? snapshot.get(ep) : tables.fdb(ep).orElse(null);
                 resolve(ep, cur, localVnis, now, puts, dels);
             }
             write(puts, dels);
         }
         metrics.remoteEndpoints.set(fdbProg.size());
+    }
+
+    /** Forgets what was programmed at {@code ep} (its cap slot freed); true when there was something. */
+    private boolean unprogram(Ep ep) {
+        Prog p = fdbProg.remove(ep);
+        if (p != null) {
+            caps.release(ep, p.node());
+        }
+        return p != null;
+    }
+
+    private long maxaddress(int vni) {
+        return vniMax.computeIfAbsent(vni, tables::maxaddress);
+    }
+
+    private void refused(Ep ep, String node, ProgramCaps.Limit limit, boolean again) {
+        if (again) {
+            return; // counted when first refused
+        }
+        metrics.endpointRefused(limit.label);
+        long now = System.nanoTime();
+        if (now - lastRefusalLog > 10_000_000_000L) {
+            lastRefusalLog = now;
+            LOG.log(System.Logger.Level.WARNING, "cluster: event endpoint-refused vni " + ep.vni() + " mac " + ep.mac()
+                    + " claimed by " + node + ": " + (limit == ProgramCaps.Limit.NODE
+                            ? "node " + node + " has " + o.nodeMaxaddress() + " entries in the VNI here (--etcd-node-maxaddress)"
+                            : "the VNI holds its maxaddress " + maxaddress(ep.vni()) + " entries from other nodes")
+                    + "; refused (counted in xvtep_cluster_endpoints_refused_total; logged at most every 10 s)");
+        }
     }
 
     /**
@@ -101,7 +142,7 @@ final class EndpointProgrammer {
             try {
                 tables.writeFdb(Map.of(p.getKey(), p.getValue()), List.of());
             } catch (RuntimeException e) {
-                fdbProg.remove(p.getKey());
+                unprogram(p.getKey());
                 failed(p.getKey(), "programming", e);
             }
         }
@@ -119,8 +160,9 @@ final class EndpointProgrammer {
     }
 
     private void resolve(Ep ep, Fdb cur, Set<Integer> localVnis, long now, Map<Ep, Ipv4> puts, List<Ep> dels) {
+        boolean wasRefused = caps.resolving(ep);
         if (!localVnis.contains(ep.vni())) {
-            fdbProg.remove(ep);
+            unprogram(ep);
             neighProg.remove(ep);
             return;
         }
@@ -130,7 +172,7 @@ final class EndpointProgrammer {
         }
         if (w == null) {
             lastWinner.remove(ep);
-            if (fdbProg.remove(ep) != null && cur != null && cur.isCluster()) {
+            if (unprogram(ep) && cur != null && cur.isCluster()) {
                 dels.add(ep);
             }
             programNeigh(ep, Set.of());
@@ -152,7 +194,7 @@ final class EndpointProgrammer {
             thread.schedule(() -> checkConflict(ep), CONFLICT_GRACE_MS);
         }
         if (w.node().equals(self)) {
-            if (fdbProg.remove(ep) != null && cur != null && cur.isCluster()) {
+            if (unprogram(ep) && cur != null && cur.isCluster()) {
                 dels.add(ep);
             }
             // the IP -> MAC entries stay valid (same MAC, now local): no longer ours to manage
@@ -166,11 +208,25 @@ final class EndpointProgrammer {
         if (to == null || (cur != null && cur.isStatic())) {
             return; // no address to point at, or an operator's entry: it wins on this host
         }
+        Prog old = fdbProg.get(ep);
+        if (old == null || !old.node().equals(w.node())) {
+            boolean had = unprogram(ep);
+            ProgramCaps.Limit refuse = caps.admit(ep, w.node(), maxaddress(ep.vni()));
+            if (refuse != null) {
+                // beyond a cap: no entry (the one of the node that lost the claim goes); this node keeps its own
+                refused(ep, w.node(), refuse, wasRefused);
+                if (had && cur != null && cur.isCluster()) {
+                    dels.add(ep);
+                }
+                programNeigh(ep, Set.of());
+                return;
+            }
+        }
         lostToOther.accept(ep);
         if (cur == null || !cur.isCluster() || cur.ifindex() != 0 || !to.equals(cur.remote())) {
             puts.put(ep, to);
         }
-        fdbProg.put(ep, to);
+        fdbProg.put(ep, new Prog(w.node(), to));
         programNeigh(ep, new HashSet<>(w.ips()));
     }
 
@@ -200,6 +256,7 @@ final class EndpointProgrammer {
     /** The VNI is gone here: forget what was programmed in it (its entries went with it). */
     void forgetVni(int vni) {
         fdbProg.keySet().removeIf(ep -> ep.vni() == vni);
+        caps.forgetVni(vni);
         neighProg.keySet().removeIf(ep -> ep.vni() == vni);
         ipOwner.values().removeIf(ep -> ep.vni() == vni);
     }
@@ -222,7 +279,8 @@ final class EndpointProgrammer {
         tables.fdbAll().forEach((ep, f) -> {
             if (f.isCluster()) {
                 clusterMacs.add(ep);
-                if (!f.remote().equals(fdbProg.get(ep))) {
+                Prog p = fdbProg.get(ep);
+                if (p == null || !f.remote().equals(p.to())) {
                     stale.add(ep);
                 }
             }

@@ -4,12 +4,15 @@ import io.xvtep.cluster.Keys.Ep;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * MAC mobility / duplicate detection as EVPN does it (RFC 7432 section 15.1): a MAC that moves more
  * than {@code limit} times within {@code windowNs} is frozen on the host it moved to last, for
- * one window; then it may move again.
+ * one window; then it may move again. The history is bounded: moves older than the window are
+ * dropped ({@link #prune}, and on each move), and at most {@link #MAX_TRACKED} MACs are tracked, the
+ * least recently moved forgotten first (a MAC forgotten counts from 0 again: it can only move more).
  */
 public final class Mobility {
 
@@ -18,7 +21,14 @@ public final class Mobility {
 
     private final int limit;
     private final long windowNs;
-    private final Map<Ep, ArrayDeque<Long>> moves = new HashMap<>();
+    /** MACs whose recent moves are remembered, at most (a freeze outlives its history). */
+    static final int MAX_TRACKED = 65_536;
+    private final Map<Ep, ArrayDeque<Long>> moves = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Ep, ArrayDeque<Long>> eldest) {
+            return size() > MAX_TRACKED;
+        }
+    };
     private final Map<Ep, Frozen> frozen = new HashMap<>();
 
     public Mobility(int limit, long windowNs) {
@@ -59,6 +69,17 @@ public final class Mobility {
             return null;
         }
         return f.node();
+    }
+
+    /** Drops the history of MACs that did not move within the window and the freezes that ended. */
+    public void prune(long now) {
+        moves.values().removeIf(q -> q.isEmpty() || now - q.peekLast() > windowNs);
+        frozen.values().removeIf(f -> now >= f.untilNs());
+    }
+
+    /** MACs with a move history (for tests and the bound). */
+    public int tracked() {
+        return moves.size();
     }
 
     public void forget(Ep ep) {

@@ -55,6 +55,9 @@ public interface NodeTables {
 
     void deleteVni(int vni);
 
+    /** The VNI's learning limit ({@code maxaddress}; 0: none of its own, or no such VNI). */
+    long maxaddress(int vni);
+
     /** Registers the listener for changes made by others (those made through this interface are not reported). */
     void onVniChanges(VniChanges l);
 

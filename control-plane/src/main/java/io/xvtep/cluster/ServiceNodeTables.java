@@ -110,6 +110,11 @@ public final class ServiceNodeTables implements NodeTables {
         applying(() -> services.vnis().delete(new Vni(vni)));
     }
 
+    @Override
+    public long maxaddress(int vni) {
+        return services.vnis().find(new Vni(vni)).map(VniView::maxaddress).orElse(0L);
+    }
+
     private void applying(Runnable r) {
         applying = Thread.currentThread();
         try {

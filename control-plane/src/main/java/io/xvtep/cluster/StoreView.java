@@ -32,7 +32,11 @@ import java.util.TreeSet;
  */
 public final class StoreView {
 
-    public record Node(Ipv4 vtep, Set<Integer> vnis, long rev, long lease) {
+    /**
+     * A node key: {@code lease} is the node's lease, {@code prevLease} the one its key was under before
+     * (its claims are re-put under the new one right after: until then they stand under the old).
+     */
+    public record Node(Ipv4 vtep, Set<Integer> vnis, long rev, long lease, long prevLease) {
         public NodeRecord record() {
             return new NodeRecord(vtep, List.copyOf(vnis));
         }
@@ -163,18 +167,18 @@ public final class StoreView {
     }
 
     /**
-     * The winning claim among those of live nodes (a node key present, or this node): the frozen
-     * node's while it still claims, else the highest revision. A claim of a node without a node key
-     * points nowhere and wins nothing.
+     * The winning claim among those attached to their node's live lease ({@link #attached}): the
+     * frozen node's while it still claims, else the highest revision. A claim of a node without a node
+     * key, or under a lease not its node's, points nowhere and wins nothing.
      */
     public Claim winner(Ep ep, String frozenOn) {
         Map<String, Claim> m = claims(ep);
-        if (frozenOn != null && m.containsKey(frozenOn) && live(frozenOn)) {
+        if (frozenOn != null && m.containsKey(frozenOn) && attached(m.get(frozenOn))) {
             return m.get(frozenOn);
         }
         Claim best = null;
         for (Claim c : m.values()) {
-            if (live(c.node()) && (best == null || c.rev() > best.rev())) {
+            if (attached(c) && (best == null || c.rev() > best.rev())) {
                 best = c;
             }
         }
@@ -192,8 +196,17 @@ public final class StoreView {
         return new ArrayList<>(s);
     }
 
-    private boolean live(String node) {
-        return nodes.containsKey(node) || node.equals(self);
+    /**
+     * True when {@code c} is this node's, or under its node's lease (the node key's current one, or the one
+     * before while the node re-puts its claims): a node's claims live and die with its lease, so a claim
+     * written under some other lease (one the node keeps alive elsewhere, or a long one) is not its node's.
+     */
+    public boolean attached(Claim c) {
+        if (c.node().equals(self)) {
+            return true;
+        }
+        Node n = nodes.get(c.node());
+        return n != null && c.lease() != 0 && (c.lease() == n.lease() || c.lease() == n.prevLease());
     }
 
     /** The VTEP a claim points at: its node's current address (null: the node has no key). */
@@ -235,17 +248,25 @@ public final class StoreView {
             reason = "value";
             why = e.getMessage();
         }
+        boolean leased = pk instanceof NodeKey || pk instanceof EndpointKey;
+        if (reason == null && leased && lease == 0) {
+            reason = "lease";
+            why = "lease: a node key or claim must be under its node's lease (it was written without one)";
+        }
         if (reason != null) {
             // Not a valid record: skipped, what the key held before stands (a bad VNI value must not
             // delete the VNI everywhere). This node's own keys are dropped instead: they are put again.
+            // So is a node key or claim rewritten without a lease: it no longer expires with its lease.
             rejects.rejected(reason, key, why);
-            return own(pk) && delete(key, rev, d);
+            return (own(pk) || "lease".equals(reason)) && delete(key, rev, d);
         }
+        Node before = pk instanceof NodeKey bk ? nodes.get(bk.node()) : null;
         removeIndexes(key, pk, d);
         deletedAt.remove(key);
         revs.put(key, new long[] {rev, lease});
         if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
-            Node n = new Node(r.vtep(), Set.copyOf(r.vnis()), rev, lease);
+            long prevLease = before == null ? 0 : before.lease() != lease ? before.lease() : before.prevLease();
+            Node n = new Node(r.vtep(), Set.copyOf(r.vnis()), rev, lease, prevLease);
             nodes.put(nk.node(), n);
             d.floodVnis.addAll(n.vnis());
             d.nodes.add(nk.node());

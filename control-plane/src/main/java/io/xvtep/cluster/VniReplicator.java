@@ -23,10 +23,9 @@ import java.util.concurrent.TimeUnit;
 final class VniReplicator {
 
     private static final System.Logger LOG = System.getLogger("xvtep.cluster");
-    /** How long a VNI tombstone lives (seconds): a node down longer than this brings the VNI back. */
-    static final long TOMBSTONE_TTL_S = Long.getLong("xvtep.cluster.tombstoneTtl", 86_400L);
-
     private final String self;
+    /** How long a VNI tombstone lives (seconds, {@code --etcd-tombstone-ttl}): a node down longer brings the VNI back. */
+    private final long tombstoneTtl;
     private final Keys keys;
     private final StoreClient store;
     private final StoreMirror mirror;
@@ -41,10 +40,11 @@ final class VniReplicator {
     private final Set<Integer> createdHere = new HashSet<>(); // created through the API during this run
     private long retryAt;
 
-    VniReplicator(String self, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
+    VniReplicator(ClusterOptions o, Keys keys, StoreClient store, StoreMirror mirror, NodeTables tables,
             ClusterThread thread, StoreView.Rejects rejects) {
         this.rejects = rejects;
-        this.self = self;
+        this.self = o.node();
+        this.tombstoneTtl = o.tombstoneTtl();
         this.keys = keys;
         this.store = store;
         this.mirror = mirror;
@@ -156,7 +156,7 @@ final class VniReplicator {
     /**
      * Writes the changes made through this node's API: a created/updated VNI's key with its tombstone
      * removed, in one transaction; a deleted VNI's key removed and its tombstone written under a lease of
-     * {@link #TOMBSTONE_TTL_S}. Failures are retried every second.
+     * {@link #tombstoneTtl}. Failures are retried every second.
      */
     private void flush() {
         if (!active || thread.closed()) {
@@ -188,7 +188,7 @@ final class VniReplicator {
                 continue;
             }
             inflight.add(vni);
-            store.grant(TOMBSTONE_TTL_S, lease -> {
+            store.grant(tombstoneTtl, lease -> {
                 if (!dels.contains(vni)) { // re-created meanwhile
                     inflight.remove(vni);
                     flush();
@@ -201,7 +201,7 @@ final class VniReplicator {
                     mirror.wrote(w, rev);
                     dels.remove(vni);
                     LOG.log(System.Logger.Level.INFO, "cluster: VNI " + vni + " deleted from the store (tombstone kept "
-                            + TOMBSTONE_TTL_S + " s)");
+                            + tombstoneTtl + " s)");
                     flush();
                 }, err -> failed(vni, "deleting", err));
             }, err -> failed(vni, "deleting", err));

@@ -40,6 +40,8 @@ class ProgrammersTest {
         @Override public void createVni(VniRecord r) { vnis.add(r.vni()); }
         @Override public void updateVni(VniRecord r) { }
         @Override public void deleteVni(int vni) { vnis.remove(vni); }
+        long maxaddress;
+        @Override public long maxaddress(int vni) { return maxaddress; }
         @Override public void onVniChanges(VniChanges l) { }
         @Override public void onLocalChanges(Runnable changed) { }
         @Override public Set<Integer> vnisWithPorts() { return vnis; }
@@ -81,8 +83,9 @@ class ProgrammersTest {
     private final Keys keys = new Keys("/t");
     private final StoreView view = new StoreView(keys);
     private final MemoryTables tables = new MemoryTables();
-    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 5, 180, 1000, null);
-    private final ClusterMetrics metrics = new ClusterMetrics(new SimpleMeterRegistry());
+    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 5, 180, 1000, 2, 60, null);
+    private final SimpleMeterRegistry metricsRegistry = new SimpleMeterRegistry();
+    private final ClusterMetrics metrics = new ClusterMetrics(metricsRegistry);
     private final ClusterThread thread = new ClusterThread();
     private final List<Ep> lost = new ArrayList<>();
     private final EndpointProgrammer eps = new EndpointProgrammer(o, view, tables,
@@ -189,5 +192,59 @@ class ProgrammersTest {
         assertThat(tables.fdb).hasSize(1);
         assertThat(eps.programmed()).isEqualTo(1);
         assertThat(metrics.programFailures.count()).isEqualTo(1.0);
+    }
+
+    private Dirty claimMac(String node, Ipv4 vtep, int vni, String mac) {
+        if (!view.nodes().containsKey(node)) {
+            put(keys.node(node), "{\"v\":1,\"vtep\":\"" + vtep + "\",\"vnis\":[" + vni + "]}");
+        }
+        return put(keys.endpoint(vni, Mac.parse(mac), node), "{\"v\":1,\"node\":\"" + node + "\",\"vtep\":\"" + vtep
+                + "\",\"ips\":[]}");
+    }
+
+    /** One node's claims beyond --etcd-node-maxaddress (2 here) are refused and counted; others' unaffected. */
+    @Test
+    void aNodeSprayingClaimsFillsItsOwnShareOnly() {
+        eps.program(claimMac("h2", H2, 42, "02:00:00:00:02:01").eps, false);
+        for (int i = 1; i <= 5; i++) {
+            eps.program(claimMac("h3", H3, 42, "02:00:00:00:03:0" + i).eps, false);
+        }
+        assertThat(tables.fdb.values().stream().filter(f -> f.remote().equals(H3))).hasSize(2);
+        assertThat(tables.fdb.get(new Ep(42, Mac.parse("02:00:00:00:02:01"))).remote()).isEqualTo(H2);
+        assertThat(refused("node_maxaddress")).isEqualTo(3.0);
+        // h2 still gets its entries in; re-resolving a refused claim does not count it again
+        eps.program(claimMac("h2", H2, 42, "02:00:00:00:02:02").eps, false);
+        assertThat(tables.fdb).containsKey(new Ep(42, Mac.parse("02:00:00:00:02:02")));
+        eps.program(view.endpoints(), true);
+        assertThat(refused("node_maxaddress")).isEqualTo(3.0);
+        // one of h3's programmed claims withdrawn: a refused one takes its place
+        Ep first = new Ep(42, Mac.parse("02:00:00:00:03:01"));
+        Dirty d = new Dirty();
+        view.delete(keys.endpoint(42, first.mac(), "h3"), ++rev, d);
+        eps.program(d.eps, false);
+        assertThat(tables.fdb).doesNotContainKey(first);
+        assertThat(tables.fdb.values().stream().filter(f -> f.remote().equals(H3))).hasSize(2);
+        assertThat(eps.programmed()).isEqualTo(4);
+    }
+
+    /** The VNI's maxaddress caps all other nodes' entries in it together. */
+    @Test
+    void theVnisMaxaddressCapsAllOtherNodesTogether() {
+        tables.maxaddress = 3;
+        eps.program(claimMac("h2", H2, 42, "02:00:00:00:02:01").eps, false);
+        eps.program(claimMac("h2", H2, 42, "02:00:00:00:02:02").eps, false);
+        eps.program(claimMac("h3", H3, 42, "02:00:00:00:03:01").eps, false);
+        eps.program(claimMac("h3", H3, 42, "02:00:00:00:03:02").eps, false);
+        assertThat(eps.programmed()).isEqualTo(3);
+        assertThat(refused("maxaddress")).isEqualTo(1.0);
+        // a move within the VNI keeps its slot: the entry follows the newer claim
+        eps.program(claimMac("h3", H3, 42, "02:00:00:00:02:01").eps, false);
+        assertThat(tables.fdb.get(new Ep(42, Mac.parse("02:00:00:00:02:01"))).remote()).isEqualTo(H3);
+        assertThat(eps.programmed()).isEqualTo(3);
+    }
+
+    private double refused(String limit) {
+        var c = metricsRegistry.find("xvtep_cluster_endpoints_refused").tag("limit", limit).counter();
+        return c == null ? 0 : c.count();
     }
 }

@@ -167,7 +167,7 @@ class StoreViewTest {
         Dirty d = new Dirty();
         assertThat(v.put(keys.node("h1"), "not json", 1, 0, d)).isFalse();
         assertThat(v.put(keys.endpoint(42, mac, "h1"), "{\"node\":\"h1\",\"ips\":[\"nope\",\"10.0.0.1\",\"fd00::1\"]}",
-                2, 0, d)).isTrue();
+                2, 1, d)).isTrue();
         assertThat(v.claims(ep).get("h1").ips()).hasSize(2);
         assertThat(v.claims(ep).get("h1").vtep()).isNull();
         assertThat(List.copyOf(v.keys())).hasSize(1);
@@ -227,5 +227,66 @@ class StoreViewTest {
         assertThat(s.winner(ep, null).node()).isEqualTo("h2");
         assertThat(seen).containsExactly("vtep", "vtep", "vtep", "vtep", "value", "value", "version", "value", "vtep",
                 "vni", "vni", "value", "value", "value", "vni", "key", "key", "owner", "vtep", "vtep", "key", "key", "key");
+    }
+
+    /** A node key or claim must be under its node's lease: lease-less ones are refused, counted, and undo the key. */
+    @Test
+    void leaseLessNodeKeysAndClaimsAreRefused() {
+        List<String> seen = new java.util.ArrayList<>();
+        StoreView s = new StoreView(keys, "h1", Ipv4.parse("198.18.0.11"), (reason, key, why) -> seen.add(reason));
+        Dirty d = new Dirty();
+        assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42), 1, 0, d)).isFalse();
+        assertThat(s.nodes()).isEmpty();
+        assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42), 2, 7, d)).isTrue();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 3, 0, d)).isFalse();
+        assertThat(s.endpoints()).isEmpty();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 4, 7, d)).isTrue();
+        assertThat(s.winner(ep, null).node()).isEqualTo("h2");
+        // rewritten without a lease (so that it would outlive the node's lease): the claim goes, then the node
+        Dirty d2 = new Dirty();
+        assertThat(s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 5, 0, d2)).isTrue();
+        assertThat(s.claims(ep)).isEmpty();
+        assertThat(d2.eps).containsExactly(ep);
+        assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42), 6, 0, d2)).isTrue();
+        assertThat(s.nodes()).isEmpty();
+        // VNI definitions carry no lease
+        assertThat(s.put(keys.vni(42), "{\"vni\":42}", 7, 0, d2)).isTrue();
+        assertThat(seen).containsExactly("lease", "lease", "lease", "lease");
+    }
+
+    /** A claim counts under its node's lease, or the one before while the node re-puts its claims. */
+    @Test
+    void aClaimUnderAnotherLeaseThanItsNodesWinsNothing() {
+        Dirty d = new Dirty();
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 1, 7, d);
+        v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 2, 99, d); // a lease of its own
+        assertThat(v.winner(ep, null)).isNull();
+        v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 3, 7, d);
+        assertThat(v.winner(ep, null).node()).isEqualTo("h2");
+        // the node takes a new lease (a restart): its claims under the old one stand until put again
+        Dirty d2 = new Dirty();
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 4, 8, d2);
+        assertThat(d2.eps).contains(ep);
+        assertThat(v.winner(ep, null).node()).isEqualTo("h2");
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 5, 8, d2); // same lease: the previous one stays known
+        assertThat(v.nodes().get("h2").prevLease()).isEqualTo(7);
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 6, 9, d2); // two leases on: the claim is stale
+        assertThat(v.winner(ep, null)).isNull();
+    }
+
+    @Test
+    void mobilityHistoryIsPrunedAndBounded() {
+        long w = TimeUnit.SECONDS.toNanos(180);
+        Mobility m = new Mobility(5, w);
+        for (int i = 0; i < Mobility.MAX_TRACKED + 100; i++) {
+            m.moved(new Ep(42, Mac.parse(String.format("02:00:00:%02x:%02x:%02x", i >> 16, (i >> 8) & 255, i & 255))),
+                    "h2", i);
+        }
+        assertThat(m.tracked()).isEqualTo(Mobility.MAX_TRACKED);
+        m.moved(ep, "h3", w);
+        m.prune(w + Mobility.MAX_TRACKED + 1_000);
+        assertThat(m.tracked()).isEqualTo(1); // only the MAC that moved within the window
+        m.prune(3 * w);
+        assertThat(m.tracked()).isZero();
     }
 }
