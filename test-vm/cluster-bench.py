@@ -5,6 +5,11 @@
                                         to sim-b; time from the etcd put to the entry pointing at sim-b in
                                         every host's xvtep_fdb (read with bpftool)
   scale PREFIX NODES PER_NODE VNIS     simulated registrations written straight to etcd (txn batches)
+  claims PREFIX NODE VTEP VNI N MACPREFIX TTL
+                                        a node without an agent: a lease of TTL s, its node key and N claims
+                                        MACPREFIX:xx:xx:xx in VNI under it (128 per transaction; a transaction
+                                        that fails, e.g. during an etcd election, is tried again 5 times)
+Node keys and claims are written under a lease, as agents write them (lease-less ones are refused).
 """
 import base64
 import json
@@ -38,12 +43,16 @@ def post(path, body):
         return json.load(r)
 
 
-def put(k, v):
-    return post("/v3/kv/put", {"key": b64(k), "value": b64(v)})
+def grant(ttl):
+    return post("/v3/lease/grant", {"TTL": ttl})["ID"]
 
 
-def txn(pairs):
-    ops = [{"request_put": {"key": b64(k), "value": b64(v)}} for k, v in pairs]
+def put(k, v, lease=0):
+    return post("/v3/kv/put", {"key": b64(k), "value": b64(v), "lease": lease})
+
+
+def txn(pairs, lease=0):
+    ops = [{"request_put": {"key": b64(k), "value": b64(v), "lease": lease}} for k, v in pairs]
     return post("/v3/kv/txn", {"success": ops})
 
 
@@ -59,11 +68,12 @@ def fdb_remote(pin, vni, mac):
 
 def moves(prefix, pins, n):
     vni = 42
-    put(prefix + "/v2/nodes/sim-a", json.dumps({"v": 1, "vtep": "198.18.0.201", "vnis": []}))
-    put(prefix + "/v2/nodes/sim-b", json.dumps({"v": 1, "vtep": "198.18.0.202", "vnis": []}))
+    lease = grant(3600)
+    put(prefix + "/v2/nodes/sim-a", json.dumps({"v": 1, "vtep": "198.18.0.201", "vnis": []}), lease)
+    put(prefix + "/v2/nodes/sim-b", json.dumps({"v": 1, "vtep": "198.18.0.202", "vnis": []}), lease)
     macs = ["02:be:00:00:%02x:%02x" % (i >> 8, i & 255) for i in range(n)]
     for m in macs:
-        put("%s/v2/endpoints/sim-a/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-a", "vtep": "198.18.0.201", "ips": []}))
+        put("%s/v2/endpoints/sim-a/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-a", "vtep": "198.18.0.201", "ips": []}), lease)
     for m in macs:
         deadline = time.time() + 10
         while any(fdb_remote(p, vni, m) != "198.18.0.201" for p in pins) and time.time() < deadline:
@@ -71,7 +81,7 @@ def moves(prefix, pins, n):
     lat = []
     for m in macs:
         t0 = time.monotonic()
-        put("%s/v2/endpoints/sim-b/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-b", "vtep": "198.18.0.202", "ips": []}))
+        put("%s/v2/endpoints/sim-b/%d/%s" % (prefix, vni, m), json.dumps({"v": 1, "node": "sim-b", "vtep": "198.18.0.202", "ips": []}), lease)
         pending = set(pins)
         while pending and time.monotonic() - t0 < 5:
             pending = {p for p in pending if fdb_remote(p, vni, m) != "198.18.0.202"}
@@ -88,12 +98,13 @@ def scale(prefix, nodes, per_node, vnis):
     for v in range(vnis):
         put("%s/v2/vnis/%d" % (prefix, 1000 + v), json.dumps({"v": 1, "vni": 1000 + v}))
     batch = []
+    lease = grant(3600)  # one for all simulated nodes: each node's claims are under its node key's lease
 
     def add(k, v):
         nonlocal batch
         batch.append((k, v))
         if len(batch) >= 128:  # etcd's default --max-txn-ops
-            txn(batch)
+            txn(batch, lease)
             batch = []
 
     for i in range(nodes):
@@ -107,13 +118,34 @@ def scale(prefix, nodes, per_node, vnis):
             add("%s/v2/endpoints/%s/%d/%s" % (prefix, name, vni, mac),
                 json.dumps({"v": 1, "node": name, "vtep": vtep, "ips": [ip]}))
     if batch:
-        txn(batch)
+        txn(batch, lease)
     print("  wrote %d nodes, %d endpoints, %d VNIs to etcd in %.1f s" % (nodes, nodes * per_node, vnis,
                                                                          time.monotonic() - t0))
 
 
+def claims(prefix, node, vtep, vni, n, macprefix, ttl):
+    lease = grant(ttl)
+    put("%s/v2/nodes/%s" % (prefix, node), json.dumps({"v": 1, "vtep": vtep, "vnis": [vni]}), lease)
+    v = json.dumps({"v": 1, "node": node, "vtep": vtep, "ips": []})
+    keys = ["%s/v2/endpoints/%s/%d/%s:%02x:%02x:%02x" % (prefix, node, vni, macprefix, i >> 16, (i >> 8) & 255, i & 255)
+            for i in range(n)]
+    t0, failed = time.monotonic(), 0
+    for i in range(0, n, 128):
+        for attempt in range(6):
+            try:
+                txn([(k, v) for k in keys[i:i + 128]], lease)
+                break
+            except Exception:  # an election, a member gone: the next member answers after a while
+                failed += 1
+                time.sleep(0.5)
+    print("  %s: %d claims in VNI %d under lease %s written in %.1f s (%d transactions tried again)"
+          % (node, n, vni, lease, time.monotonic() - t0, failed))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "moves":
+    if sys.argv[1] == "claims":
+        claims(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], int(sys.argv[8]))
+    elif sys.argv[1] == "moves":
         moves(sys.argv[2], sys.argv[3].split(","), int(sys.argv[4]))
     else:
         scale(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

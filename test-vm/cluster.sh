@@ -103,7 +103,24 @@ etcd_count_prefix() {
 		python3 -c 'import sys,json;print(json.load(sys.stdin).get("count","0"))'
 }
 
-# cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests: $CLUSTER_TTL, 5 s).
+# cluster_sim_claims NODE VTEP VNI N MACPREFIX TTL: a node without an agent (cluster-bench.py claims): a lease
+# of TTL s, its node key and N claims MACPREFIX:xx:xx:xx in VNI, written through member ${ETCD_VIA:-1} (as
+# root when authentication is on, or as $CLUSTER_SIM_USER).
+cluster_sim_claims() {
+	local m=${ETCD_VIA:-1} env=(ETCD="$(etcd_url "${ETCD_VIA:-1}")")
+	[ -n "${ETCD_TLS:-}" ] && env+=(ETCD_CACERT="$ETCD_TLS/ca.pem" ETCD_CERT="$ETCD_TLS/gateway.pem" ETCD_KEY="$ETCD_TLS/gateway-key.pem")
+	[ -n "${ETCD_AUTH:-}" ] && env+=(ETCD_TOKEN="$(etcd_token "$m" "${CLUSTER_SIM_USER:-root}")")
+	in_etcd "$m" env "${env[@]}" python3 "$XVTEP_ROOT/test-vm/cluster-bench.py" claims "$(cluster_prefix)" "$@"
+}
+# etcd_revoke_lease_of KEY: revokes the lease KEY is under (its keys go with it).
+etcd_revoke_lease_of() {
+	local id; id=$(etcd_curl "${ETCD_VIA:-1}" /v3/kv/range "{\"key\":\"$(b64 "$1")\"}" |
+		python3 -c 'import sys,json;k=json.load(sys.stdin).get("kvs");print(k[0].get("lease","0") if k else "0")')
+	[ "$id" != 0 ] && etcd_curl "${ETCD_VIA:-1}" /v3/lease/revoke "{\"ID\":\"$id\"}" >/dev/null
+}
+
+# cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests: $CLUSTER_TTL, 5 s;
+# $CLUSTER_AGENT_ARGS: more options).
 cluster_agent() {
 	local n=$1 urls=${2:-$(etcd_url 1)}; shift 2 2>/dev/null || shift 1
 	local sec=()
@@ -111,7 +128,7 @@ cluster_agent() {
 		--etcd-key "$ETCD_TLS/h$n-key.pem")
 	[ -n "${ETCD_AUTH:-}" ] && sec+=(--etcd-user "h$n" --etcd-password-file "$ETCD_TLS/h$n.password")
 	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl "${CLUSTER_TTL:-5}" \
-		"${sec[@]}" "$@"
+		"${sec[@]}" ${CLUSTER_AGENT_ARGS:-} "$@"
 }
 
 # cluster_agent_kill N [SIG]: the agent process itself (lab_agent records the pid of the subshell
