@@ -171,7 +171,8 @@ case_cluster_mac_spray() {
 	for n in 2 3; do
 		[ "$(spray_cluster_entries $n)" = "$claims" ] || fail "host $n lost host 1's entries: $(spray_cluster_entries "$n")" || return 1
 	done
-	has_fdb 2 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "h3c1's entry gone from host 2" || return 1
+	wait_for 10 has_fdb 2 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" ||
+		fail "h3c1's entry on host 2: '$(fdb_line 2 42 "$(ctr_mac 3 1)")', on host 1: '$(fdb_line 1 42 "$(ctr_mac 3 1)")'; claims: $(etcd_count_prefix "$(cluster_prefix)/v2/endpoints/h3/")" || return 1
 	cluster_pings || fail "pings with h9's claims refused" || return 1
 	etcd_revoke_lease_of "$(cluster_prefix)/v2/nodes/h9" || fail "revoke h9's lease" || return 1
 	for n in 1 2 3; do wait_for 30 eval "[ \$(h9_entries $n) = 0 ]" || fail "host $n kept $(h9_entries "$n") of h9's entries" || return 1; done

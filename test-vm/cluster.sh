@@ -17,7 +17,7 @@ in_etcd() { local m=$1; shift; ip netns exec "$(etcd_ns "$m")" "$@"; }
 # etcd_member M CLUSTER_SPEC: namespace + veth to the switch + a started etcd (waits for health when alone).
 etcd_member() {
 	local m=$1 spec=$2 ns sw; ns=$(etcd_ns "$m"); sw=$(ns_sw)
-	if ! ip netns list | grep -q "^$ns\b"; then
+	if ! ip netns list | grep "^$ns\b" >/dev/null; then
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 		ip -n "$sw" link add "e$m" type veth peer name eth0 netns "$ns"
@@ -160,11 +160,13 @@ wait_for() {
 	return 1
 }
 
-has_fdb() { cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 $4 cluster$"; }
-no_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 "; }
+# (grep reads all of the listing, never -q: with pipefail, a grep that stops at the first match of a
+# long listing fails the pipeline through the lister's broken pipe)
+has_fdb() { cluster_fdb "$1" "$2" 2>/dev/null | grep "^$3 $4 cluster$" >/dev/null; }
+no_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep "^$3 " >/dev/null; }
 # no_cluster_fdb N VNI MAC: host N has no entry for MAC programmed from the store (a learned one may
 # exist: a dead agent's datapath keeps forwarding, see case_cluster_kill).
-no_cluster_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep -q "^$3 .* cluster$"; }
+no_cluster_fdb() { ! cluster_fdb "$1" "$2" 2>/dev/null | grep "^$3 .* cluster$" >/dev/null; }
 fdb_line() { cluster_fdb "$1" "$2" 2>/dev/null | grep "^$3 "; }
 has_neigh() {
 	api "$1" GET "/api/v1/vnis/$2/neigh" | python3 -c '
@@ -218,7 +220,7 @@ case_cluster_converge() {
 	curl_metric 1 'xvtep_cluster_initial_sync_complete 1' || fail "initial sync metric" || return 1
 }
 
-curl_metric() { api "$1" GET /metrics | grep -q "^$2"; }
+curl_metric() { api "$1" GET /metrics | grep "^$2" >/dev/null; }
 
 # Container h1c1 (MAC+IP) moves to host 2; h3c1 keeps reaching it.
 case_cluster_move() {
