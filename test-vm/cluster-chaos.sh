@@ -91,16 +91,18 @@ case_cluster_bad_values() {
 # A second agent started with a node name a live agent holds exits at once with a clear message,
 # having touched nothing: no pins, no programs, the name's key and entries as they were.
 case_cluster_duplicate_name() {
-	# a 30 s lease: longer than a JVM start on a loaded machine (15 s was not), so that h1's restart
-	# below finds its old lease still running
-	export CLUSTER_TTL=30
+	# a 90 s lease, so that h1's restart below finds its old lease still running: killed at most TTL/3
+	# after a renewal, the lease has 2/3 TTL left, and the restart needs a JVM start plus TTL/3 + 1.5 s of
+	# watching it (a margin of TTL/3 - 1.5 s for the JVM start: 30 s was not enough at load 12, the lease
+	# expired while the restart watched it)
+	export CLUSTER_TTL=90
 	cluster_three_hosts || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "no entry for h1c1 on host 2" || return 1
 	lab_host 4
 	local key out rc; key="$(cluster_prefix)/v2/nodes/h1"
 	local before; before=$(etcd_value "$key")
-	out=$(nsenter --net="/run/netns/$(ns_host 4)" timeout 60 "$XVTEP_BIN" agent --underlay eth0 \
+	out=$(nsenter --net="/run/netns/$(ns_host 4)" timeout 150 "$XVTEP_BIN" agent --underlay eth0 \
 		--api "127.0.0.1:$LAB_API_PORT" --pin-root "$(pin_root 4)" --etcd "$(etcd_url 1)" --node h1 \
 		--etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 2>&1)
 	rc=$?
