@@ -63,7 +63,8 @@ def fdb_remote(pin, vni, mac):
     if out.returncode != 0:
         return None
     v = json.loads(out.stdout)["value"]
-    return ".".join(str(int(x, 16)) for x in v[:4])
+    # struct fdb_entry starts with union vtep_addr (16 bytes: IPv6, or IPv4-mapped ::ffff:a.b.c.d)
+    return ".".join(str(int(x, 16)) for x in v[12:16])
 
 
 def moves(prefix, pins, n):
