@@ -7,6 +7,8 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_endian.h>
 #include "xvtep_structs.h"
 
@@ -94,6 +96,33 @@ static __always_inline void addr_set_v4(union vtep_addr *a, __be32 v4)
 	a->a32[1] = 0;
 	a->a32[2] = bpf_htonl(VTEP_ADDR_V4MAPPED);
 	a->a32[3] = v4;
+}
+
+/*
+ * An IPv6 outer source the kernel would never accept from a VTEP: unspecified, loopback, multicast;
+ * and IPv4-mapped ::ffff:0:0/96, which on the wire is no VTEP's and in the maps would read as IPv4.
+ */
+static __always_inline int addr6_is_martian_src(const union vtep_addr *a)
+{
+	if (a->a8[0] == 0xff)
+		return 1;
+	if (a->a32[0] | a->a32[1])
+		return 0;
+	if (a->a32[2] == bpf_htonl(VTEP_ADDR_V4MAPPED))
+		return 1;
+	return !a->a32[2] && (!a->a32[3] || a->a32[3] == bpf_htonl(1));
+}
+
+/* Whether an underlay address is multicast (IPv4 224/4 mapped, or IPv6 ff00::/8). */
+static __always_inline int addr_is_multicast(const union vtep_addr *a)
+{
+	return addr_is_v4(a) ? ipv4_is_multicast(addr_v4(a)) : a->a8[0] == 0xff;
+}
+
+/* The traffic class of an IPv6 header (the IPv4 TOS byte's counterpart). */
+static __always_inline __u8 ipv6_tclass(const struct ipv6hdr *ip6)
+{
+	return (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 }
 
 /* IEEE 802.1D reserved group 01:80:c2:00:00:00-0f: a bridge never forwards these (PAUSE, STP, LACP, LLDP). */

@@ -96,56 +96,6 @@ static __always_inline int too_big_make_room(struct __sk_buff *skb, __u32 quote,
 	return bpf_skb_adjust_room(skb, hdrs, BPF_ADJ_ROOM_MAC, 0) ? -1 : 0;
 }
 
-/* IPv4: ICMP fragmentation needed, or 0 when the kernel would not answer (the frame is dropped). */
-static __always_inline int frag_needed4(struct __sk_buff *skb, __u32 mtu, __u32 ifindex)
-{
-	struct too_big4 a = {};
-	struct ethhdr in;
-	struct iphdr ip;
-	__u32 quote = skb->len - ETH_HLEN;
-	__u8 icmp_type;
-	__s64 sum;
-
-	if (mtu < IPV4_MIN_MTU || bpf_skb_load_bytes(skb, 0, &in, ETH_HLEN) ||
-	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
-		return 0;
-	if (ip.version != 4 || ip.frag_off != bpf_htons(IP_DF))
-		return 0;
-	if (ip.daddr == 0xffffffffu || ipv4_is_multicast(ip.daddr) || ipv4_is_martian_src(ip.saddr))
-		return 0;
-	if (ip.protocol == IPPROTO_ICMP &&
-	    (bpf_skb_load_bytes(skb, ETH_HLEN + ip.ihl * 4, &icmp_type, 1) || icmp4_is_err(icmp_type)))
-		return 0;
-	if (quote > ICMP4_MAX_QUOTE)
-		quote = ICMP4_MAX_QUOTE;
-	if (too_big_make_room(skb, quote, sizeof(a.ip) + sizeof(a.icmp)))
-		return 0;
-
-	__builtin_memcpy(a.eth.h_dest, in.h_source, ETH_ALEN);
-	__builtin_memcpy(a.eth.h_source, in.h_dest, ETH_ALEN);
-	a.eth.h_proto = bpf_htons(ETH_P_IP);
-	a.icmp.type = ICMP_DEST_UNREACH;
-	a.icmp.code = ICMP_FRAG_NEEDED;
-	a.icmp.mtu = bpf_htons(mtu);
-	sum = bpf_csum_diff(0, 0, (__be32 *)&a.icmp, sizeof(a.icmp), 0);
-	sum = skb_csum_add(skb, TOO_BIG4_LEN, quote, sum);
-	if (sum < 0)
-		return 0;
-	a.icmp.checksum = csum_fold32(sum);
-	a.ip.version = 4;
-	a.ip.ihl = sizeof(a.ip) / 4;
-	a.ip.tot_len = bpf_htons(sizeof(a.ip) + sizeof(a.icmp) + quote);
-	a.ip.frag_off = bpf_htons(IP_DF);
-	a.ip.ttl = ip.ttl;
-	a.ip.protocol = IPPROTO_ICMP;
-	a.ip.saddr = ip.daddr;
-	a.ip.daddr = ip.saddr;
-	a.ip.check = ipv4_csum(&a.ip);
-	if (bpf_skb_store_bytes(skb, 0, &a.eth, TOO_BIG4_LEN, 0))
-		return 0;
-	return bpf_redirect(ifindex, 0);
-}
-
 /* IPv6 addresses the kernel never answers: unspecified, multicast, loopback (ipv6_addr_type). */
 static __always_inline int ipv6_no_answer(const struct in6_addr *a)
 {
@@ -157,53 +107,103 @@ static __always_inline int ipv6_no_answer(const struct in6_addr *a)
 	return !(w0 | w1 | w2) && (!w3 || w3 == bpf_htonl(1));
 }
 
-/* IPv6: ICMPv6 packet too big, or 0 when the kernel would not answer (the frame is dropped). */
-static __always_inline int packet_too_big6(struct __sk_buff *skb, __u32 mtu, __u32 ifindex)
+/*
+ * The answer to a packet too big for the tunnel, built in place: ICMP fragmentation needed for IPv4 or
+ * ICMPv6 packet too big for IPv6 (`ipv6`), redirected back out of port `ifindex`; 0 when the kernel would
+ * not answer (the frame is then dropped). One flow for both families, as iptunnel_pmtud_build_icmp{,v6}:
+ * which packets get an answer, the quote that keeps it within the family's minimum MTU, room for the
+ * headers, swapped MACs and addresses, the checksum over headers and quote. A global function: its
+ * stack is its own, not added to the port program's deepest chain (the flood loop's).
+ */
+__attribute__((noinline)) int too_big_answer(struct __sk_buff *skb, __u32 mtu, __u32 ifindex, __u32 ipv6)
 {
-	struct too_big6 a = {};
-	struct ethhdr in;
-	struct ipv6hdr ip6;
-	__u32 quote = skb->len - ETH_HLEN;
+	union {
+		struct too_big4 v4;
+		struct too_big6 v6;
+	} a;
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip;
+	struct ethhdr in, *eth = &a.v4.eth; /* at the same place in both answers */
+	__u32 quote = skb->len - ETH_HLEN, max_quote = ipv6 ? ICMP6_MAX_QUOTE : ICMP4_MAX_QUOTE;
+	__u32 l3len = ipv6 ? sizeof(ip.v6) : sizeof(ip.v4);
 	__be32 pseudo[2];
 	__u8 icmp_type;
 	__s64 sum;
 
-	if (mtu < IPV6_MIN_MTU || bpf_skb_load_bytes(skb, 0, &in, ETH_HLEN) ||
-	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+	_Static_assert(__builtin_offsetof(struct too_big4, eth) == __builtin_offsetof(struct too_big6, eth),
+		       "both answers start with the Ethernet header");
+	__builtin_memset(&a, 0, sizeof(a)); /* all of it: `= {}` would zero only the first (shorter) member */
+	if (!skb)
 		return 0;
-	if (ip6.version != 6 || ipv6_no_answer(&ip6.saddr))
+	if (mtu < (ipv6 ? IPV6_MIN_MTU : IPV4_MIN_MTU) || bpf_skb_load_bytes(skb, 0, &in, ETH_HLEN) ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, l3len))
 		return 0;
-	if (ip6.nexthdr == IPPROTO_ICMPV6 &&
-	    (bpf_skb_load_bytes(skb, ETH_HLEN + sizeof(ip6), &icmp_type, 1) || icmp_type < ICMPV6_INFOMSG_MASK ||
-	     icmp_type == NDISC_REDIRECT))
-		return 0;
-	if (quote > ICMP6_MAX_QUOTE)
-		quote = ICMP6_MAX_QUOTE;
-	if (too_big_make_room(skb, quote, sizeof(a.ip6) + sizeof(a.icmp6)))
+	if (ipv6) {
+		if (ip.v6.version != 6 || ipv6_no_answer(&ip.v6.saddr))
+			return 0;
+		if (ip.v6.nexthdr == IPPROTO_ICMPV6 &&
+		    (bpf_skb_load_bytes(skb, ETH_HLEN + sizeof(ip.v6), &icmp_type, 1) ||
+		     icmp_type < ICMPV6_INFOMSG_MASK || icmp_type == NDISC_REDIRECT))
+			return 0; /* never an error about an error (or a redirect) */
+	} else {
+		if (ip.v4.version != 4 || ip.v4.frag_off != bpf_htons(IP_DF))
+			return 0;
+		if (ip.v4.daddr == 0xffffffffu || ipv4_is_multicast(ip.v4.daddr) || ipv4_is_martian_src(ip.v4.saddr))
+			return 0;
+		if (ip.v4.protocol == IPPROTO_ICMP &&
+		    (bpf_skb_load_bytes(skb, ETH_HLEN + ip.v4.ihl * 4, &icmp_type, 1) || icmp4_is_err(icmp_type)))
+			return 0;
+	}
+	if (quote > max_quote)
+		quote = max_quote;
+	if (too_big_make_room(skb, quote, ipv6 ? sizeof(a.v6.ip6) + sizeof(a.v6.icmp6) : sizeof(a.v4.ip) + sizeof(a.v4.icmp)))
 		return 0;
 
-	__builtin_memcpy(a.eth.h_dest, in.h_source, ETH_ALEN);
-	__builtin_memcpy(a.eth.h_source, in.h_dest, ETH_ALEN);
-	a.eth.h_proto = bpf_htons(ETH_P_IPV6);
-	a.icmp6.icmp6_type = ICMPV6_PKT_TOOBIG;
-	a.icmp6.icmp6_dataun.un_data32[0] = bpf_htonl(mtu);
-	a.ip6.version = 6;
-	a.ip6.payload_len = bpf_htons(sizeof(a.icmp6) + quote);
-	a.ip6.nexthdr = IPPROTO_ICMPV6;
-	a.ip6.hop_limit = ip6.hop_limit;
-	a.ip6.saddr = ip6.daddr;
-	a.ip6.daddr = ip6.saddr;
-	/* pseudo-header (RFC 8200 8.1): addresses, upper-layer length, next header */
-	pseudo[0] = bpf_htonl(sizeof(a.icmp6) + quote);
-	pseudo[1] = bpf_htonl(IPPROTO_ICMPV6);
-	sum = bpf_csum_diff(0, 0, (__be32 *)&a.ip6.saddr, 2 * sizeof(struct in6_addr), 0);
-	sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), sum);
-	sum = bpf_csum_diff(0, 0, (__be32 *)&a.icmp6, sizeof(a.icmp6), sum);
-	sum = skb_csum_add(skb, TOO_BIG6_LEN, quote, sum);
-	if (sum < 0)
-		return 0;
-	a.icmp6.icmp6_cksum = csum_fold32(sum);
-	if (bpf_skb_store_bytes(skb, 0, &a.eth, TOO_BIG6_LEN, 0))
+	__builtin_memcpy(eth->h_dest, in.h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, in.h_dest, ETH_ALEN);
+	if (ipv6) {
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		a.v6.icmp6.icmp6_type = ICMPV6_PKT_TOOBIG;
+		a.v6.icmp6.icmp6_dataun.un_data32[0] = bpf_htonl(mtu);
+		a.v6.ip6.version = 6;
+		a.v6.ip6.payload_len = bpf_htons(sizeof(a.v6.icmp6) + quote);
+		a.v6.ip6.nexthdr = IPPROTO_ICMPV6;
+		a.v6.ip6.hop_limit = ip.v6.hop_limit;
+		a.v6.ip6.saddr = ip.v6.daddr;
+		a.v6.ip6.daddr = ip.v6.saddr;
+		/* pseudo-header (RFC 8200 8.1): addresses, upper-layer length, next header */
+		pseudo[0] = bpf_htonl(sizeof(a.v6.icmp6) + quote);
+		pseudo[1] = bpf_htonl(IPPROTO_ICMPV6);
+		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v6.ip6.saddr, 2 * sizeof(struct in6_addr), 0);
+		sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), sum);
+		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v6.icmp6, sizeof(a.v6.icmp6), sum);
+		sum = skb_csum_add(skb, TOO_BIG6_LEN, quote, sum);
+		if (sum < 0)
+			return 0;
+		a.v6.icmp6.icmp6_cksum = csum_fold32(sum);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		a.v4.icmp.type = ICMP_DEST_UNREACH;
+		a.v4.icmp.code = ICMP_FRAG_NEEDED;
+		a.v4.icmp.mtu = bpf_htons(mtu);
+		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v4.icmp, sizeof(a.v4.icmp), 0);
+		sum = skb_csum_add(skb, TOO_BIG4_LEN, quote, sum);
+		if (sum < 0)
+			return 0;
+		a.v4.icmp.checksum = csum_fold32(sum);
+		a.v4.ip.version = 4;
+		a.v4.ip.ihl = sizeof(a.v4.ip) / 4;
+		a.v4.ip.tot_len = bpf_htons(sizeof(a.v4.ip) + sizeof(a.v4.icmp) + quote);
+		a.v4.ip.frag_off = bpf_htons(IP_DF);
+		a.v4.ip.ttl = ip.v4.ttl;
+		a.v4.ip.protocol = IPPROTO_ICMP;
+		a.v4.ip.saddr = ip.v4.daddr;
+		a.v4.ip.daddr = ip.v4.saddr;
+		a.v4.ip.check = ipv4_csum(&a.v4.ip);
+	}
+	if (bpf_skb_store_bytes(skb, 0, eth, ipv6 ? TOO_BIG6_LEN : TOO_BIG4_LEN, 0))
 		return 0;
 	return bpf_redirect(ifindex, 0);
 }
@@ -221,10 +221,8 @@ static __always_inline int vx_tunnel_mtu(struct __sk_buff *skb, const struct vni
 
 	if (!cfg->mtu || skb->len <= ETH_HLEN + cfg->mtu || skb->gso_size || skb->vlan_present)
 		return 0;
-	if (skb->protocol == bpf_htons(ETH_P_IP))
-		r = frag_needed4(skb, cfg->mtu, ifindex);
-	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
-		r = packet_too_big6(skb, cfg->mtu, ifindex);
+	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6))
+		r = too_big_answer(skb, cfg->mtu, ifindex, skb->protocol == bpf_htons(ETH_P_IPV6));
 	if (!r)
 		return drop(st, DROP_TOO_BIG);
 	stat_drop(st, DROP_FRAG_NEEDED);

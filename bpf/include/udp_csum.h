@@ -30,9 +30,23 @@ struct {
 } xvtep_csum_scratch SEC(".maps");
 
 /*
- * The frame's UDP checksum is absent or right. `ctx` is the program's context: an xdp_md
- * when `xdp`, else an __sk_buff (a constant at every call site, so one branch is compiled).
+ * The UDP pseudo-header's sum: IPv4 (RFC 768) or IPv6 (RFC 8200 8.1: both addresses, the
+ * upper-layer length and next header as 32-bit words).
  */
+static __always_inline __s64 udp_pseudo_sum(const union vtep_addr *s, const union vtep_addr *d, int ipv6, __u32 len)
+{
+	__be32 p6[2] = { bpf_htonl(len), bpf_htonl(IPPROTO_UDP) };
+	__be32 p4[3] = { addr_v4(s), addr_v4(d), bpf_htonl(IPPROTO_UDP << 16 | len) };
+	__s64 sum;
+
+	if (!ipv6)
+		return bpf_csum_diff(0, 0, p4, sizeof(p4), 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)s->a32, sizeof(*s), 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)d->a32, sizeof(*d), sum);
+	return bpf_csum_diff(0, 0, p6, sizeof(p6), sum);
+}
+
+/* Adds `n` (1..CSUM_CHUNK) bytes from `off` to `sum` through the chunk buffer; -1 on failure. */
 static __always_inline __s64 csum_chunk_add(void *ctx, int xdp, struct csum_chunk *c, __u32 off, __u64 n, __s64 sum)
 {
 	__u64 sz;
@@ -58,16 +72,15 @@ static __always_inline __s64 csum_chunk_add(void *ctx, int xdp, struct csum_chun
 static __always_inline int vx_udp_csum_verified(void *ctx, int xdp, const struct vx_info *vx)
 {
 	__u32 zero = 0, off = vx->outer_len - VXLAN_HLEN - sizeof(struct udphdr), rem = vx->udp_len;
-	__be32 pseudo[3] = { addr_v4(&vx->saddr), addr_v4(&vx->daddr), bpf_htonl(IPPROTO_UDP << 16 | vx->udp_len) };
 	struct csum_chunk *c;
 	__s64 sum;
 
 	if (!vx->udp_check)
-		return 1;
+		return 1; /* over IPv6 vx_parse let it through only with udp6zerocsumrx */
 	c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
 	if (!c)
 		return 0;
-	sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), 0);
+	sum = udp_pseudo_sum(&vx->saddr, &vx->daddr, vx->ipv6, vx->udp_len);
 	for (__u32 i = 0; i < CSUM_MAX_CHUNKS; i++) {
 		if (rem < CSUM_CHUNK)
 			break;

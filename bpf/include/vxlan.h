@@ -4,6 +4,8 @@
 #define XVTEP_VXLAN_H
 
 #include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
 #include "parse.h"
 #include "config.h"
 #include "stats.h"
@@ -22,13 +24,26 @@ struct vxlan_outer {
 };
 #define VXLAN_OUTER_LEN (sizeof(struct vxlan_outer) - 2)
 
+/* The same over an IPv6 underlay: 14 + 40 + 8 + 8 = 70 bytes on the wire. */
+struct vxlan_outer6 {
+	__u8            pad[2];
+	struct ethhdr   eth;
+	struct ipv6hdr  ip6;
+	struct udphdr   udp;
+	struct vxlanhdr vx;
+};
+#define VXLAN_OUTER6_LEN (sizeof(struct vxlan_outer6) - 2)
+#define VXLAN_ENCAP6_LEN (sizeof(struct ipv6hdr) + sizeof(struct udphdr) + VXLAN_HLEN + ETH_HLEN)
+
 _Static_assert(sizeof(struct vxlan_outer) - 2 == 50, "outer headers are 50 bytes");
 _Static_assert(VXLAN_ENCAP_LEN == XVTEP_ENCAP_LEN, "encapsulation adds XVTEP_ENCAP_LEN bytes");
+_Static_assert(VXLAN_OUTER6_LEN == XVTEP_ENCAP6_LEN && VXLAN_ENCAP6_LEN == XVTEP_ENCAP6_LEN,
+	       "IPv6 encapsulation adds XVTEP_ENCAP6_LEN bytes");
 
 /* Result of looking at a frame that arrived on the underlay. */
 enum vx_verdict {
 	VX_OK = 0,           /* a VXLAN frame for a VNI we serve; vx_info is valid */
-	VX_NOT_VXLAN,        /* not IPv4/UDP to one of our dstports: leave it to the stack */
+	VX_NOT_VXLAN,        /* not IPv4/IPv6 UDP to one of our dstports: leave it to the stack */
 	VX_UNKNOWN_VNI,      /* VXLAN to our port, but a VNI we do not serve (or not to our address) */
 	VX_TRUNCATED,        /* VXLAN to our port whose headers don't fit */
 	VX_BAD_FLAGS,        /* I flag clear or reserved bits set */
@@ -38,14 +53,15 @@ enum vx_verdict {
 	VX_UDP_LEN,          /* UDP length below the VXLAN headers or beyond the IP packet */
 	VX_MARTIAN,          /* outer source is martian */
 	VX_FRAGMENT,         /* first fragment of a datagram for a VNI we serve */
+	VX_UDP6_ZERO_CSUM,   /* IPv6 outer UDP checksum 0 for a VNI without udp6zerocsumrx (RFC 6936) */
 };
 
 struct vx_info {
 	__u32  vni;
 	union vtep_addr saddr; /* outer source = remote VTEP */
 	union vtep_addr daddr;
-	__u8   outer_tos;
-	__u8   pad;
+	__u8   outer_tos;   /* IPv4 TOS or IPv6 traffic class */
+	__u8   ipv6;        /* the outer header is IPv6 */
 	__be16 udp_check;   /* the outer UDP checksum, 0 when the sender sent none */
 	__u32  outer_len;   /* bytes from the outer Ethernet header to the inner one */
 	__u32  inner_len;   /* inner frame bytes (Ethernet header included), from the UDP length */
@@ -58,7 +74,7 @@ struct vx_info {
  * someone else's, not a malformed one of ours.
  */
 static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, const union vtep_addr *daddr,
-						 __u16 dport, __u32 *vni, union vtep_addr *local)
+						 int ipv6, __u16 dport, __u32 *vni, union vtep_addr *local)
 {
 	struct xvtep_config *gc = config_get();
 	struct vni_cfg *cfg;
@@ -67,7 +83,7 @@ static __always_inline struct vni_cfg *vx_served(const struct vxlanhdr *vxh, con
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, vni);
 	if (!cfg || !gc || cfg->dstport != dport)
 		return 0;
-	if (!!(cfg->flags & VNI_F_IPV6) == addr_is_v4(daddr))
+	if (!!(cfg->flags & VNI_F_IPV6) != ipv6)
 		return 0; /* the VNI's device listens on the other family */
 	*local = *vni_local_ip(cfg, gc);
 	if (!addr_is_zero(local) && !addr_eq(daddr, local) && !(!addr_is_zero(&cfg->group) && addr_eq(daddr, &cfg->group)))
@@ -85,25 +101,48 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 						struct vx_info *vx, struct vni_cfg **cfgp)
 {
 	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = 0;
+	struct iphdr *ip = 0;
 	struct vxlanhdr *vxh;
 	struct ethhdr *inner;
 	struct udphdr *udp;
-	struct iphdr *ip;
 	struct vni_cfg *cfg;
-	__u32 ihl, tot, ulen;
+	__u32 l3len, tot, ulen;
 	union vtep_addr local = {}, saddr, daddr;
 	__u16 dport;
+	__u8 tos;
 
-	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+	if ((void *)(eth + 1) > data_end)
 		return VX_NOT_VXLAN;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > data_end)
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > data_end)
+			return VX_NOT_VXLAN;
+		if (ip->version != 4 || ip->ihl < 5 || ip->protocol != IPPROTO_UDP ||
+		    (ip->frag_off & bpf_htons(IP_OFFSET)))
+			return VX_NOT_VXLAN; /* a later fragment: no UDP header says whose it is */
+		l3len = ip->ihl * 4;
+		tot = bpf_ntohs(ip->tot_len);
+		addr_set_v4(&saddr, ip->saddr);
+		addr_set_v4(&daddr, ip->daddr);
+		tos = ip->tos;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > data_end)
+			return VX_NOT_VXLAN;
+		/* Extension headers (a fragment header included) are the stack's, as for the kernel's
+		 * vxlan socket the datagram is whatever the stack reassembles and hands to UDP. */
+		if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
+			return VX_NOT_VXLAN;
+		l3len = sizeof(*ip6);
+		tot = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		__builtin_memcpy(&saddr, &ip6->saddr, sizeof(saddr));
+		__builtin_memcpy(&daddr, &ip6->daddr, sizeof(daddr));
+		tos = ipv6_tclass(ip6);
+	} else {
 		return VX_NOT_VXLAN;
-	if (ip->version != 4 || ip->ihl < 5 || ip->protocol != IPPROTO_UDP ||
-	    (ip->frag_off & bpf_htons(IP_OFFSET)))
-		return VX_NOT_VXLAN; /* a later fragment: no UDP header says whose it is */
-	ihl = ip->ihl * 4;
-	udp = (void *)ip + ihl;
+	}
+	udp = (void *)(eth + 1) + l3len;
 	if ((void *)(udp + 1) > data_end)
 		return VX_NOT_VXLAN;
 	dport = bpf_ntohs(udp->dest);
@@ -115,25 +154,24 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	inner = (void *)(vxh + 1);
 	if ((void *)(inner + 1) > data_end)
 		return VX_TRUNCATED;
-	addr_set_v4(&daddr, ip->daddr);
-	cfg = vx_served(vxh, &daddr, dport, &vx->vni, &local);
+	cfg = vx_served(vxh, &daddr, !!ip6, dport, &vx->vni, &local);
 	if (!cfg)
 		return VX_UNKNOWN_VNI;
-	if (ip->frag_off & bpf_htons(IP_MF))
+	if (ip && (ip->frag_off & bpf_htons(IP_MF)))
 		return VX_FRAGMENT; /* the first fragment: ours, but never reassembled here */
-	tot = bpf_ntohs(ip->tot_len);
-	if (tot < ihl + sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || tot + ETH_HLEN > pkt_len)
+	if (tot < l3len + sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || tot + ETH_HLEN > pkt_len)
 		return VX_TRUNCATED;
 	if (vxh->vx_flags != bpf_htonl(VXLAN_FLAG_I) || (vxh->vx_vni & bpf_htonl(VXLAN_VNI_RESERVED)))
 		return VX_BAD_FLAGS;
-	if (!ipv4_hdr_csum_ok(ip, data_end))
+	if (ip && !ipv4_hdr_csum_ok(ip, data_end))
 		return VX_IP_CSUM;
 	ulen = bpf_ntohs(udp->len);
-	if (ulen < sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || ulen > tot - ihl)
+	if (ulen < sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || ulen > tot - l3len)
 		return VX_UDP_LEN;
-	if (ipv4_is_martian_src(ip->saddr))
+	if (ip ? ipv4_is_martian_src(ip->saddr) : addr6_is_martian_src(&saddr))
 		return VX_MARTIAN;
-	addr_set_v4(&saddr, ip->saddr);
+	if (ip6 && !udp->check && !(cfg->flags & VNI_F_UDP_ZERO_CSUM6_RX))
+		return VX_UDP6_ZERO_CSUM; /* udp6_csum_zero_error: the kernel's socket refuses it too */
 	if (!addr_is_zero(&local) && addr_eq(&saddr, &local))
 		return VX_OWN_SRC; /* our own multicast copy looped back */
 	if (cfg->flags & VNI_F_SRC_FILTER) {
@@ -145,10 +183,11 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 
 	vx->saddr = saddr;
 	vx->daddr = daddr;
-	vx->outer_tos = ip->tos;
+	vx->outer_tos = tos;
+	vx->ipv6 = !!ip6;
 	vx->udp_check = udp->check;
 	vx->udp_len = ulen;
-	vx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + VXLAN_HLEN;
+	vx->outer_len = ETH_HLEN + l3len + sizeof(*udp) + VXLAN_HLEN;
 	vx->inner_len = ulen - sizeof(*udp) - VXLAN_HLEN;
 	*cfgp = cfg;
 	return VX_OK;
@@ -169,7 +208,7 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 			stat_pass(stats_get(0), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN : PASS_UNKNOWN_VNI);
 		return 0;
 	}
-	st = stats_get(v == VX_SRC_DENIED || v == VX_FRAGMENT ? vx->vni : 0);
+	st = stats_get(v == VX_SRC_DENIED || v == VX_FRAGMENT || v == VX_UDP6_ZERO_CSUM ? vx->vni : 0);
 	switch (v) {
 	case VX_TRUNCATED:
 		stat_drop(st, DROP_TRUNCATED);
@@ -192,6 +231,9 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 		return 1;
 	case VX_FRAGMENT:
 		stat_drop(st, DROP_FRAGMENT);
+		return 1;
+	case VX_UDP6_ZERO_CSUM:
+		stat_drop(st, DROP_UDP6_ZERO_CSUM);
 		return 1;
 	default:
 		return 0;

@@ -5,8 +5,9 @@
 
 #include "udp_csum.h"
 
-/* bpf_skb_adjust_room refuses to leave less than an IPv4 header after the MAC header. */
-#define STRIP_MIN_INNER (ETH_HLEN + sizeof(struct iphdr))
+/* bpf_skb_adjust_room refuses to leave less than an IPv4 (IPv6 for an IPv6 skb) header after the MAC header. */
+#define STRIP_MIN_INNER  (ETH_HLEN + sizeof(struct iphdr))
+#define STRIP_MIN_INNER6 (ETH_HLEN + sizeof(struct ipv6hdr))
 
 /*
  * Strip the outer headers: copy the inner Ethernet header over the outer one, then
@@ -21,7 +22,8 @@
  */
 static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info *vx, struct ethhdr *inner)
 {
-	__u32 want = vx->inner_len < STRIP_MIN_INNER ? STRIP_MIN_INNER : vx->inner_len;
+	__u32 min = vx->ipv6 ? STRIP_MIN_INNER6 : STRIP_MIN_INNER;
+	__u32 want = vx->inner_len < min ? min : vx->inner_len;
 
 	if (skb->len != vx->outer_len + want && bpf_skb_change_tail(skb, vx->outer_len + want, 0))
 		return -1;

@@ -11,10 +11,20 @@
 #include "tunnel_mtu.h"
 
 struct encap_ctx {
-	struct vxlan_outer o;
+	struct vxlan_outer o;    /* the outer headers of an IPv4 VNI's frame */
+	struct vxlan_outer6 o6;  /* those of an IPv6 VNI's frame */
 	__u32 inner_len;
-	union vtep_addr src; /* the outer source */
-	union vtep_addr dst; /* the copy being sent's outer destination (set by vx_send_to) */
+	__u8  ipv6;              /* o6, not o, is being sent */
+	__u8  hop_default;       /* the hop limit is the default one: 1 to a multicast group (the kernel's rule) */
+	__u8  csum;              /* compute the IPv6 outer UDP checksum (else 0: udp6zerocsumtx) */
+	__u8  pad;
+	__u32 inner_sum;         /* one's-complement sum of the VXLAN header and inner frame (same for every copy) */
+	union vtep_addr src;     /* the outer source */
+	union vtep_addr dst;     /* the copy being sent's outer destination (set by vx_send_to) */
+	/* vx_send's working space, here rather than on its stack (a flood loop's three frames share 512 bytes) */
+	union vtep_addr nh_ip;
+	struct bpf_redir_neigh nh;
+	struct bpf_fib_lookup fib;
 };
 
 /*
@@ -66,39 +76,61 @@ enum nh_result {
 
 static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
 						 const union vtep_addr *src, const union vtep_addr *dst,
-						 struct vxlan_outer *o, __u32 *ifindex, union vtep_addr *nh)
+						 struct ethhdr *eth, __u32 *ifindex, union vtep_addr *nh,
+						 struct bpf_fib_lookup *fibp)
 {
-	struct bpf_fib_lookup fib = {};
+	struct bpf_fib_lookup *f = fibp;
 	const __u8 *d = &dst->a8[12];
+	int v4 = addr_is_v4(dst);
 	int rc;
 
-	if (ipv4_is_multicast(addr_v4(dst))) {
-		o->eth.h_dest[0] = IPV4_MCAST_MAC0;
-		o->eth.h_dest[1] = IPV4_MCAST_MAC1;
-		o->eth.h_dest[2] = IPV4_MCAST_MAC2;
-		o->eth.h_dest[3] = d[1] & IPV4_MCAST_MAC_LOW;
-		o->eth.h_dest[4] = d[2];
-		o->eth.h_dest[5] = d[3];
-		__builtin_memcpy(o->eth.h_source, gc->underlay_mac, ETH_ALEN);
+	if (v4 && ipv4_is_multicast(addr_v4(dst))) {
+		eth->h_dest[0] = IPV4_MCAST_MAC0;
+		eth->h_dest[1] = IPV4_MCAST_MAC1;
+		eth->h_dest[2] = IPV4_MCAST_MAC2;
+		eth->h_dest[3] = d[1] & IPV4_MCAST_MAC_LOW;
+		eth->h_dest[4] = d[2];
+		eth->h_dest[5] = d[3];
+		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
 		*ifindex = gc->underlay_ifindex;
 		return NH_OK;
 	}
-	fib.family = AF_INET;
-	fib.l4_protocol = IPPROTO_UDP;
+	if (!v4 && dst->a8[0] == 0xff) {
+		/* RFC 2464: 33:33 and the group's last 32 bits */
+		eth->h_dest[0] = IPV6_MCAST_MAC0;
+		eth->h_dest[1] = IPV6_MCAST_MAC0;
+		__builtin_memcpy(&eth->h_dest[2], d, 4);
+		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
+		*ifindex = gc->underlay_ifindex;
+		return NH_OK;
+	}
+	__builtin_memset(f, 0, sizeof(*f));
+	f->l4_protocol = IPPROTO_UDP;
 	/*
 	 * tot_len stays 0: given a length, the FIB lookup checks it against the route MTU and
 	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
 	 * segment by segment for GSO.
 	 */
-	fib.ipv4_src = addr_v4(src);
-	fib.ipv4_dst = addr_v4(dst);
-	fib.ifindex = gc->underlay_ifindex;
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
-	*ifindex = fib.ifindex;
-	addr_set_v4(nh, fib.ipv4_dst); /* the gateway when there is one */
+	if (v4) {
+		f->family = AF_INET;
+		f->ipv4_src = addr_v4(src);
+		f->ipv4_dst = addr_v4(dst);
+	} else {
+		f->family = AF_INET6;
+		__builtin_memcpy(f->ipv6_src, src->a32, sizeof(f->ipv6_src));
+		__builtin_memcpy(f->ipv6_dst, dst->a32, sizeof(f->ipv6_dst));
+	}
+	f->ifindex = gc->underlay_ifindex;
+	rc = bpf_fib_lookup(skb, f, sizeof(*f), BPF_FIB_LOOKUP_OUTPUT);
+	*ifindex = f->ifindex;
+	/* the next hop (the gateway when there is one) */
+	if (v4)
+		addr_set_v4(nh, f->ipv4_dst);
+	else
+		__builtin_memcpy(nh->a32, f->ipv6_dst, sizeof(nh->a32));
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		__builtin_memcpy(o->eth.h_dest, fib.dmac, ETH_ALEN);
-		__builtin_memcpy(o->eth.h_source, fib.smac, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, f->dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, f->smac, ETH_ALEN);
 		return NH_OK;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
@@ -106,12 +138,43 @@ static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct x
 	return NH_FAIL;
 }
 
+/* Bytes encapsulation adds for the VNI's underlay family. */
+static __always_inline __u32 vx_encap_len(const struct vni_cfg *cfg)
+{
+	return (cfg->flags & VNI_F_IPV6) ? VXLAN_ENCAP6_LEN : VXLAN_ENCAP_LEN;
+}
+
 /* Whether the frame still fits the underlay once encapsulated (GSO frames judged by their segments). */
-static __always_inline int mtu_ok(struct __sk_buff *skb, struct xvtep_config *gc)
+static __always_inline int mtu_ok(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc)
 {
 	__u32 mtu = 0;
 
-	return bpf_check_mtu(skb, gc->underlay_ifindex, &mtu, VXLAN_ENCAP_LEN, 0) != BPF_MTU_CHK_RET_FRAG_NEEDED;
+	return bpf_check_mtu(skb, gc->underlay_ifindex, &mtu, vx_encap_len(cfg), 0) != BPF_MTU_CHK_RET_FRAG_NEEDED;
+}
+
+/*
+ * The one's-complement sum of `len` bytes of the frame from `off` (the VXLAN payload of an IPv6 VNI's
+ * frame, for its outer UDP checksum), or -1. A global function: checked once, its loop of chunks
+ * never multiplies the caller's states.
+ */
+__attribute__((noinline)) __s64 vx_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	__u32 zero = 0;
+	struct csum_chunk *c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
+	__s64 sum = 0;
+
+	if (!c || !skb)
+		return -1;
+	for (__u32 i = 0; i < CSUM_MAX_CHUNKS; i++) {
+		if (len < CSUM_CHUNK)
+			break;
+		sum = csum_chunk_add(skb, 0, c, off, CSUM_CHUNK, sum);
+		off += CSUM_CHUNK;
+		len -= CSUM_CHUNK;
+	}
+	if (len)
+		sum = csum_chunk_add(skb, 0, c, off, len, sum);
+	return sum;
 }
 
 _Static_assert(DROP_TRUNCATED == 0, "vx_encap returns 0 for success and never DROP_TRUNCATED");
@@ -141,33 +204,49 @@ static __always_inline int vx_take_tags(struct __sk_buff *skb, __be32 *tags)
 	return skb->vlan_present ? -1 : n;
 }
 
+/* The IPv6 header's first word: version, traffic class, flow label (RFC 8200). */
+static __always_inline __be32 ip6_flow_word(__u8 tclass, __u32 label)
+{
+	return bpf_htonl(6u << 28 | (__u32)tclass << 20 | (label & IPV6_FLOWLABEL_MASK));
+}
+
 /*
- * Grow the frame by 50 bytes in front of the inner Ethernet header and fill the
- * outer headers except the destination (set per copy by vx_send). IP frames use
+ * Grow the frame by the outer headers (50 bytes, 70 over IPv6) in front of the inner Ethernet
+ * header and fill them except the destination (set per copy by vx_send). IP frames use
  * adjust_room with the encap flags so GSO keeps working; the helper refuses
  * other protocols (ARP), which are not GSO anyway and take change_head.
  * A UDP GSO frame (UDP_SEGMENT senders, QUIC) keeps its gso_size (FIXED_GSO: the size
  * delimits the sender's datagrams, and the kernel refuses to change it); a TCP one has its
- * MSS lowered by the 50 bytes so each segment still fits the underlay.
+ * MSS lowered by the outer headers so each segment still fits the underlay.
+ * Over IPv6 the outer UDP checksum is computed (RFC 8200; the kernel's default) unless the VNI
+ * sends zero checksums (udp6zerocsumtx): the VXLAN payload is summed once here, each copy adds its
+ * pseudo-header. A GSO frame cannot be checksummed per segment from BPF (adjust_room sets no
+ * UDP_TUNNEL_CSUM GSO type) and is refused.
  * Returns 0, or why the frame must be dropped.
  */
 static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const struct vni_cfg *cfg,
 						 struct xvtep_config *gc)
 {
 	struct encap_ctx *c = encap_scratch();
-	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
-		      BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN);
+	int ipv6 = !!(cfg->flags & VNI_F_IPV6);
+	__u32 elen = ipv6 ? VXLAN_ENCAP6_LEN : VXLAN_ENCAP_LEN; /* == the outer headers' length on the wire */
+	__u64 flags = (ipv6 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV4) |
+		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN);
 	__u32 hash = bpf_get_hash_recalc(skb);
 	struct ethhdr eth;
 	struct iphdr in_ip = {};
 	__be32 tags[VX_MAX_TAGS] = {};
-	__u32 tag_len;
-	__u8 l4 = 0, tos = cfg->tos;
+	__u32 tag_len, in_label = 0, label;
+	__u8 l4 = 0, tos = cfg->tos, ttl;
 	__u16 frag = 0;
+	__s64 sum;
 	int n;
 
 	if (!c)
 		return DROP_INTERNAL;
+	c->csum = ipv6 && !(cfg->flags & VNI_F_UDP_ZERO_CSUM6_TX);
+	if (c->csum && skb->gso_size)
+		return DROP_GSO_CSUM;
 	n = vx_take_tags(skb, tags);
 	if (n < 0)
 		return DROP_ADJUST;
@@ -187,6 +266,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 			in_ip.ttl = bpf_ntohl(w[1]) & 0xff;
 			in_ip.frag_off = bpf_htons(IP_DF);
 			l4 = bpf_ntohl(w[1]) >> 8; /* next header */
+			in_label = bpf_ntohl(w[0]) & IPV6_FLOWLABEL_MASK;
 		}
 	}
 	if (skb->gso_size && l4 == IPPROTO_UDP)
@@ -198,33 +278,62 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 		frag = bpf_htons(IP_DF);
 	else if (cfg->flags & VNI_F_DF_INHERIT)
 		frag = in_ip.frag_off & bpf_htons(IP_DF);
+	c->hop_default = !((cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl) && !cfg->ttl;
+	ttl = !c->hop_default ? ((cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl ? in_ip.ttl : cfg->ttl) : DEFAULT_TTL;
+	/* the kernel's flowlabel: a fixed value (0 by default), or the inner IPv6 packet's with inherit */
+	label = (cfg->flags & VNI_F_LABEL_INHERIT) ? in_label : cfg->label;
 
 	c->inner_len = skb->len + tag_len;
 	c->src = *vni_local_ip(cfg, gc);
+	c->ipv6 = ipv6;
 	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		/* the inner MAC header is 14 bytes, or 18/22 with the tags: GSO finds the inner L3 right */
 		if (n == 0) {
-			if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN, BPF_ADJ_ROOM_MAC, flags))
+			if (bpf_skb_adjust_room(skb, elen, BPF_ADJ_ROOM_MAC, flags))
 				return DROP_ADJUST;
-		} else if (bpf_skb_adjust_room(skb, VXLAN_ENCAP_LEN + tag_len, BPF_ADJ_ROOM_MAC,
+		} else if (bpf_skb_adjust_room(skb, elen + tag_len, BPF_ADJ_ROOM_MAC,
 					       (flags & ~BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)) |
 					       BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN + tag_len))) {
 			return DROP_ADJUST;
 		}
 		/* room sits after the old Ethernet header: move that header to the inner slot (around the tags) */
-		if (n == 0 ? bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, ETH_HLEN, 0) :
-		    bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, 2 * ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN + tag_len, &eth.h_proto, sizeof(eth.h_proto), 0))
+		if (n == 0 ? bpf_skb_store_bytes(skb, elen, &eth, ETH_HLEN, 0) :
+		    bpf_skb_store_bytes(skb, elen, &eth, 2 * ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN + tag_len, &eth.h_proto, sizeof(eth.h_proto), 0))
 			return DROP_ADJUST;
-	} else if (bpf_skb_change_head(skb, VXLAN_ENCAP_LEN + tag_len, 0) ||
-		   (n && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN, &eth, 2 * ETH_ALEN, 0))) {
+	} else if (bpf_skb_change_head(skb, elen + tag_len, 0) ||
+		   (n && bpf_skb_store_bytes(skb, elen, &eth, 2 * ETH_ALEN, 0))) {
 		return DROP_ADJUST; /* change_head: the MACs move in front of the tags, the type already sits after them */
 	}
-	if (n > 0 && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN, &tags[0], VLAN_TAG_LEN, 0))
+	if (n > 0 && bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN, &tags[0], VLAN_TAG_LEN, 0))
 		return DROP_ADJUST;
-	if (n > 1 && bpf_skb_store_bytes(skb, VXLAN_OUTER_LEN + 2 * ETH_ALEN + VLAN_TAG_LEN, &tags[1], VLAN_TAG_LEN, 0))
+	if (n > 1 && bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN + VLAN_TAG_LEN, &tags[1], VLAN_TAG_LEN, 0))
 		return DROP_ADJUST;
 
+	if (ipv6) {
+		__builtin_memset(&c->o6, 0, sizeof(c->o6));
+		c->o6.eth.h_proto = bpf_htons(ETH_P_IPV6);
+		*(__be32 *)&c->o6.ip6 = ip6_flow_word(tos, label);
+		c->o6.ip6.payload_len = bpf_htons(c->inner_len + sizeof(struct udphdr) + VXLAN_HLEN);
+		c->o6.ip6.nexthdr = IPPROTO_UDP;
+		c->o6.ip6.hop_limit = ttl;
+		__builtin_memcpy(&c->o6.ip6.saddr, c->src.a8, sizeof(c->src));
+		c->o6.udp.source = vx_srcport(cfg, hash);
+		c->o6.udp.dest = bpf_htons(cfg->dstport);
+		c->o6.udp.len = c->o6.ip6.payload_len;
+		c->o6.vx.vx_flags = bpf_htonl(VXLAN_FLAG_I);
+		c->o6.vx.vx_vni = bpf_htonl(cfg->vni << VXLAN_VNI_SHIFT);
+		if (c->csum) {
+			sum = vx_sum_bytes(skb, elen, c->inner_len);
+			if (sum < 0)
+				return DROP_ADJUST;
+			sum = bpf_csum_diff(0, 0, (__be32 *)&c->o6.vx, sizeof(c->o6.vx), (__wsum)sum);
+			if (sum < 0)
+				return DROP_ADJUST;
+			c->inner_sum = sum;
+		}
+		return 0;
+	}
 	__builtin_memset(&c->o, 0, sizeof(c->o));
 	c->o.eth.h_proto = bpf_htons(ETH_P_IP);
 	c->o.ip.version = IPVERSION;
@@ -233,7 +342,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	c->o.ip.tot_len = bpf_htons(c->inner_len + sizeof(struct iphdr) + sizeof(struct udphdr) + VXLAN_HLEN);
 	c->o.ip.id = bpf_htons((__u16)bpf_get_prandom_u32());
 	c->o.ip.frag_off = frag;
-	c->o.ip.ttl = (cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl ? in_ip.ttl : (cfg->ttl ? cfg->ttl : DEFAULT_TTL);
+	c->o.ip.ttl = ttl;
 	c->o.ip.protocol = IPPROTO_UDP;
 	c->o.ip.saddr = addr_v4(&c->src);
 	c->o.udp.source = vx_srcport(cfg, hash);
@@ -242,6 +351,29 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	c->o.udp.check = 0; /* allowed for IPv4 (RFC 7348), as the kernel sends it */
 	c->o.vx.vx_flags = bpf_htonl(VXLAN_FLAG_I);
 	c->o.vx.vx_vni = bpf_htonl(cfg->vni << VXLAN_VNI_SHIFT);
+	return 0;
+}
+
+/* The outer headers of an IPv6 copy to c->dst: destination, hop limit, UDP checksum. */
+static __always_inline int vx_address6(struct encap_ctx *c)
+{
+	__s64 sum;
+
+	__builtin_memcpy(&c->o6.ip6.daddr, c->dst.a8, sizeof(c->dst));
+	if (c->hop_default && c->dst.a8[0] == 0xff)
+		c->o6.ip6.hop_limit = 1; /* the kernel's default to a multicast group */
+	c->o6.udp.check = 0;
+	if (!c->csum)
+		return 0;
+	sum = udp_pseudo_sum(&c->src, &c->dst, 1, bpf_ntohs(c->o6.udp.len));
+	if (sum < 0)
+		return -1;
+	sum = bpf_csum_diff(0, 0, (__be32 *)&c->o6.udp, sizeof(c->o6.udp), (__wsum)sum);
+	if (sum < 0)
+		return -1;
+	c->o6.udp.check = csum_fold32((__u64)sum + c->inner_sum); /* both 32-bit partial sums: no carry lost */
+	if (!c->o6.udp.check)
+		c->o6.udp.check = 0xffff; /* RFC 8200 8.1: a computed 0 goes out as all ones */
 	return 0;
 }
 
@@ -256,33 +388,48 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 	struct encap_ctx *c = encap_scratch();
 	struct xvtep_config *gc = config_get();
 	struct vni_stats *st = stats_get(vni);
-	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
-	union vtep_addr nh_ip = {};
-	struct iphdr ip;
+	struct ethhdr *eth;
 	__u32 ifindex = 0;
 	enum nh_result r;
 
 	if (!c || !gc || !skb)
 		return drop(st, DROP_INTERNAL);
-	c->o.ip.daddr = addr_v4(&c->dst);
-	ip = c->o.ip;
-	c->o.ip.check = ipv4_csum(&ip);
-	r = vx_nexthop(skb, gc, &c->src, &c->dst, &c->o, &ifindex, &nh_ip);
+	if (addr_is_v4(&c->dst) == c->ipv6)
+		return drop(st, DROP_FAMILY); /* a VNI is one family (the control plane refuses mixing) */
+	if (c->ipv6) {
+		if (vx_address6(c))
+			return drop(st, DROP_ADJUST);
+		eth = &c->o6.eth;
+	} else {
+		c->o.ip.daddr = addr_v4(&c->dst);
+		c->o.ip.check = ipv4_csum(&c->o.ip);
+		eth = &c->o.eth;
+	}
+	__builtin_memset(&c->nh_ip, 0, sizeof(c->nh_ip));
+	r = vx_nexthop(skb, gc, &c->src, &c->dst, eth, &ifindex, &c->nh_ip, &c->fib);
 	if (r == NH_FAIL)
 		return drop(st, DROP_FIB);
 	if (r == NH_NO_NEIGH) {
-		/* Only a redirect may wait for neighbour resolution, and only for IP (helper limit). */
-		neigh_miss_emit(vni, &nh_ip);
-		if (clone || skb->protocol != bpf_htons(ETH_P_IP))
+		/* Only a redirect may wait for neighbour resolution, and only for the outer IP (helper limit). */
+		neigh_miss_emit(vni, &c->nh_ip);
+		if (clone || skb->protocol != bpf_htons(c->ipv6 ? ETH_P_IPV6 : ETH_P_IP))
 			return drop(st, DROP_FIB);
 	}
-	if (bpf_skb_store_bytes(skb, 0, &c->o.eth, VXLAN_OUTER_LEN, 0))
+	if (c->ipv6 ? bpf_skb_store_bytes(skb, 0, &c->o6.eth, VXLAN_OUTER6_LEN, 0) :
+	    bpf_skb_store_bytes(skb, 0, &c->o.eth, VXLAN_OUTER_LEN, 0))
 		return drop(st, DROP_ADJUST);
 	STAT_INC(st, tx_packets);
 	STAT_ADD(st, tx_bytes, c->inner_len);
 	if (r == NH_NO_NEIGH) {
-		nh.ipv4_nh = addr_v4(&nh_ip);
-		return bpf_redirect_neigh(ifindex, &nh, sizeof(nh), 0);
+		__builtin_memset(&c->nh, 0, sizeof(c->nh));
+		if (c->ipv6) {
+			c->nh.nh_family = AF_INET6;
+			__builtin_memcpy(c->nh.ipv6_nh, c->nh_ip.a32, sizeof(c->nh.ipv6_nh));
+		} else {
+			c->nh.nh_family = AF_INET;
+			c->nh.ipv4_nh = addr_v4(&c->nh_ip);
+		}
+		return bpf_redirect_neigh(ifindex, &c->nh, sizeof(c->nh), 0);
 	}
 	if (clone) {
 		if (bpf_clone_redirect(skb, ifindex, 0))
@@ -312,7 +459,7 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 
 	if (r)
 		return r;
-	if (!mtu_ok(skb, gc))
+	if (!mtu_ok(skb, cfg, gc))
 		return drop(st, DROP_MTU);
 	why = vx_encap(skb, cfg, gc);
 	if (why)
@@ -362,7 +509,7 @@ static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg 
 	r = vx_tunnel_mtu(skb, cfg, skb->ifindex, st); /* the local copies went out already */
 	if (r)
 		return r;
-	if (!mtu_ok(skb, gc))
+	if (!mtu_ok(skb, cfg, gc))
 		return drop(st, DROP_MTU);
 	why = vx_encap(skb, cfg, gc);
 	if (why)

@@ -118,6 +118,9 @@ enum drop_reason {
 	DROP_FRAGMENT,      /* first fragment of a VXLAN datagram for a served VNI: not reassembled here */
 	DROP_TOO_BIG,       /* larger than the VNI's mtu, not answered (no DF, not IP, or the kernel's rules for ICMP) */
 	DROP_FRAG_NEEDED,   /* larger than the VNI's mtu, answered with ICMP frag-needed / ICMPv6 packet-too-big */
+	DROP_UDP6_ZERO_CSUM, /* IPv6 outer UDP checksum 0 to a VNI without udp6zerocsumrx (RFC 6936) */
+	DROP_FAMILY,        /* an FDB/flood destination of the other address family than the VNI's: copy lost */
+	DROP_GSO_CSUM,      /* a GSO frame to an IPv6 VNI that must checksum (no udp6zerocsumtx): BPF can't checksum segments */
 	DROP_REASON_MAX,
 };
 
@@ -143,6 +146,10 @@ enum pass_reason {
 #ifndef AF_INET
 #define AF_INET            2             /* bpf_fib_lookup.family, bpf_redir_neigh.nh_family */
 #endif
+#ifndef AF_INET6
+#define AF_INET6           10
+#endif
+#define IPV6_FLOWLABEL_MASK 0xfffffu     /* the 20-bit flow label, host order */
 #define ARP_HRD_ETHER      1             /* ARP hardware type Ethernet (ARPHRD_ETHER) */
 #define ARP_OP_REQUEST     1
 #define ARP_OP_REPLY       2

@@ -52,7 +52,13 @@ public enum DropReason {
     /** Larger than the VNI's mtu, not answered (no DF, not IP, or the kernel's rules for ICMP errors). */
     TOO_BIG,
     /** Larger than the VNI's mtu, answered with ICMP fragmentation-needed / ICMPv6 packet-too-big. */
-    FRAG_NEEDED;
+    FRAG_NEEDED,
+    /** IPv6 outer UDP checksum 0 to a VNI without udp6zerocsumrx (RFC 6936). */
+    UDP6_ZERO_CSUM,
+    /** An FDB or flood destination of the other address family than the VNI's: that copy is lost. */
+    FAMILY,
+    /** A GSO frame to an IPv6 VNI that checksums (no udp6zerocsumtx): BPF cannot checksum each segment. */
+    GSO_CSUM;
 
     /** The reason label: "mtu". */
     public String label() {

@@ -22,6 +22,8 @@ public record VniConfig(Vni vni, int dstport, IpAddress local, IpAddress remote,
     public static final int DEFAULT_AGEING = 300;
     /** Outer Ethernet + IPv4 + UDP + VXLAN headers (the datapath's XVTEP_ENCAP_LEN; AbiTest checks it). */
     public static final int ENCAP_OVERHEAD = 50;
+    /** The same over an IPv6 underlay (XVTEP_ENCAP6_LEN): a VNI's MTU is the underlay's minus this. */
+    public static final int ENCAP6_OVERHEAD = 70;
 
     public enum Df {
         UNSET, SET, INHERIT;

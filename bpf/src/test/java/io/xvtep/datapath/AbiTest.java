@@ -67,6 +67,7 @@ class AbiTest {
     @Test
     void modelEncapOverheadIsTheDatapaths() {
         assertThat(io.xvtep.model.VniConfig.ENCAP_OVERHEAD).isEqualTo(Abi.ENCAP_LEN);
+        assertThat(io.xvtep.model.VniConfig.ENCAP6_OVERHEAD).isEqualTo(Abi.ENCAP6_LEN);
     }
 
     @Test

@@ -19,23 +19,40 @@ public final class DatapathBench {
 
     public static void main(String[] args) throws Exception {
         byte[] decapFrame = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
+        byte[] decap6Frame = Ipv6UnderlayPacketTest.from6(Ipv6UnderlayPacketTest.W2, PING_R1_TO_C1);
+        byte[] decap6Zero = Ipv6UnderlayPacketTest.from6(Ipv6UnderlayPacketTest.W2, 42, 0, false, PING_R1_TO_C1);
+        int v6 = VniCfg.F_IPV6, zeroRx = VniCfg.F_UDP_ZERO_CSUM6_RX, zeroTx = VniCfg.F_UDP_ZERO_CSUM6_TX;
         Row[] rows = {
             new Row("decap (XDP, unicast to port)", "xdp_underlay", "u0", decapFrame,
                     h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
             new Row("decap (TC, unicast to port)", "tc_underlay_ingress", "u0", decapFrame,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)),
+            new Row("decap IPv6 (XDP, csum checked)", "xdp_underlay", "u0", decap6Frame,
+                    h -> h.vni(42, L | v6, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
+            new Row("decap IPv6 (XDP, zero csum)", "xdp_underlay", "u0", decap6Zero,
+                    h -> h.vni(42, L | v6 | zeroRx, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)),
+            new Row("decap IPv6 (TC, csum checked)", "tc_underlay_ingress", "u0", decap6Frame,
+                    h -> h.vni(42, L | v6, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)),
             new Row("encap (TC, unicast to VTEP)", "tc_port_ingress", "p1", PING_C1_TO_R1,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)),
+            new Row("encap IPv6 (TC, csum computed)", "tc_port_ingress", "p1", PING_C1_TO_R1,
+                    h -> h.vni(42, L | v6, 4789).port("p1", 42, 0).fdbRemote(42, R1, Ipv6UnderlayPacketTest.W2, 0)),
+            new Row("encap IPv6 (TC, udp6zerocsumtx)", "tc_port_ingress", "p1", PING_C1_TO_R1,
+                    h -> h.vni(42, L | v6 | zeroTx, 4789).port("p1", 42, 0)
+                            .fdbRemote(42, R1, Ipv6UnderlayPacketTest.W2, 0)),
             new Row("flood to 4 VTEPs (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)
                             .flood(42, "198.18.0.4").flood(42, "198.18.0.5")),
+            new Row("flood to 4 IPv6 VTEPs (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
+                    h -> h.vni(42, L | v6, 4789).port("p1", 42, 0).flood(42, "2001:db8::2").flood(42, "2001:db8::3")
+                            .flood(42, "2001:db8::4").flood(42, "2001:db8::5")),
             new Row("ARP proxy (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
                     h -> h.vni(42, L | PROXY, 4789).port("p1", 42, 0).neigh(42, IP_R1, R1)),
         };
         System.out.printf("BPF_PROG_TEST_RUN: mean kernel-measured time of %d single runs, best of %d rounds%n",
                 ITERATIONS, ROUNDS);
-        System.out.printf("| %-30s | %10s | %12s |%n", "program", "ns/packet", "vs empty XDP");
-        System.out.printf("|%s|%s|%s|%n", "-".repeat(32), "-".repeat(12), "-".repeat(14));
+        System.out.printf("| %-32s | %10s | %12s |%n", "program", "ns/packet", "vs empty XDP");
+        System.out.printf("|%s|%s|%s|%n", "-".repeat(34), "-".repeat(12), "-".repeat(14));
         double ceiling;
         try (Harness h = Harness.start()) {
             ceiling = h.ns.call(() -> {
@@ -51,12 +68,12 @@ public final class DatapathBench {
                 }
             });
         }
-        System.out.printf("| %-30s | %10.1f | %12s |%n", "empty XDP program (ceiling)", ceiling, "1.00x");
+        System.out.printf("| %-32s | %10.1f | %12s |%n", "empty XDP program (ceiling)", ceiling, "1.00x");
         for (Row r : rows) {
             try (Harness h = Harness.start()) {
                 r.setup().accept(h);
                 double ns = best(() -> h.meanNs(r.program(), r.frame(), r.ingress(), ITERATIONS));
-                System.out.printf("| %-30s | %10.1f | %11.2fx |%n", r.name(), ns, ns / ceiling);
+                System.out.printf("| %-32s | %10.1f | %11.2fx |%n", r.name(), ns, ns / ceiling);
             }
         }
     }

@@ -38,7 +38,7 @@ class DatapathFuzzTest {
     static final long ACCOUNTED = Long.getLong("xvtep.fuzz.accounted", 100_000);
     /** Allowances kept (about three per frame): copies may reach the taps this long after their frame. */
     static final int WINDOW = Integer.getInteger("xvtep.fuzz.window", 200_000);
-    static final int[] STAT_VNIS = {0, 42, 43, 44};
+    static final int[] STAT_VNIS = {0, 42, 43, 44, 45, 46};
     static final Map<String, Integer> PORT_VNI = Map.of("p1", 42, "p2", 42, "p3", 43);
     static final Map<Integer, Integer> DSTPORT = Map.of(42, 4789, 43, 8472, 44, 4789);
 
@@ -119,7 +119,8 @@ class DatapathFuzzTest {
 
     /**
      * VNI 42: learning + l2miss, a 1000-byte tunnel MTU, ports p1 p2, VTEPs V2 V3. VNI 43 on 8472: proxy, port p3,
-     * a group. VNI 44: no port, source filter.
+     * a group. VNI 44: no port, source filter. VNIs 45 and 46: IPv6 underlay, no port (46 on 8472 takes zero
+     * checksums from 2001:db8::2 only).
      */
     static void topology(Harness h) {
         h.vni(new VniCfg(42, L | VniCfg.F_L2MISS, null, null, 4789, 0, 0,
@@ -130,6 +131,12 @@ class DatapathFuzzTest {
         h.vni(43, L | PROXY | L3MISS, 8472).port("p3", 43, 0).flood(43, "239.1.1.1")
                 .fdbRemote(43, R2, "198.18.0.4", 0).neigh(43, IP_R1, R1).neigh6(43, "fd00::21", R1);
         h.vni(44, VniCfg.F_SRC_FILTER, 4789).flood(44, "198.18.0.5").allowedSrc(44, V2);
+        // IPv6 underlay, no local port (decapsulation is parsed, checked, learned, then has nowhere to go):
+        // 45 learns and refuses zero checksums, 46 takes them (udp6zerocsumrx) from W2 only
+        h.vni(new VniCfg(45, L | VniCfg.F_IPV6, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0))
+                .flood(45, "2001:db8::2").flood(45, "ff05::42");
+        h.vni(new VniCfg(46, VniCfg.F_IPV6 | VniCfg.F_UDP_ZERO_CSUM6_RX | VniCfg.F_SRC_FILTER, null, null, 8472, 0, 0,
+                64, 0, 0, 0, 300, 0, 0)).allowedSrc(46, "2001:db8::2");
     }
 
     TestRunResult testRun(BpfProgram p, Sample s, byte[] ctx) {

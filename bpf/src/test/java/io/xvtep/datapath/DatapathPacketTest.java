@@ -523,9 +523,14 @@ class DatapathPacketTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void packet(PacketCase c) {
+        check(c);
+    }
+
+    /** Runs one case on a fresh harness and checks verdict, output, copies and counters. */
+    static void check(PacketCase c) {
         try (Harness h = Harness.start()) {
             c.setup.accept(h);
-            TestRunResult r = h.run(c.program, c.in, c.ingress);
+            TestRunResult r = h.run(c.program, c.in, c.ingress, c.gsoSize);
             assertThat(r.retval()).as("verdict: %s; non-zero counters %s", c.proves, nonZero(h)).isEqualTo(c.verdict);
             if (c.out != null) {
                 byte[] got = c.outEncap ? normaliseEncap(r.dataOut(), c) : r.dataOut();
@@ -546,7 +551,7 @@ class DatapathPacketTest {
 
     static String nonZero(Harness h) {
         StringBuilder sb = new StringBuilder();
-        for (int vni : new int[] {0, 42, 43}) {
+        for (int vni : new int[] {0, 42, 43, 62}) {
             h.stats(vni).asMap().forEach((k, v) -> {
                 if (v != 0) sb.append(vni).append('/').append(k).append('=').append(v).append(' ');
             });
@@ -556,11 +561,23 @@ class DatapathPacketTest {
 
     static boolean isEncap(byte[] f) {
         return f.length > 50 && f[12] == 0x08 && f[13] == 0 && f[23] == 17
-                && (u16(f, 36) == 4789 || u16(f, 36) == 8472);
+                && (u16(f, 36) == 4789 || u16(f, 36) == 8472) || isEncap6(f);
     }
 
-    /** Checks the varying outer fields, then zeroes them (and re-checksums) for an exact compare. */
+    /** An IPv6-underlay VXLAN frame (outer IPv6 + UDP to 4789 or 8472). */
+    static boolean isEncap6(byte[] f) {
+        return f.length > 70 && u16(f, 12) == ETH_P_IPV6 && f[20] == 17 && (u16(f, 56) == 4789 || u16(f, 56) == 8472);
+    }
+
+    /**
+     * Checks the varying outer fields, then zeroes them (and re-checksums) for an exact compare. Over IPv6
+     * the UDP checksum, when sent, must be right; it is then recomputed for source port 0, so the compare
+     * stays byte-exact against a frame built with {@link Frames#udp6}; a zero checksum must stay zero.
+     */
     static byte[] normaliseEncap(byte[] f, PacketCase c) {
+        if (isEncap6(f)) {
+            return normaliseEncap6(f, c);
+        }
         assertThat(f.length).as("encapsulated frame length").isGreaterThan(50);
         int csum = u16(f, 24);
         assertThat(csum).as("outer IPv4 header checksum").isEqualTo(Frames.ipChecksum(f, 14));
@@ -573,6 +590,35 @@ class DatapathPacketTest {
         n[24] = (byte) (sum >> 8);
         n[25] = (byte) sum;
         return n;
+    }
+
+    static byte[] normaliseEncap6(byte[] f, PacketCase c) {
+        int sport = u16(f, 54);
+        assertThat(sport).as("outer UDP source port in the VNI's range").isBetween(c.srcportMin, c.srcportMax);
+        int len = u16(f, 58);
+        assertThat(len).as("outer UDP length = IPv6 payload length").isEqualTo(u16(f, 18));
+        byte[] n = Arrays.copyOf(f, 54 + len);
+        boolean sent = u16(f, 60) != 0;
+        if (sent) {
+            assertThat(udp6Sum(n)).as("outer UDP checksum over the IPv6 pseudo-header").isEqualTo(0xffff);
+        }
+        n[54] = n[55] = 0; // UDP source port
+        n[60] = n[61] = 0;
+        if (sent) {
+            int s = csum16(cat(Arrays.copyOfRange(n, 22, 54), java.nio.ByteBuffer.allocate(8).putInt(len).putInt(17).array(),
+                    Arrays.copyOfRange(n, 54, 54 + len)));
+            s = s == 0 ? 0xffff : s;
+            n[60] = (byte) (s >> 8);
+            n[61] = (byte) s;
+        }
+        return cat(n, Arrays.copyOfRange(f, 54 + len, f.length));
+    }
+
+    /** The one's-complement sum (not complemented) of an IPv6 frame's UDP datagram with its pseudo-header: 0xffff when right. */
+    static int udp6Sum(byte[] f) {
+        int len = u16(f, 58);
+        return ~csum16(cat(Arrays.copyOfRange(f, 22, 54), java.nio.ByteBuffer.allocate(8).putInt(len).putInt(17).array(),
+                Arrays.copyOfRange(f, 54, 54 + len))) & 0xffff;
     }
 
 }

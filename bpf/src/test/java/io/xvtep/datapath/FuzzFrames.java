@@ -22,6 +22,13 @@ final class FuzzFrames {
     static final String[] VTEPS = {V2, V3, "198.18.0.4", "198.18.0.5"};
     static final String[] MARTIANS = {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.5", "239.1.1.1", "255.255.255.255"};
     static final int[] VNIS = {42, 43, 44, 77};
+    static final String[] VTEPS6 = {"2001:db8::2", "2001:db8::3", "2001:db8::4", "2001:db8::5"};
+    static final String[] MARTIANS6 = {"::", "::1", "ff02::1", "ff05::42", "::ffff:198.18.0.2"};
+    /** The IPv6 VNIs of the fuzz topology (45, 46), an IPv4 one and one nobody serves. */
+    static final int[] VNIS6 = {45, 46, 42, 77};
+    /** IPv6 outer fields worth overwriting: version/class, class/label, payload length, next header, source,
+     *  udp dport, udp length, udp checksum, vxlan flags and VNI. */
+    static final int[] FIELDS6 = {14, 15, 18, 20, 22, 37, 56, 58, 60, 62, 66, 69};
     static final String[] MACS = {C1, C2, C3, R1, R2, "ff:ff:ff:ff:ff:ff", "33:33:00:00:00:01", "33:33:ff:00:00:21",
         "01:00:5e:00:00:05", "01:80:c2:00:00:00", "01:80:c2:00:00:02", "01:80:c2:00:00:0e", "00:00:00:00:00:00"};
     /** Outer header fields worth overwriting: ver/ihl, tos, tot_len, frag, proto, saddr, udp dport, udp len, csum, vxlan. */
@@ -86,8 +93,11 @@ final class FuzzFrames {
         return f;
     }
 
-    /** A frame on the underlay: mostly VXLAN to one of our ports, from VTEPs, martians, or ourselves. */
+    /** A frame on the underlay: mostly VXLAN to one of our ports, from VTEPs, martians, or ourselves; a third over IPv6. */
     byte[] underlayFrame() {
+        if (rnd.nextInt(3) == 0) {
+            return underlayFrame6();
+        }
         int r = rnd.nextInt(100);
         String src = r < 80 ? pick(VTEPS) : r < 88 ? pick(MARTIANS) : r < 92 ? LOCAL_IP
                 : rnd.nextInt(256) + "." + rnd.nextInt(256) + "." + rnd.nextInt(256) + "." + rnd.nextInt(256);
@@ -106,6 +116,25 @@ final class FuzzFrames {
         if (rnd.nextInt(20) == 0) ip = withOptions(ip, 1 + rnd.nextInt(3));
         int type = rnd.nextInt(40) == 0 ? new int[] {0x86DD, 0x0806, 0x8100}[rnd.nextInt(3)] : ETH_P_IP;
         return eth(UNDERLAY_MAC, remoteMac(pick(VTEPS)), type, ip);
+    }
+
+    /** VXLAN over IPv6: from IPv6 VTEPs, martians or ourselves, with or without (and sometimes a wrong) UDP checksum. */
+    byte[] underlayFrame6() {
+        int r = rnd.nextInt(100);
+        String src = r < 80 ? pick(VTEPS6) : r < 90 ? pick(MARTIANS6) : r < 94 ? LOCAL_IP6 : "2001:db8:" + Integer.toHexString(rnd.nextInt(0x10000))
+                + "::" + Integer.toHexString(1 + rnd.nextInt(0xffff));
+        String dst = rnd.nextInt(10) < 8 ? LOCAL_IP6 : rnd.nextBoolean() ? "ff05::42" : "2001:db8::9";
+        int dport = rnd.nextInt(10) < 7 ? 4789 : rnd.nextInt(10) < 7 ? 8472 : rnd.nextInt(0x10000);
+        int vni = rnd.nextInt(10) < 8 ? VNIS6[rnd.nextInt(VNIS6.length)] : rnd.nextInt(1 << 24);
+        int flags = rnd.nextInt(10) < 8 ? 0x08000000 : new int[] {0x88000000 | rnd.nextInt(0x10000), 0x0C000003, 0,
+            rnd.nextInt()}[rnd.nextInt(4)];
+        byte[] vx = vxlanRaw(flags, vni << 8 | (rnd.nextInt(20) == 0 ? 1 : 0), inner());
+        byte[] udp = udp6(src, dst, 1024 + rnd.nextInt(60000), dport, rnd.nextInt(4) != 0, vx);
+        int next = rnd.nextInt(30) == 0 ? new int[] {0, 43, 44, 60, 58, rnd.nextInt(256)}[rnd.nextInt(6)] : 17;
+        int tc = rnd.nextInt(4) == 0 ? rnd.nextInt(256) : 0;
+        byte[] ip = ipv6(src, dst, next, tc, rnd.nextInt(0x100000), rnd.nextInt(256), udp);
+        int type = rnd.nextInt(40) == 0 ? new int[] {ETH_P_IP, 0x0806, 0x8100}[rnd.nextInt(3)] : ETH_P_IPV6;
+        return eth(UNDERLAY_MAC, remoteMac(pick(VTEPS6)), type, ip);
     }
 
     /** The same IPv4 packet with `words` 32-bit words of NOP options (header checksum recomputed). */
@@ -139,7 +168,9 @@ final class FuzzFrames {
                 }
                 case 2 -> f[rnd.nextInt(f.length)] = (byte) rnd.nextInt(256);
                 case 3 -> {
-                    int off = underlay ? FIELDS[rnd.nextInt(FIELDS.length)] : 12 + 2 * rnd.nextInt(10);
+                    boolean six = f.length > 14 && u16(f, 12) == ETH_P_IPV6;
+                    int off = underlay ? (six ? FIELDS6[rnd.nextInt(FIELDS6.length)] : FIELDS[rnd.nextInt(FIELDS.length)])
+                            : 12 + 2 * rnd.nextInt(10);
                     if (off + 1 < f.length) {
                         f[off] = (byte) rnd.nextInt(256);
                         f[off + 1] = (byte) rnd.nextInt(256);

@@ -30,11 +30,11 @@ import java.util.Optional;
  * The far end of every veth (u0t, p1t, ...) carries a tap that hands each frame
  * the datapath sent there to the test, so clones are checked byte by byte too.
  *
- * Underlay: u0 is 198.18.0.1 with MAC 02:aa:00:00:00:01; remote VTEPs 198.18.0.2-5
- * are permanent neighbours with MACs 02:bb:00:00:00:02-05.
+ * Underlay: u0 is 198.18.0.1 and 2001:db8::1 with MAC 02:aa:00:00:00:01; remote VTEPs 198.18.0.2-5
+ * and 2001:db8::2-5 are permanent neighbours with MACs 02:bb:00:00:00:02-05.
  */
 final class Harness implements AutoCloseable {
-    static final String LOCAL_IP = "198.18.0.1";
+    static final String LOCAL_IP = "198.18.0.1", LOCAL_IP6 = "2001:db8::1";
     static final String UNDERLAY_MAC = "02:aa:00:00:00:01";
     static final int TC_ACT_OK = 0, TC_ACT_SHOT = 2, TC_ACT_REDIRECT = 7;
     static final int XDP_DROP = 1, XDP_PASS = 2, XDP_REDIRECT = 4;
@@ -59,8 +59,11 @@ final class Harness implements AutoCloseable {
         return pinRoot;
     }
 
+    /** 02:bb:00:00:00:NN for 198.18.0.NN and for 2001:db8::NN (hex). */
     static String remoteMac(String ip) {
-        return String.format("02:bb:00:00:00:%02x", Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1)));
+        return ip.indexOf(':') >= 0
+                ? String.format("02:bb:00:00:00:%02x", Integer.parseInt(ip.substring(ip.lastIndexOf(':') + 1), 16))
+                : String.format("02:bb:00:00:00:%02x", Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1)));
     }
 
     static Harness start() {
@@ -101,6 +104,15 @@ final class Harness implements AutoCloseable {
             ns.ip("neigh", "add", ip, "lladdr", remoteMac(ip), "dev", "u0", "nud", "permanent");
         }
         ns.ip("route", "add", "224.0.0.0/4", "dev", "u0");
+        // IPv6 on u0 only, quiet: no address (no DAD), no router solicitation; a route is all bpf_fib_lookup
+        // needs (the source is the datapath's). Forwarding joins ff02::2, whose MLD reports the taps skip.
+        ns.exec("sysctl", "-qw", "net.ipv6.conf.u0.addr_gen_mode=1", "net.ipv6.conf.u0.router_solicitations=0",
+                "net.ipv6.conf.u0.accept_dad=0", "net.ipv6.conf.u0.disable_ipv6=0", "net.ipv6.conf.u0.forwarding=1");
+        ns.ip("-6", "route", "add", "2001:db8::/64", "dev", "u0");
+        for (int n = 2; n <= 5; n++) {
+            String ip = "2001:db8::" + n;
+            ns.ip("-6", "neigh", "add", ip, "lladdr", remoteMac(ip), "dev", "u0", "nud", "permanent");
+        }
         // bpf_fib_lookup answers only for devices with forwarding on; the agent sets the same.
         ns.exec("sysctl", "-qw", "net.ipv4.conf.u0.forwarding=1");
         ns.call(() -> {
@@ -127,6 +139,9 @@ final class Harness implements AutoCloseable {
                     f = HostileFrames.tagged(f, Short.toUnsignedInt(Short.reverseBytes(b.getShort(8 + TAP_MAX + 4))),
                             Short.toUnsignedInt(b.getShort(8 + TAP_MAX + 6)));
                 }
+                if (isMld(f)) {
+                    return; // the kernel's own MLD report for u0 (never a frame the datapath sends)
+                }
                 captured.add(new Captured(tapNames.getOrDefault(ifx, "if" + ifx), f));
             });
             events = new RingBuffer(map("xvtep_events"), buf -> {
@@ -134,9 +149,7 @@ final class Harness implements AutoCloseable {
                 buf.get(0, e);
                 eventLog.add(XvtepEvent.decode(e));
             });
-            map("xvtep_config").update(MapCodec.u32(0),
-                    XvtepConfig.of(ifindex.get("u0"), IpAddress.parse(LOCAL_IP), Mac.parse(UNDERLAY_MAC), 0).encode(),
-                    UpdateFlag.ANY);
+            map("xvtep_config").update(MapCodec.u32(0), config(0).encode(), UpdateFlag.ANY);
             return null;
         });
     }
@@ -204,11 +217,21 @@ final class Harness implements AutoCloseable {
 
     Harness configFlags(int flags) {
         ns.call(() -> {
-            map("xvtep_config").update(MapCodec.u32(0), XvtepConfig.of(ifindex.get("u0"), IpAddress.parse(LOCAL_IP),
-                    Mac.parse(UNDERLAY_MAC), flags).encode(), UpdateFlag.ANY);
+            map("xvtep_config").update(MapCodec.u32(0), config(flags).encode(), UpdateFlag.ANY);
             return null;
         });
         return this;
+    }
+
+    /** An IPv6 frame with a hop-by-hop header first (MLD reports carry the router alert): the kernel's, never ours. */
+    private static boolean isMld(byte[] f) {
+        return f.length > 20 && (f[12] & 0xff) == 0x86 && (f[13] & 0xff) == 0xdd && f[20] == 0;
+    }
+
+    /** The host's underlay addresses of both families on u0. */
+    private XvtepConfig config(int flags) {
+        return new XvtepConfig(ifindex.get("u0"), IpAddress.parse(LOCAL_IP), IpAddress.parse(LOCAL_IP6),
+                Mac.parse(UNDERLAY_MAC), flags);
     }
 
     BpfMap map(String name) {
@@ -306,6 +329,11 @@ final class Harness implements AutoCloseable {
 
     /** Runs `program` on `frame` as if it arrived on `ingress`; collects what the taps saw. */
     TestRunResult run(String program, byte[] frame, String ingress) {
+        return run(program, frame, ingress, 0);
+    }
+
+    /** The same as a GSO skb of segment size `gsoSize` (0: none; TC only). */
+    TestRunResult run(String program, byte[] frame, String ingress, int gsoSize) {
         captured.clear();
         eventLog.clear();
         return ns.call(() -> {
@@ -315,7 +343,8 @@ final class Harness implements AutoCloseable {
                 r = obj.program(program).testRun(frame, 1);
             } else {
                 byte[] ctx = new byte[192]; // struct __sk_buff; ifindex at 40 selects the device
-                ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.get(ingress));
+                ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.get(ingress))
+                        .putInt(176, gsoSize); // __sk_buff.gso_size
                 r = obj.program(program).testRunCtx(frame, ctx, 1);
             }
             drainTaps();

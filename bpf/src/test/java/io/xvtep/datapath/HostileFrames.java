@@ -7,25 +7,18 @@ import java.util.Arrays;
 
 /** Frames for hostile-input cases: what {@link Frames} builds, plus the malformed and unusual. */
 final class HostileFrames {
-    static final int ETH_P_IPV6 = 0x86DD, ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88A8;
+    static final int ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88A8;
     /** Offsets in an outer IPv4/UDP/VXLAN frame. */
     static final int OFF_IP_CSUM = 24, OFF_UDP_LEN = 38, OFF_UDP_CSUM = 40, OFF_INNER = 50;
 
     private HostileFrames() {}
-
-    /** IPv6 header + payload; `tc` is the traffic class (DSCP << 2 | ECN). */
-    static byte[] ipv6(String src, String dst, int nextHeader, int tc, int hopLimit, byte[] payload) {
-        return ByteBuffer.allocate(40 + payload.length)
-                .putInt(0x60000000 | (tc & 0xff) << 20).putShort((short) payload.length)
-                .put((byte) nextHeader).put((byte) hopLimit).put(ip6(src)).put(ip6(dst)).put(payload).array();
-    }
 
     /** An ICMPv6 echo request over IPv6 in Ethernet (checksum not needed by the datapath, left 0). */
     static byte[] ping6(String dstMac, String srcMac, String src, String dst, int tc, int hopLimit, int pad) {
         byte[] icmp = new byte[8 + pad];
         icmp[0] = (byte) 128;
         for (int i = 8; i < icmp.length; i++) icmp[i] = (byte) i;
-        return eth(dstMac, srcMac, ETH_P_IPV6, ipv6(src, dst, 58, tc, hopLimit, icmp));
+        return eth(dstMac, srcMac, ETH_P_IPV6, ipv6(src, dst, 58, tc, 0, hopLimit, icmp));
     }
 
     /** Ethernet with one 802.1Q (or 802.1ad) tag. */
@@ -40,7 +33,7 @@ final class HostileFrames {
         byte[] u = udp(sport, dport, payload);
         ByteBuffer ps = ByteBuffer.allocate(12 + u.length);
         ps.put(ip(src)).put(ip(dst)).put((byte) 0).put((byte) 17).putShort((short) u.length).put(u);
-        int c = csum16(ps.array().length % 2 == 0 ? ps.array() : cat(ps.array(), new byte[1]));
+        int c = csum16(ps.array());
         if (c == 0) c = 0xffff;
         u[6] = (byte) (c >> 8);
         u[7] = (byte) c;
@@ -73,14 +66,6 @@ final class HostileFrames {
         return eth(dstMac, srcMac, 0x88B5, p);
     }
 
-    /** Internet checksum of `d` (an odd last byte padded with zero, RFC 1071). */
-    static int inetChecksum(byte[] d) {
-        long sum = 0;
-        for (int i = 0; i < d.length; i += 2) sum += (d[i] & 0xff) << 8 | (i + 1 < d.length ? d[i + 1] & 0xff : 0);
-        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-        return (int) (~sum & 0xffff);
-    }
-
     /**
      * The kernel's answer to an IPv4 frame too big for a tunnel of `mtu` (iptunnel_pmtud_build_icmp): MACs and
      * addresses swapped, tos 0, id 0, DF, the packet's ttl, ICMP 3/4 with the MTU, the packet quoted so the answer
@@ -89,7 +74,7 @@ final class HostileFrames {
     static byte[] fragNeeded(byte[] frame, int mtu) {
         byte[] quote = Arrays.copyOfRange(frame, 14, Math.min(frame.length, 14 + 548));
         byte[] icmp = cat(new byte[] {3, 4, 0, 0, 0, 0, (byte) (mtu >> 8), (byte) mtu}, quote);
-        int c = inetChecksum(icmp);
+        int c = csum16(icmp);
         icmp[2] = (byte) (c >> 8);
         icmp[3] = (byte) c;
         String src = ipText(Arrays.copyOfRange(frame, 26, 30)), dst = ipText(Arrays.copyOfRange(frame, 30, 34));
@@ -105,7 +90,7 @@ final class HostileFrames {
         byte[] src = Arrays.copyOfRange(frame, 22, 38), dst = Arrays.copyOfRange(frame, 38, 54);
         byte[] pseudo = ByteBuffer.allocate(40 + icmp.length).put(dst).put(src).putInt(icmp.length).putInt(58).put(icmp)
                 .array();
-        int c = inetChecksum(pseudo);
+        int c = csum16(pseudo);
         icmp[2] = (byte) (c >> 8);
         icmp[3] = (byte) c;
         byte[] ip = ByteBuffer.allocate(40 + icmp.length).putInt(0x60000000).putShort((short) icmp.length)

@@ -29,6 +29,7 @@ final class PacketCase {
     Consumer<Harness> then = h -> {};
     int srcportMin = 32768, srcportMax = 60999; // the outer UDP source port range to accept
     String pending;      // non-null: a reproduction of a known bug, expected to fail until the fix lands
+    int gsoSize;         // non-zero: the skb is a GSO frame of this segment size (TC runs only)
 
     private PacketCase(String name, String proves) {
         this.name = name;
@@ -90,6 +91,12 @@ final class PacketCase {
      */
     PacketCase pending(String why) {
         this.pending = why;
+        return this;
+    }
+
+    /** Runs the frame as a GSO skb (__sk_buff.gso_size), as a TSO sender's super-frame arrives. */
+    PacketCase gso(int size) {
+        this.gsoSize = size;
         return this;
     }
 

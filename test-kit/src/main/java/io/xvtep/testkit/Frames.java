@@ -8,7 +8,7 @@ import java.util.HexFormat;
 
 /** Builds and reads wire-format frames for packet tests, scapy style: each layer wraps its payload. */
 public final class Frames {
-    public static final int ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806;
+    public static final int ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806, ETH_P_IPV6 = 0x86DD;
 
     private Frames() {}
 
@@ -95,12 +95,47 @@ public final class Frames {
         return eth(dstMac, srcMac, ETH_P_IP, ipv4(srcIp, dstIp, 1, tos, 64, 0x1234, 0x4000, icmp));
     }
 
+    /** 16 bytes of an IPv6 literal; an IPv4-mapped one (::ffff:a.b.c.d) stays 16 bytes. */
     public static byte[] ip6(String s) {
         try {
-            return InetAddress.getByName(s).getAddress();
+            byte[] a = InetAddress.getByName(s).getAddress();
+            if (a.length == 4) { // Java reads ::ffff:a.b.c.d as IPv4: put the mapped prefix back
+                byte[] m = new byte[16];
+                m[10] = m[11] = (byte) 0xff;
+                System.arraycopy(a, 0, m, 12, 4);
+                return m;
+            }
+            return a;
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(s, e);
         }
+    }
+
+    /** IPv6 without extension headers: version, traffic class, flow label, then the fixed header (RFC 8200). */
+    public static byte[] ipv6(String src, String dst, int nextHeader, int tclass, int flowLabel, int hopLimit,
+            byte[] payload) {
+        return ByteBuffer.allocate(40 + payload.length).putInt(6 << 28 | (tclass & 0xff) << 20 | (flowLabel & 0xfffff))
+                .putShort((short) payload.length).put((byte) nextHeader).put((byte) hopLimit).put(ip6(src))
+                .put(ip6(dst)).put(payload).array();
+    }
+
+    /** UDP over IPv6 with its checksum computed over the pseudo-header (a computed 0 is sent as 0xffff), or 0 when {@code !csum}. */
+    public static byte[] udp6(String src, String dst, int sport, int dport, boolean csum, byte[] payload) {
+        byte[] u = udp(sport, dport, payload);
+        if (csum) {
+            int c = csum16(cat(ip6(src), ip6(dst), ByteBuffer.allocate(8).putInt(u.length).putInt(17).array(), u));
+            c = c == 0 ? 0xffff : c;
+            u[6] = (byte) (c >> 8);
+            u[7] = (byte) c;
+        }
+        return u;
+    }
+
+    /** A full IPv6-underlay frame carrying `inner` in VXLAN (hop limit 64, traffic class and flow label 0). */
+    public static byte[] vxlan6Frame(String dstMac, String srcMac, String srcIp, String dstIp, int sport, int dport,
+            int vni, boolean csum, byte[] inner) {
+        return eth(dstMac, srcMac, ETH_P_IPV6,
+                ipv6(srcIp, dstIp, 17, 0, 0, 64, udp6(srcIp, dstIp, sport, dport, csum, vxlan(vni, inner))));
     }
 
     public static byte[] arpReply(String senderMac, String senderIp, String targetMac, String targetIp) {
@@ -127,9 +162,10 @@ public final class Frames {
         return eth(dstMac, srcMac, 0x86DD, ip.array());
     }
 
+    /** RFC 1071 over {@code d}; an odd last byte counts as the high byte of a zero-padded word. */
     public static int csum16(byte[] d) {
         long sum = 0;
-        for (int i = 0; i + 1 < d.length; i += 2) sum += ((d[i] & 0xff) << 8) | (d[i + 1] & 0xff);
+        for (int i = 0; i < d.length; i += 2) sum += ((d[i] & 0xff) << 8) | (i + 1 < d.length ? d[i + 1] & 0xff : 0);
         while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
         return (int) (~sum & 0xffff);
     }
