@@ -13,6 +13,17 @@ public record Mac(long value) implements Comparable<Mac> {
         }
     }
 
+    /**
+     * Mixed, not the record's Long.hashCode: MACs that differ only in a few middle bytes (simulated or
+     * sequential ones, 0a:nn:nn:mm:mm:01) fell into a few hundred HashMap buckets, which treeified (56-byte
+     * nodes, slower lookups) in the cluster's per-endpoint maps.
+     */
+    @Override
+    public int hashCode() {
+        long h = value * 0x9E37_79B9_7F4A_7C15L;
+        return (int) (h ^ (h >>> 32));
+    }
+
     /** Parses the colon form "02:00:00:00:00:02" (either case); anything else is rejected. */
     public static Mac parse(String s) {
         if (s == null) {

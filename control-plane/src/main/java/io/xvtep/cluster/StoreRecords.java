@@ -55,7 +55,9 @@ public final class StoreRecords {
     /** {@code endpoints/NODE/VNI/MAC}: a MAC behind one of NODE's local ports and its addresses (sorted). */
     public record EndpointRecord(String node, Ipv4 vtep, List<InetAddress> ips) {
         public EndpointRecord {
-            ips = ips.stream().distinct().sorted(Comparator.comparing(InetAddress::getHostAddress)).toList();
+            // List.of of an array: one or two addresses (the usual claim) take no backing array
+            ips = List.of(ips.stream().distinct().sorted(Comparator.comparing(InetAddress::getHostAddress))
+                    .toArray(InetAddress[]::new));
         }
 
         public String encode() {

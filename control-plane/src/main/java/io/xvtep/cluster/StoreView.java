@@ -79,8 +79,16 @@ public final class StoreView {
     private final Map<Integer, VniRecord> vnis = new HashMap<>();
     /** VNI -> mod revision of its tombstone (deleted through some agent's API, bounded life). */
     private final Map<Integer, Long> tombstones = new HashMap<>();
-    private final Map<Ep, Map<String, Claim>> claims = new HashMap<>();
-    private final Map<String, Set<Ep>> claimsByNode = new HashMap<>();
+    /**
+     * Ep -> its one {@link Claim}, or a {@code Map<String, Claim>} by node when several nodes claim it: a
+     * MAC almost always has one claim, and a map per endpoint was ~100 bytes of each remote endpoint's heap.
+     */
+    private final Map<Ep, Object> claims = new HashMap<>();
+    /** node -> its claims; the record's name is the one String of that name every Claim shares. */
+    private final Map<String, NodeClaims> claimsByNode = new HashMap<>();
+
+    private record NodeClaims(String name, Set<Ep> eps) {
+    }
     private long revision;
     /** Revision through which list + watch have delivered every event. */
     private long streamed;
@@ -154,8 +162,10 @@ public final class StoreView {
         return tombstones;
     }
 
+    @SuppressWarnings("unchecked")
     public Map<String, Claim> claims(Ep ep) {
-        return claims.getOrDefault(ep, Map.of());
+        Object o = claims.get(ep);
+        return o == null ? Map.of() : o instanceof Claim c ? Map.of(c.node(), c) : (Map<String, Claim>) o;
     }
 
     public Set<Ep> endpoints() {
@@ -163,7 +173,8 @@ public final class StoreView {
     }
 
     public Set<Ep> claimedBy(String node) {
-        return claimsByNode.getOrDefault(node, Set.of());
+        NodeClaims n = claimsByNode.get(node);
+        return n == null ? Set.of() : n.eps();
     }
 
     /**
@@ -278,9 +289,12 @@ public final class StoreView {
             tombstones.put(tk.vni(), rev);
         } else if (pk instanceof EndpointKey ek && rec instanceof EndpointRecord r) {
             // the key names the claiming node; the value's own "node" field is informative
-            Claim c = new Claim(ek.node(), r.vtep(), r.ips(), rev, lease);
-            claims.computeIfAbsent(ek.ep(), k -> new HashMap<>(2)).put(ek.node(), c);
-            claimsByNode.computeIfAbsent(ek.node(), k -> new HashSet<>()).add(ek.ep());
+            NodeClaims by = claimsByNode.computeIfAbsent(ek.node(), k -> new NodeClaims(k, new HashSet<>()));
+            by.eps().add(ek.ep());
+            // shared instances, not one copy per claim: the node's name, and its VTEP when the claim names it
+            Node n = nodes.get(by.name());
+            Ipv4 vtep = n != null && r.vtep() != null && r.vtep().equals(n.vtep()) ? n.vtep() : r.vtep();
+            addClaim(ek.ep(), new Claim(by.name(), vtep, r.ips(), rev, lease));
             d.eps.add(ek.ep());
         }
         return true;
@@ -360,21 +374,48 @@ public final class StoreView {
         } else if (p instanceof Keys.TombstoneKey tk) {
                 tombstones.remove(tk.vni());
         } else if (p instanceof EndpointKey ek) {
-                Map<String, Claim> m = claims.get(ek.ep());
-                if (m != null) {
-                    m.remove(ek.node());
-                    if (m.isEmpty()) {
-                        claims.remove(ek.ep());
-                    }
-                }
-                Set<Ep> s = claimsByNode.get(ek.node());
-                if (s != null) {
-                    s.remove(ek.ep());
-                    if (s.isEmpty()) {
+                removeClaim(ek.ep(), ek.node());
+                NodeClaims by = claimsByNode.get(ek.node());
+                if (by != null) {
+                    by.eps().remove(ek.ep());
+                    if (by.eps().isEmpty()) {
                         claimsByNode.remove(ek.node());
                     }
                 }
                 d.eps.add(ek.ep());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void addClaim(Ep ep, Claim c) {
+        Object cur = claims.get(ep);
+        if (cur == null || cur instanceof Claim one && one.node().equals(c.node())) {
+            claims.put(ep, c);
+        } else if (cur instanceof Claim one) {
+            Map<String, Claim> m = new HashMap<>(4);
+            m.put(one.node(), one);
+            m.put(c.node(), c);
+            claims.put(ep, m);
+        } else {
+            ((Map<String, Claim>) cur).put(c.node(), c);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void removeClaim(Ep ep, String node) {
+        Object cur = claims.get(ep);
+        if (cur instanceof Claim one) {
+            if (one.node().equals(node)) {
+                claims.remove(ep);
+            }
+        } else if (cur instanceof Map<?, ?> any) {
+            Map<String, Claim> m = (Map<String, Claim>) any;
+            m.remove(node);
+            if (m.size() == 1) {
+                claims.put(ep, m.values().iterator().next());
+            } else if (m.isEmpty()) {
+                claims.remove(ep);
+            }
         }
     }
 

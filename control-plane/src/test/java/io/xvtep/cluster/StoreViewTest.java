@@ -82,6 +82,18 @@ class StoreViewTest {
         assertThat(v.delete(keys.endpoint(42, mac, "h1"), 14, d)).isTrue();
         assertThat(v.winner(ep, null).node()).isEqualTo("h2");
         assertThat(v.revision()).isEqualTo(14);
+        // one claim left (kept without a map of its own), then none
+        assertThat(v.claims(ep)).containsOnlyKeys("h2");
+        assertThat(v.claimedBy("h1")).isEmpty();
+        v.put(keys.endpoint(42, Mac.parse("02:00:00:00:01:02"), "h2"), claim("h2", "198.18.0.12"), 15, 2, d);
+        assertThat(v.claims(new Ep(42, Mac.parse("02:00:00:00:01:02"))).get("h2").node())
+                .as("claims of a node share one name").isSameAs(v.claims(ep).get("h2").node());
+        assertThat(v.claims(ep).get("h2").vtep()).as("and its VTEP when they name it")
+                .isSameAs(v.nodes().get("h2").vtep());
+        assertThat(v.delete(keys.endpoint(42, mac, "h2"), 16, d)).isTrue();
+        assertThat(v.claims(ep)).isEmpty();
+        assertThat(v.endpoints()).containsExactly(new Ep(42, Mac.parse("02:00:00:00:01:02")));
+        assertThat(v.claimedBy("h2")).containsExactly(new Ep(42, Mac.parse("02:00:00:00:01:02")));
     }
 
     @Test
