@@ -7,7 +7,7 @@
 # Nothing is created in the root network namespace: veth pairs are created inside
 # the switch or host namespace with their peer placed straight into the other one.
 #
-#   underlay: switch namespace with bridge br0; host N is 198.18.0.(10+N)/24 on eth0
+#   underlay: switch namespace with bridge br0; host N is 198.18.0.(10+N)/24 and 2001:db8::N/64 on eth0
 #   overlay : container M of host N is 10.20.1.(10*N+M)/24, MAC 02:00:00:00:0N:0M,
 #             its host-side veth is cM in host N
 
@@ -30,6 +30,7 @@ ns_sw()   { echo "$LAB_P-sw"; }
 ns_host() { echo "$LAB_P-h$1"; }
 ns_ctr()  { echo "$LAB_P-h$1c$2"; }
 underlay_ip() { echo "198.18.0.$((10 + $1))"; }
+underlay_ip6() { echo "2001:db8::$1"; } # documentation prefix, inside the lab's namespaces only
 overlay_ip()  { echo "10.20.1.$((10 * $1 + $2))"; }
 ctr_mac()     { printf '02:00:00:00:%02x:%02x\n' "$1" "$2"; }
 pin_root()    { echo "/sys/fs/bpf/$LAB_P-h$1"; }
@@ -56,8 +57,10 @@ lab_host() {
 	ip -n "$sw" link add "h$n" type veth peer name eth0 netns "$h"
 	ip -n "$sw" link set "h$n" master br0 up
 	ip -n "$h" addr add "$(underlay_ip "$n")/24" dev eth0
+	# nodad: usable at once (no duplicate address detection wait); the IPv6 underlay of the ipv6 cases
+	ip -n "$h" addr add "$(underlay_ip6 "$n")/64" dev eth0 nodad
 	ip -n "$h" link set eth0 up
-	# Multicast underlay: route the group range out of eth0.
+	# Multicast underlay: route the group range out of eth0 (IPv6: ff00::/8 is routed per device already).
 	ip -n "$h" route add 224.0.0.0/4 dev eth0
 }
 
@@ -122,6 +125,18 @@ kernel_vtep() {
 	local h; h=$(ns_host "$n")
 	ip -n "$h" link add vxlan0 type vxlan id "$vni" dstport "$dstport" local "$(underlay_ip "$n")" dev eth0 "$@"
 	ip -n "$h" link set vxlan0 mtu 1450
+	ip -n "$h" link add br0 type bridge
+	ip -n "$h" link set vxlan0 master br0
+	ip -n "$h" link set vxlan0 up
+	ip -n "$h" link set br0 up
+}
+
+# kernel_vtep6 N VNI DSTPORT [ip link options...]: kernel_vtep over the IPv6 underlay (local 2001:db8::N).
+kernel_vtep6() {
+	local n=$1 vni=$2 dstport=$3; shift 3
+	local h; h=$(ns_host "$n")
+	ip -n "$h" link add vxlan0 type vxlan id "$vni" dstport "$dstport" local "$(underlay_ip6 "$n")" dev eth0 "$@"
+	ip -n "$h" link set vxlan0 mtu 1430 # 70 bytes of outer Ethernet + IPv6 + UDP + VXLAN on a 1500-byte underlay
 	ip -n "$h" link add br0 type bridge
 	ip -n "$h" link set vxlan0 master br0
 	ip -n "$h" link set vxlan0 up

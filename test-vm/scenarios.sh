@@ -291,3 +291,6 @@ scenario_containers() {
 	check "podman rm took c2's port off host 1" \
 		test "$(api 1 GET /api/v1/vnis/42/ports | jq length)" = 1
 }
+
+# shellcheck source=scenarios-ipv6.sh
+. "$(dirname "${BASH_SOURCE[0]}")/scenarios-ipv6.sh"
