@@ -130,7 +130,7 @@ scenario_interop-ipv6() {
 		check "multicast: the kernel host 3 pings xvtep host 1" ping_ok 3 2 "$(overlay_ip 1 2)" 3 || return 1
 	in_ctr 1 2 ip neigh flush dev eth0; in_ctr 3 2 ip neigh flush dev eth0
 	pcap=$(v6_capture 3 "ip6 and udp port 4789" ping_ok 3 2 "$(overlay_ip 1 2)" 3)
-	got=$(v6_fields "$pcap" "ipv6.dst==$V6_GROUP" ipv6.src vxlan.vni ipv6.hlim udp.checksum.status)
+	got=$(v6_fields "$pcap" "ipv6.dst==$V6_GROUP && ipv6.src==$ip3" ipv6.src vxlan.vni ipv6.hlim udp.checksum.status)
 	check "BUM to $V6_GROUP from the kernel host 3: VNI 43, hop limit 1, checksum good ($got)" \
 		test "$got" = "$ip3 43 1 1;" || return 1
 	got=$(v6_fields "$pcap" "ipv6.src==$ip1 && ipv6.dst==$ip3" vxlan.vni ipv6.hlim udp.checksum.status)
