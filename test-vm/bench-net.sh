@@ -8,6 +8,9 @@
 #             is TC only), ports attached with "xdp": true
 #   xvtep-xdp xvtep agents with --xdp-mode native, ports attached with "xdp": true: the XDP
 #             decapsulation fast path (xdp_underlay redirects straight to the port)
+#   kernel6   the kernel's vxlan device over the IPv6 underlay (2001:db8::N; containers at MTU 1430)
+#   xvtep6    xvtep over the IPv6 underlay (--local per family, VNI remote 2001:db8::N; MTU 1430)
+#   Columns ending in 6 are compared with kernel6, the others with kernel.
 #
 #   small-frame pps  trafgen in container (1,1), 60-byte UDP frames (64 on the wire) over
 #                    1001 flows, counted at container (2,1)'s eth0 rx_packets: delivered pps
@@ -20,7 +23,7 @@
 #   --duration S  seconds per pps window and per iperf3 run (default 5)
 #   --rounds N    build and measure every datapath N times, interleaved; the table shows
 #                 the best round of each figure (default 3)
-#   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-xdp)
+#   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6)
 #   --no-doc      print only; do not rewrite the generated part of docs/benchmarks.md
 # XVTEP_JAR=path picks the agent jar (default control-plane/target/xvtep.jar); it is copied
 # once at start, so a rebuild during the run does not affect it.
@@ -34,7 +37,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 DUR=4
 ROUNDS=3
-ONLY=underlay,kernel,xvtep,xvtep-xdp
+ONLY=underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6
 DOC=1
 CMDLINE="${XVTEP_JAR:+XVTEP_JAR=$XVTEP_JAR }test-vm/bench net $*"
 while [ $# -gt 0 ]; do
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
 	--no-doc) DOC=0; shift ;;
-	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-xdp] [--no-doc]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6] [--no-doc]" >&2; exit 2 ;;
 	esac
 done
 for t in trafgen iperf3 ping jq; do
@@ -118,6 +121,25 @@ setup_kernel() {
 		o=$((3 - n))
 		kernel_vtep "$n" "$VNI" "$PORT" remote "$(underlay_ip "$o")"
 		ip -n "$(ns_host "$n")" link set c1 master br0
+	done
+}
+
+setup_kernel6() {
+	local n o
+	for n in 1 2; do
+		o=$((3 - n))
+		kernel_vtep6 "$n" "$VNI" "$PORT" remote "$(underlay_ip6 "$o")"
+		ip -n "$(ns_host "$n")" link set c1 master br0
+	done
+}
+
+setup_xvtep6() {
+	local n o
+	for n in 1 2; do
+		o=$((3 - n))
+		lab_agent "$n" --local "$(underlay_ip "$n")" --local "$(underlay_ip6 "$n")" || return 1
+		api "$n" POST /api/v1/vnis "{\"vni\":$VNI,\"dstport\":$PORT,\"remote\":\"$(underlay_ip6 "$o")\"}" >/dev/null || return 1
+		api "$n" POST "/api/v1/vnis/$VNI/ports" '{"ifname":"c1","xdp":true}' >/dev/null || return 1
 	done
 }
 
@@ -253,13 +275,16 @@ run_column() {
 		trap 'exit 130' INT TERM
 		lab_switch
 		lab_host 1; lab_host 2
-		lab_container 1 1; lab_container 2 1
+		local mtu=1450; [ "${COL%6}" != "$COL" ] && mtu=1430 # 70 bytes of IPv6 encapsulation
+		lab_container 1 1 "$mtu"; lab_container 2 1 "$mtu"
 		case "$COL" in
 		underlay) setup_underlay ;;
 		kernel) setup_kernel ;;
 		xvtep) setup_xvtep true ;;
 		xvtep-xdp) setup_xvtep true --xdp-mode native ;;
 		xvtep-tc) setup_xvtep false --xdp-mode off ;;
+		kernel6) setup_kernel6 ;;
+		xvtep6) setup_xvtep6 ;;
 		*) false ;;
 		esac || { log "$COL: setup failed"; echo "error=setup failed" >>"$out"; exit 1; }
 		# warm up: both directions, so that ARP and FDB entries exist before measuring
@@ -310,13 +335,18 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f×", a/b; else printf "n/a" }'; }
 kpps() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf "%.0fk", a/1000; else printf "n/a" }'; }
 
+# the column a column is compared with: kernel6 for the IPv6 ones, kernel for the others ("" = none run)
+base_of() {
+	local want=kernel c; [ "${1%6}" != "$1" ] && want=kernel6
+	for c in "${COLS[@]}"; do [ "$c" = "$want" ] && { echo "$want"; return; }; done
+}
+
 table() {
-	local c hdr="| metric |" sep="|---|" rows=()
+	local c hdr="| metric |" sep="|---|" rows=() b
 	for c in "${COLS[@]}"; do hdr+=" $c |"; sep+="---:|"; done
-	local have_k=0; for c in "${COLS[@]}"; do [ "$c" = kernel ] && have_k=1; done
-	if [ $have_k = 1 ]; then
-		for c in "${COLS[@]}"; do [ "$c" = kernel ] || { hdr+=" $c/kernel |"; sep+="---:|"; }; done
-	fi
+	for c in "${COLS[@]}"; do
+		b=$(base_of "$c"); [ -n "$b" ] && [ "$c" != "$b" ] && { hdr+=" $c/$b |"; sep+="---:|"; }
+	done
 	echo "$hdr"; echo "$sep"
 	local m key mode fmt label
 	for m in "pps|max|kpps|small-frame UDP, 64 B, pps delivered" \
@@ -332,10 +362,11 @@ table() {
 			v=$(best "$c" "$key" "$mode")
 			if [ "$fmt" = kpps ]; then line+=" $(kpps "$v") |"; else line+=" $v |"; fi
 		done
-		if [ $have_k = 1 ]; then
-			vk=$(best kernel "$key" "$mode")
-			for c in "${COLS[@]}"; do [ "$c" = kernel ] || line+=" $(ratio "$(best "$c" "$key" "$mode")" "$vk") |"; done
-		fi
+		for c in "${COLS[@]}"; do
+			b=$(base_of "$c"); [ -n "$b" ] && [ "$c" != "$b" ] || continue
+			vk=$(best "$b" "$key" "$mode")
+			line+=" $(ratio "$(best "$c" "$key" "$mode")" "$vk") |"
+		done
 		echo "$line"
 	done
 }
@@ -345,14 +376,14 @@ chart() {
 	command -v gnuplot >/dev/null || { log "no gnuplot: no chart"; return 1; }
 	local out=$1 dat="$RES/chart.dat" c m key mode label vk v
 	{
-		printf 'metric'; for c in "${COLS[@]}"; do [ "$c" = kernel ] || printf '\t%s' "$c"; done; echo
+		printf 'metric'; for c in "${COLS[@]}"; do [ "$c" = kernel ] || [ "$c" = kernel6 ] || printf '\t%s' "$c"; done; echo
 		for m in "pps|max|64-byte pps" "tcp1|max|TCP 1 stream" "tcp4|max|TCP 4 streams" "p50|min|RTT p50" \
 			"p99|min|RTT p99"; do
 			IFS='|' read -r key mode label <<<"$m"
-			vk=$(best kernel "$key" "$mode")
 			printf '"%s"' "$label"
 			for c in "${COLS[@]}"; do
-				[ "$c" = kernel ] && continue
+				[ "$c" = kernel ] || [ "$c" = kernel6 ] && continue
+				vk=$(best "$(base_of "$c")" "$key" "$mode")
 				v=$(best "$c" "$key" "$mode")
 				awk -v a="$v" -v b="$vk" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "\t%.3f", a/b; else printf "\t0" }'
 			done
@@ -363,7 +394,7 @@ chart() {
 	gnuplot <<GP
 set terminal pngcairo size 1000,520 noenhanced
 set output "$out"
-set title "xvtep benchmark ($START): ratio to the kernel vxlan device (1.0 = kernel; RTT: lower is better)"
+set title "xvtep benchmark ($START): ratio to the kernel vxlan device on the same underlay family (1.0 = kernel; RTT: lower is better)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

@@ -61,7 +61,7 @@ public final class Agent implements AutoCloseable {
     private static final long REAP_PERIOD_MS = 5_000;
 
     /** Resolved settings: every field set. */
-    public record Settings(String underlay, Ipv4 local, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
+    public record Settings(String underlay, Locals locals, String apiHost, int apiPort, Path pinRoot, XdpMode xdpMode,
             JsonArray vnis, String apiToken, java.util.Set<String> apiAllowHosts, java.util.Set<String> apiAllowOrigins,
             Capacities capacities, Path apiSocket, String apiGroup) {
     }
@@ -100,7 +100,7 @@ public final class Agent implements AutoCloseable {
         NodeIdentity identity;
         Datapath dp;
         try {
-            identity = clusterOpts == null ? null : NodeIdentity.claim(clusterOpts, s.local(), registry);
+            identity = clusterOpts == null ? null : NodeIdentity.claim(clusterOpts, s.locals().ipv4().toIpv4(), registry);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -117,7 +117,7 @@ public final class Agent implements AutoCloseable {
         dp.repairsAtOpen().forEach(r -> LOG.log(System.Logger.Level.WARNING, "repaired after an unclean stop: " + r));
         try {
             attach(dp, s, underlay);
-            Services services = new Services(dp, underlay, IpAddress.of(s.local()), Interfaces.mtu(s.underlay()),
+            Services services = new Services(dp, underlay, s.locals(), Interfaces.mtu(s.underlay()),
                     Interfaces.localPortRange());
             NeighProber prober = new NeighProber();
             MulticastGroups groups = new MulticastGroups(s.underlay());
@@ -212,7 +212,7 @@ public final class Agent implements AutoCloseable {
             self.cluster = cluster;
             events.start();
             LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
-                    + "), local " + s.local() + ", pin root " + s.pinRoot() + ", API " + (s.apiSocket() != null
+                    + "), local " + s.locals() + ", pin root " + s.pinRoot() + ", API " + (s.apiSocket() != null
                     ? "unix:" + s.apiSocket() + " (curl --unix-socket " + s.apiSocket() + " http://localhost/api/v1/vnis)"
                     : "http://" + s.apiHost() + ":" + server.actualPort() + "/api/v1"));
             return self;
@@ -246,9 +246,16 @@ public final class Agent implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "XDP on a veth underlay: frames are left to TC (no XDP"
                     + " redirect: it loses checksum state), and GSO frames are converted; --xdp-mode auto avoids both");
         }
-        dp.config().set(XvtepConfig.of(underlay, IpAddress.of(s.local()), Interfaces.mac(s.underlay()),
+        dp.config().set(new XvtepConfig(underlay, s.locals().ipv4().toIpv4(), Interfaces.mac(s.underlay()),
                 vethUnderlay ? XvtepConfig.F_NO_XDP_REDIRECT : 0));
-        UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot());
+        // forwarding for each family the agent has a local address of; the other family's put back
+        for (IpAddress.Family f : IpAddress.Family.values()) {
+            if (s.locals().of(f) != null) {
+                UnderlaySysctl.enableForwarding(s.underlay(), s.pinRoot(), f);
+            } else {
+                UnderlaySysctl.restoreForwarding(s.underlay(), s.pinRoot(), f);
+            }
+        }
         dp.programs().attachUnderlay(underlay, s.xdpMode());
     }
 

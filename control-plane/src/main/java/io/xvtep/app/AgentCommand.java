@@ -9,7 +9,8 @@ import io.xvtep.host.Interfaces;
 import io.xvtep.host.PinRootCheck;
 import io.xvtep.host.UnderlaySysctl;
 import io.xvtep.libbpf.XdpMode;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.service.Locals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +35,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--underlay", paramLabel = "IFNAME", description = "Interface VXLAN frames leave and arrive on")
     String underlay;
 
-    @Option(names = "--local", paramLabel = "IP",
-            description = "Default outer source address (default: first IPv4 address of the underlay)")
-    String local;
+    @Option(names = "--local", paramLabel = "IP", description = {"Default outer source address of VNIs without"
+            + " their own, once per family: IPv4 and IPv6 VNIs side by side (default: the underlay's first IPv4"
+            + " address; IPv6 only when given)"})
+    java.util.List<String> local = new java.util.ArrayList<>();
 
     @Option(names = "--api", paramLabel = "unix:PATH|HOST:PORT", description = {"Where the HTTP API listens (default:"
             + " the Unix socket /run/xvtep/xvtep.sock, or /run/xvtep/<pin root>.sock for another --pin-root).",
@@ -193,6 +195,32 @@ public final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** "local": one address or a list (one per family). */
+    private static List<String> fileLocals(JsonObject file) {
+        Object v = file.getValue("local");
+        if (v == null) {
+            return List.of();
+        }
+        if (v instanceof String s) {
+            return List.of(s);
+        }
+        if (v instanceof JsonArray a && a.stream().allMatch(String.class::isInstance)) {
+            return a.stream().map(String.class::cast).toList();
+        }
+        throw new IllegalArgumentException("config: local must be an address or a list of addresses");
+    }
+
+    /** The default local address per family; the underlay's first IPv4 address unless an IPv4 one is given. */
+    static Locals locals(String ul, List<String> given) {
+        List<IpAddress> addrs = given.stream().map(IpAddress::parse).toList();
+        IpAddress fallback4 = addrs.stream().anyMatch(IpAddress::isIpv4) ? null
+                : Interfaces.firstIpv4(ul).map(IpAddress::of).orElse(null);
+        if (fallback4 == null && addrs.isEmpty()) {
+            throw new IllegalArgumentException(ul + " has no IPv4 address: give --local");
+        }
+        return Locals.of(addrs, fallback4);
+    }
+
     private static final Set<String> CONFIG_FIELDS = Set.of("underlay", "local", "api", "pin_root", "xdp_mode", "vnis");
 
     @Override
@@ -216,9 +244,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (ul == null) {
             throw new IllegalArgumentException("--underlay is required");
         }
-        String localText = local != null ? local : file.getString("local");
-        Ipv4 localIp = localText != null ? Ipv4.parse(localText) : Interfaces.firstIpv4(ul)
-                .orElseThrow(() -> new IllegalArgumentException(ul + " has no IPv4 address: give --local"));
+        Locals locals = locals(ul, !local.isEmpty() ? local : fileLocals(file));
         String apiText = api != null ? api : file.getString("api");
         ApiAddress address = apiText != null ? ApiAddress.parse(apiText) : ApiAddress.defaultFor(root);
         String host = address.host();
@@ -252,7 +278,7 @@ public final class AgentCommand implements Callable<Integer> {
                             etcdCacert, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
         }
         Capacities caps = new Capacities(fdbCapacity, neighCapacity, maxVnis, maxPorts);
-        Agent agent = Agent.start(new Agent.Settings(ul, localIp, host, port, root, xm, vnis, token,
+        Agent agent = Agent.start(new Agent.Settings(ul, locals, host, port, root, xm, vnis, token,
                 Set.copyOf(apiAllowHosts), Set.copyOf(apiAllowOrigins), caps, address.socket(), apiGroup), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
