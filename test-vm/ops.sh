@@ -64,7 +64,12 @@ case_restart_under_ping() {
 # `xvtep agent --cleanup` removes every program (underlay XDP and TC, port TC) and the pins.
 case_agent_cleanup() {
 	lab_switch; lab_host 1; lab_container 1 1
-	lab_agent 1 --xdp-mode native || return 1 # native on purpose: cleanup must remove XDP too
+	# IPv6 forwarding on the underlay only when needed: an agent without an IPv6 local leaves it alone
+	lab_agent 1 || return 1
+	[ "$(in_host 1 sysctl -n net.ipv6.conf.eth0.forwarding)" = 0 ] || fail "IPv6 forwarding on without an IPv6 local" || return 1
+	lab_agent_kill 1 TERM
+	lab_agent 1 --xdp-mode native --local "$(underlay_ip 1)" --local "$(underlay_ip6 1)" || return 1 # native on purpose: cleanup must remove XDP too
+	[ "$(in_host 1 sysctl -n net.ipv6.conf.eth0.forwarding)" = 1 ] || fail "IPv6 forwarding off with an IPv6 local" || return 1
 	api 1 POST /api/v1/vnis '{"vni":42,"remote":"198.18.0.12"}' >/dev/null || fail "create VNI" || return 1
 	api 1 POST /api/v1/vnis/42/ports '{"ifname":"c1","xdp":true}' >/dev/null || fail "attach c1" || return 1
 	in_host 1 ip link show dev eth0 | grep -q 'prog/xdp' || fail "no XDP on eth0" || return 1
@@ -79,6 +84,7 @@ case_agent_cleanup() {
 	[ -z "$(in_host 1 tc filter show dev c1 ingress)" ] || fail "TC filter left on c1" || return 1
 	[ ! -e "$(pin_root 1)" ] || fail "pin root $(pin_root 1) still there: $(ls "$(pin_root 1)")" || return 1
 	[ "$(in_host 1 sysctl -n net.ipv4.conf.eth0.forwarding)" = 0 ] || fail "underlay forwarding not restored" || return 1
+	[ "$(in_host 1 sysctl -n net.ipv6.conf.eth0.forwarding)" = 0 ] || fail "underlay IPv6 forwarding not restored" || return 1
 }
 
 # PromQL instant query against the Prometheus on host 1; prints the first result's value.

@@ -1,7 +1,6 @@
 package io.xvtep.service;
 
 import io.xvtep.datapath.Datapath;
-import io.xvtep.model.IpAddress;
 
 import java.util.function.Consumer;
 
@@ -23,12 +22,12 @@ public final class Services {
 
     /**
      * @param underlayIfindex the underlay (never a port)
-     * @param defaultLocal the outer source of VNIs without their own local address
+     * @param locals the outer source of VNIs without their own local address, per family
      * @param underlayMtu the underlay's MTU (a VNI's MTU is at most 50 below it)
      * @param defaultSrcports the outer UDP source port range of VNIs without their own
      */
-    public Services(Datapath dp, int underlayIfindex, IpAddress defaultLocal, int underlayMtu, int[] defaultSrcports) {
-        this.v = new Vteps(dp, underlayIfindex, defaultLocal, underlayMtu, defaultSrcports);
+    public Services(Datapath dp, int underlayIfindex, Locals locals, int underlayMtu, int[] defaultSrcports) {
+        this.v = new Vteps(dp, underlayIfindex, locals, underlayMtu, defaultSrcports);
         this.vnis = new VniService(v);
         this.ports = new PortService(v);
         this.fdb = new FdbService(v);

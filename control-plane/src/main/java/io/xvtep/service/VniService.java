@@ -220,9 +220,9 @@ public final class VniService {
         }
         String device = cfg.devIfindex() == 0 ? null : Interfaces.name(cfg.devIfindex()).orElse(null);
         List<IpAddress> allowed = cfg.has(VniCfg.F_SRC_FILTER)
-                ? dp.allowedSrc().of(cfg.vni()) : List.of();
-        return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local() == null ? v.defaultLocal
-                : cfg.local(), ports, flood, device, allowed,
+                ? dp.allowedSrc().of(cfg.vni()).stream().map(IpAddress::of).toList() : List.of();
+        return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local().isZero() ? v.locals.ipv4()
+                : IpAddress.of(cfg.local()), ports, flood, device, allowed,
                 dp.learnBudgets().max(LearnBudgets.Key.vni(cfg.vni())));
     }
 }

@@ -20,16 +20,16 @@ final class Vteps {
 
     final Datapath dp;
     final int underlayIfindex;
-    final IpAddress defaultLocal;
+    final Locals locals;
     final int underlayMtu;
     final int[] defaultSrcports;
     final List<VtepListener> listeners = new CopyOnWriteArrayList<>();
     volatile PortPolicy portPolicy = PortPolicy.ANY;
 
-    Vteps(Datapath dp, int underlayIfindex, IpAddress defaultLocal, int underlayMtu, int[] defaultSrcports) {
+    Vteps(Datapath dp, int underlayIfindex, Locals locals, int underlayMtu, int[] defaultSrcports) {
         this.dp = dp;
         this.underlayIfindex = underlayIfindex;
-        this.defaultLocal = defaultLocal;
+        this.locals = locals;
         this.underlayMtu = underlayMtu;
         this.defaultSrcports = defaultSrcports.clone();
     }
