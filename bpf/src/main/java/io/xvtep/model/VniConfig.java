@@ -11,11 +11,17 @@ package io.xvtep.model;
  * @param df          outer DF bit: unset, set or inherit
  * @param ageing      seconds after which learned entries expire, 0 = never
  * @param srcportMin  outer UDP source port range (RFC 7348: from a hash of the inner flow)
- * @param mtu         largest inner L2 payload that still fits the underlay after 50 bytes of headers
+ * @param ttl         outer TTL / hop limit 1..255, 0 = auto (the kernel's: 1 to a multicast destination, else 64)
+ * @param mtu         largest inner L2 payload that still fits the underlay after 50 (IPv6: 70) bytes of headers
+ * @param family      the underlay family (a VNI is one family, as the kernel's device)
+ * @param udp6zerocsumtx  IPv6: send outer UDP checksum 0 (RFC 6935; default: computed, RFC 8200)
+ * @param udp6zerocsumrx  IPv6: accept outer UDP checksum 0 (RFC 6936; default: dropped)
+ * @param flowlabel   IPv6 outer flow label (20 bits); ignored when {@code flowlabelInherit}
  */
 public record VniConfig(Vni vni, int dstport, IpAddress local, IpAddress remote, IpAddress group, int ttl, boolean ttlInherit,
         int tos, boolean tosInherit, Df df, boolean learning, boolean proxy, boolean l2miss, boolean l3miss,
-        int ageing, int srcportMin, int srcportMax, int mtu) {
+        int ageing, int srcportMin, int srcportMax, int mtu, IpAddress.Family family, boolean udp6zerocsumtx,
+        boolean udp6zerocsumrx, int flowlabel, boolean flowlabelInherit) {
 
     public static final int DEFAULT_DSTPORT = 4789;
     public static final int DEFAULT_TTL = 64;
@@ -24,6 +30,8 @@ public record VniConfig(Vni vni, int dstport, IpAddress local, IpAddress remote,
     public static final int ENCAP_OVERHEAD = 50;
     /** The same over an IPv6 underlay (XVTEP_ENCAP6_LEN): a VNI's MTU is the underlay's minus this. */
     public static final int ENCAP6_OVERHEAD = 70;
+    /** The largest IPv6 flow label (20 bits). */
+    public static final int FLOWLABEL_MAX = 0xfffff;
 
     public enum Df {
         UNSET, SET, INHERIT;
@@ -49,5 +57,18 @@ public record VniConfig(Vni vni, int dstport, IpAddress local, IpAddress remote,
         if (ageing < 0 || mtu < 0) {
             throw new IllegalArgumentException("ageing and mtu must not be negative");
         }
+        if (family == null || flowlabel < 0 || flowlabel > FLOWLABEL_MAX) {
+            throw new IllegalArgumentException("family is required, flowlabel in 0..0xfffff");
+        }
+        for (IpAddress a : new IpAddress[] {local, remote, group}) {
+            if (a != null && a.family() != family) {
+                throw new IllegalArgumentException("a VNI is one family: " + a + " is not " + family);
+            }
+        }
+    }
+
+    /** Bytes of outer headers for this VNI's family. */
+    public int encapOverhead() {
+        return family == IpAddress.Family.IPV4 ? ENCAP_OVERHEAD : ENCAP6_OVERHEAD;
     }
 }

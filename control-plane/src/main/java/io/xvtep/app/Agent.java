@@ -247,7 +247,7 @@ public final class Agent implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "XDP on a veth underlay: frames are left to TC (no XDP"
                     + " redirect: it loses checksum state), and GSO frames are converted; --xdp-mode auto avoids both");
         }
-        dp.config().set(new XvtepConfig(underlay, s.locals().ipv4() == null ? Ipv4.ANY : s.locals().ipv4().toIpv4(), Interfaces.mac(s.underlay()),
+        dp.config().set(new XvtepConfig(underlay, s.locals().ipv4(), s.locals().ipv6(), Interfaces.mac(s.underlay()),
                 vethUnderlay ? XvtepConfig.F_NO_XDP_REDIRECT : 0));
         // forwarding for each family the agent has a local address of; the other family's put back
         for (IpAddress.Family f : IpAddress.Family.values()) {

@@ -213,9 +213,9 @@ public abstract class ClientCommand {
         /** A number or "inherit", as JSON. */
         Object numberOrInherit(String kw, long min, long max) {
             String v = peek();
-            if ("inherit".equals(v)) {
+            if ("inherit".equals(v) || ("auto".equals(v) && kw.equals("ttl"))) {
                 next();
-                return "inherit";
+                return v;
             }
             return number(kw, min, max);
         }

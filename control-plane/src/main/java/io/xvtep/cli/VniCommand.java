@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {VniCommand.Add.class, VniCommand.SetCmd.class, VniCommand.Show.class, VniCommand.Del.class})
 public final class VniCommand {
 
-    static final String OPTIONS = "[dstport N] [remote IP] [group IP] [local IP] [dev NAME] [ttl N|inherit] "
+    static final String OPTIONS = "[dstport N] [remote IP] [group IP] [local IP] [dev NAME] [ttl N|auto|inherit] "
             + "[tos N|inherit] [df set|unset|inherit] [learning|nolearning] [proxy|noproxy] [l2miss|nol2miss] "
-            + "[l3miss|nol3miss] [ageing SECONDS] [srcport MIN MAX] [mtu N] [allowed-src IP[,IP...]|none]";
+            + "[l3miss|nol3miss] [ageing SECONDS] [srcport MIN MAX] [mtu N] [allowed-src IP[,IP...]|none] "
+            + "[udp6zerocsumtx] [udp6zerocsumrx] [flowlabel N|inherit]";
 
     /** The option a keyword sets (a flag also by its "no" form), as {@link VniOption} declares them. */
     private static VniOption option(String kw) {
@@ -109,7 +110,10 @@ public final class VniCommand {
         if (!Boolean.TRUE.equals(v.getBoolean("learning"))) {
             sb.append(" nolearning");
         }
-        for (String f : List.of("proxy", "l2miss", "l3miss")) {
+        if (v.getValue("flowlabel") != null && !Integer.valueOf(0).equals(v.getValue("flowlabel"))) {
+            sb.append(" flowlabel ").append(v.getValue("flowlabel")); // IPv6 VNIs, as `ip -d link` shows it
+        }
+        for (String f : List.of("proxy", "l2miss", "l3miss", "udp6zerocsumtx", "udp6zerocsumrx")) {
             if (Boolean.TRUE.equals(v.getBoolean(f))) {
                 sb.append(' ').append(f);
             }
@@ -156,7 +160,7 @@ public final class VniCommand {
 
     @Command(name = "set", mixinStandardHelpOptions = true, description = "Change options of a VNI",
             customSynopsis = "xvtep vni set VNI [ttl|tos|df|learning|nolearning|proxy|l2miss|l3miss|ageing|srcport|mtu"
-                    + "|allowed-src ...]")
+                    + "|allowed-src|flowlabel ...]")
     static final class SetCmd extends ClientCommand implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "VNI [OPTION VALUE]...") List<String> words;
 

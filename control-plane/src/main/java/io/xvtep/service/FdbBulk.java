@@ -101,7 +101,7 @@ final class FdbBulk {
             throw VtepException.invalid("dst", "give exactly one of dst (remote VTEP) and ifname (local port)");
         }
         if (f.dst() != null) {
-            return new FdbValue(Vteps.destination(f.dst(), "dst"), 0, FdbValue.F_STATIC, now);
+            return new FdbValue(Vteps.destination(cfg, f.dst(), "dst"), 0, FdbValue.F_STATIC, now);
         }
         if (!Interfaces.validName(f.ifname())) {
             throw VtepException.invalid("ifname", "not a valid interface name: " + f.ifname());

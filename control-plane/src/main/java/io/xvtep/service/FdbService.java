@@ -85,12 +85,12 @@ public final class FdbService {
                 if (ifname != null) {
                     throw VtepException.invalid("ifname", "the all-zero MAC only takes remote destinations (dst)");
                 }
-                return writeFlood(cfg, Vteps.destination(dstArg, "dst"), replace);
+                return writeFlood(cfg, Vteps.destination(cfg, dstArg, "dst"), replace);
             }
             IpAddress dst = null;
             int ifindex = 0;
             if (dstArg != null) {
-                dst = Vteps.destination(dstArg, "dst");
+                dst = Vteps.destination(cfg, dstArg, "dst");
             } else {
                 ifindex = v.requireInterface(ifname, "ifname");
                 Optional<PortCfg> p = dp.ports().get(ifindex);
@@ -260,6 +260,10 @@ public final class FdbService {
             // decided here, under the lock the API writes under, not on the caller's earlier read: an
             // operator's static entry written meanwhile stays, and only cluster entries are deleted
             batch.keySet().removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_STATIC) != 0).isPresent());
+            // a VNI is one family: a VTEP of the other family (a node without an address of it) is left out
+            Map<Integer, Optional<IpAddress.Family>> families = new HashMap<>();
+            batch.entrySet().removeIf(en -> families.computeIfAbsent(en.getKey().vni(),
+                    n -> dp.vnis().get(n).map(Vteps::family)).filter(f -> f != en.getValue().remote().family()).isPresent());
             dels.removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_CLUSTER) != 0).isEmpty());
             if (batch.size() > 8) {
                 dp.fdb().putBatch(batch);
@@ -293,7 +297,7 @@ public final class FdbService {
         IpAddress d = Vteps.underlayAddress(dst, "dst");
         synchronized (v) {
             Optional<VniCfg> cfg = dp.vnis().get(vni.value());
-            if (cfg.isEmpty()) {
+            if (cfg.isEmpty() || Vteps.family(cfg.get()) != d.family()) { // a VNI is one family
                 return false;
             }
             if (dp.flood().of(vni.value()).contains(d)) {

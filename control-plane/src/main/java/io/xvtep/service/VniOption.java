@@ -34,8 +34,12 @@ public enum VniOption {
     LOCAL("local", "local", Type.ADDRESS, false, 0, 0, null, v -> text(v.local())),
     REMOTE("remote", "remote", Type.ADDRESS, false, 0, 0, null, v -> text(v.config().remote())),
     GROUP("group", "group", Type.ADDRESS, false, 0, 0, null, v -> text(v.config().group())),
+    /**
+     * Default 64; with a {@code group}, "auto" (0): 1 to the group, 64 to unicast VTEPs, as the kernel's
+     * device does when no ttl is given.
+     */
     TTL("ttl", "ttl", Type.INHERITABLE, true, 1, 255, (long) VniConfig.DEFAULT_TTL,
-            v -> v.config().ttlInherit() ? "inherit" : v.config().ttl()),
+            v -> v.config().ttlInherit() ? "inherit" : v.config().ttl() == 0 ? "auto" : v.config().ttl()),
     TOS("tos", "tos", Type.INHERITABLE, true, 0, 255, 0L, v -> v.config().tosInherit() ? "inherit" : v.config().tos()),
     DF("df", "df", Type.DF, true, 0, 0, Df.UNSET, v -> v.config().df().label()),
     LEARNING("learning", "learning", Type.FLAG, true, 0, 0, true, v -> v.config().learning()),
@@ -56,6 +60,13 @@ public enum VniOption {
      */
     MAXADDRESS("maxaddress", "maxaddress", Type.INTEGER, true, 0, 0xffffffffL,
             (long) LearnBudgets.Scope.VNI.defaultMax(), VniView::maxaddress),
+    /** IPv6 VNIs only, fixed at create as in the kernel: send a zero outer UDP checksum (RFC 6935). */
+    UDP6ZEROCSUMTX("udp6zerocsumtx", "udp6zerocsumtx", Type.FLAG, false, 0, 0, false, v -> v.config().udp6zerocsumtx()),
+    /** IPv6 VNIs only, fixed at create: accept a zero outer UDP checksum (RFC 6936); default: dropped. */
+    UDP6ZEROCSUMRX("udp6zerocsumrx", "udp6zerocsumrx", Type.FLAG, false, 0, 0, false, v -> v.config().udp6zerocsumrx()),
+    /** IPv6 VNIs only: the outer flow label, or "inherit" (from an inner IPv6 packet's); default 0 as the kernel. */
+    FLOWLABEL("flowlabel", "flowlabel", Type.INHERITABLE, true, 0, VniConfig.FLOWLABEL_MAX, 0L,
+            v -> v.config().flowlabelInherit() ? "inherit" : v.config().flowlabel()),
     /** The VTEPs VXLAN is accepted from; empty: any. */
     ALLOWED_SRC("allowed_src", "allowed-src", Type.ADDRESS_LIST, true, 0, 0, List.of(),
             v -> v.allowedSrc().stream().map(IpAddress::toString).toList());
@@ -70,7 +81,7 @@ public enum VniOption {
         ADDRESS,
         /** A list of address literals. */
         ADDRESS_LIST,
-        /** An integer in min..max or the string "inherit". */
+        /** An integer in min..max or the string "inherit" (ttl also "auto"). */
         INHERITABLE,
         /** unset, set or inherit. */
         DF,
@@ -192,8 +203,12 @@ public enum VniOption {
             }
             case INHERITABLE -> {
                 if (v instanceof String s) {
+                    if (this == TTL && s.equals("auto")) {
+                        yield Inheritable.AUTO;
+                    }
                     if (!s.equals("inherit")) {
-                        throw VtepException.invalid(json, json + " must be a number or \"inherit\"");
+                        throw VtepException.invalid(json, json + " must be a number" + (this == TTL ? ", \"auto\"" : "")
+                                + " or \"inherit\"");
                     }
                     yield Inheritable.INHERIT;
                 }

@@ -33,7 +33,7 @@ public final class VniService {
             VniConfig c = options.validate(s);
             long maxaddress = VniOptions.maxaddress(s.maxaddress());
             int vni = c.vni().value();
-            List<IpAddress> allowed = options.allowedSrc(s.allowedSrc());
+            List<IpAddress> allowed = options.allowedSrc(s.allowedSrc(), c.family(), c.vni());
             String device = s.device();
             if (device != null && !Interfaces.validName(device)) {
                 throw VtepException.invalid("device", "not a valid interface name: " + device);
@@ -163,7 +163,8 @@ public final class VniService {
             VniCfg cur = v.requireVni(vni);
             VniConfig c = view(cur).config();
             VniSpec merged = new VniSpec(c.vni(), (long) c.dstport(), c.local(), c.remote(), c.group(),
-                    patch.ttl() != null ? patch.ttl() : c.ttlInherit() ? Inheritable.INHERIT : Inheritable.of(c.ttl()),
+                    patch.ttl() != null ? patch.ttl() : c.ttlInherit() ? Inheritable.INHERIT
+                            : c.ttl() == 0 ? Inheritable.AUTO : Inheritable.of(c.ttl()),
                     patch.tos() != null ? patch.tos() : c.tosInherit() ? Inheritable.INHERIT : Inheritable.of(c.tos()),
                     patch.df() != null ? patch.df() : c.df(),
                     patch.learning() != null ? patch.learning() : c.learning(),
@@ -173,10 +174,15 @@ public final class VniService {
                     patch.ageing() != null ? patch.ageing() : (long) c.ageing(),
                     patch.srcportMin() != null ? patch.srcportMin() : (long) c.srcportMin(),
                     patch.srcportMax() != null ? patch.srcportMax() : (long) c.srcportMax(),
-                    patch.mtu() != null ? patch.mtu() : (long) c.mtu(), null, null);
-            VniConfig n = options.validate(merged);
+                    patch.mtu() != null ? patch.mtu() : (long) c.mtu(), null, null, null,
+                    patch.udp6zerocsumtx() != null ? patch.udp6zerocsumtx() : c.udp6zerocsumtx(),
+                    patch.udp6zerocsumrx() != null ? patch.udp6zerocsumrx() : c.udp6zerocsumrx(),
+                    patch.flowlabel() != null ? patch.flowlabel()
+                            : c.flowlabelInherit() ? Inheritable.INHERIT : Inheritable.of(c.flowlabel()));
+            VniConfig n = options.validate(merged, c.family());
             Long maxaddress = patch.maxaddress() == null ? null : VniOptions.maxaddress(patch.maxaddress());
-            List<IpAddress> allowed = patch.allowedSrc() == null ? null : options.allowedSrc(patch.allowedSrc());
+            List<IpAddress> allowed = patch.allowedSrc() == null ? null
+                    : options.allowedSrc(patch.allowedSrc(), c.family(), c.vni());
             if (allowed != null) {
                 long others = dp.allowedSrc().count() - dp.allowedSrc().of(cur.vni()).size();
                 if (others + allowed.size() > dp.allowedSrc().maxEntries()) {
@@ -188,7 +194,7 @@ public final class VniService {
             // keep the VNI's own local/group exactly as stored
             next = new VniCfg(next.vni(), next.flags() | (filter ? VniCfg.F_SRC_FILTER : 0), cur.local(), cur.group(),
                     cur.dstport(), next.srcportMin(), next.srcportMax(), next.ttl(), next.tos(), 0, 0, next.ageing(),
-                    next.mtu(), cur.devIfindex());
+                    next.mtu(), cur.devIfindex(), next.label());
             if (allowed != null && filter) {
                 dp.allowedSrc().set(cur.vni(), allowed); // entries first, then the flag
             }
@@ -220,9 +226,8 @@ public final class VniService {
         }
         String device = cfg.devIfindex() == 0 ? null : Interfaces.name(cfg.devIfindex()).orElse(null);
         List<IpAddress> allowed = cfg.has(VniCfg.F_SRC_FILTER)
-                ? dp.allowedSrc().of(cfg.vni()).stream().map(IpAddress::of).toList() : List.of();
-        return new VniView(VniOptions.fromCfg(cfg, flood), cfg.local().isZero() ? v.locals.ipv4()
-                : IpAddress.of(cfg.local()), ports, flood, device, allowed,
+                ? dp.allowedSrc().of(cfg.vni()) : List.of();
+        return new VniView(VniOptions.fromCfg(cfg, flood), v.local(cfg), ports, flood, device, allowed,
                 dp.learnBudgets().max(LearnBudgets.Key.vni(cfg.vni())));
     }
 }

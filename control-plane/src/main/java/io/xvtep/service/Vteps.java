@@ -55,36 +55,53 @@ final class Vteps {
         return ifindex.getAsInt();
     }
 
-    /** A VTEP (destination, local, remote, allowed source): the underlay is IPv4 only for now. */
+    /** A VTEP (destination, local, remote, allowed source) of either family; its VNI's family is checked apart. */
     static IpAddress underlayAddress(IpAddress a, String field) {
         if (a == null) {
             throw VtepException.invalid(field, field + " is required");
         }
-        if (!a.isIpv4()) {
-            throw VtepException.invalid(field, "IPv6 underlay not supported yet: " + a);
-        }
         return a;
     }
 
-    /** A unicast VTEP address, or null when not given. */
+    /**
+     * A unicast VTEP address, or null when not given: not 0.0.0.0/8, 127/8, 240/4, ::, ::1 or multicast, and
+     * no IPv6 link-local (fe80::/10 needs an interface scope, which a VTEP address cannot carry).
+     */
     static IpAddress unicastVtep(IpAddress a, String field) {
         if (a == null) {
             return null;
         }
-        IpAddress v = underlayAddress(a, field);
-        if (!v.isUsableUnicast()) {
-            throw VtepException.invalid(field, field + " must be a unicast IPv4 address: " + v);
+        if (!a.isUsableUnicast() || a.inet().isLinkLocalAddress()) {
+            throw VtepException.invalid(field, field + " must be a unicast " + VniFamily.name(a.family())
+                    + " address: " + a);
         }
-        return v;
+        return a;
     }
 
     /** A destination of an FDB or flood entry: a unicast VTEP or a multicast group. */
     static IpAddress destination(IpAddress a, String field) {
         IpAddress dst = underlayAddress(a, field);
-        if (!dst.isUsableUnicast() && !dst.isMulticast()) {
+        if ((!dst.isUsableUnicast() || dst.inet().isLinkLocalAddress()) && !dst.isMulticast()) {
             throw VtepException.invalid(field, "not a usable VTEP address: " + dst);
         }
         return dst;
+    }
+
+    /** A destination of an FDB or flood entry of the VNI {@code cfg}: also of the VNI's family. */
+    static IpAddress destination(VniCfg cfg, IpAddress a, String field) {
+        IpAddress dst = destination(a, field);
+        VniFamily.require(family(cfg), dst, field, cfg.vni());
+        return dst;
+    }
+
+    /** The family of an existing VNI (stored in its flags). */
+    static IpAddress.Family family(VniCfg cfg) {
+        return cfg.ipv6() ? IpAddress.Family.IPV6 : IpAddress.Family.IPV4;
+    }
+
+    /** The effective outer source of a VNI: its own, else the agent's of its family (null: none). */
+    IpAddress local(VniCfg cfg) {
+        return cfg.local() != null ? cfg.local() : locals.of(family(cfg));
     }
 
     void localChanged(int vni) {
