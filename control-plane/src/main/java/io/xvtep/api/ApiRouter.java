@@ -123,4 +123,9 @@ public final class ApiRouter {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"xvtep\"");
         Http.send(ctx, 401, JsonCodec.error("missing or wrong bearer token (Authorization: Bearer TOKEN)", null));
     }
+
+    /** Requests the services refused, by status ("400", "404", "409"). */
+    public static java.util.Map<String, java.util.concurrent.atomic.LongAdder> refusedRequests() {
+        return Http.REFUSED;
+    }
 }

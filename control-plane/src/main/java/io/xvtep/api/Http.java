@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -60,7 +61,11 @@ final class Http {
         }, x -> ctx.response().setStatusCode(204).end());
     }
 
-    /** 400/404/409 for what the service refuses, 500 for anything else. */
+    /** Requests the services refused, by status (400, 404, 409): exported as xvtep_api_refused_requests_total. */
+    static final Map<String, LongAdder> REFUSED = Map.of("400", new LongAdder(), "404", new LongAdder(),
+            "409", new LongAdder());
+
+    /** 400/404/409 for what the service refuses (counted), 500 for anything else. */
     static void fail(RoutingContext ctx, Throwable t) {
         VtepException e = VtepException.of(t);
         if (e != null) {
@@ -69,6 +74,7 @@ final class Http {
                 case NOT_FOUND -> 404;
                 case CONFLICT -> 409;
             };
+            REFUSED.get(Integer.toString(status)).increment();
             send(ctx, status, JsonCodec.error(e.getMessage(), e.field()));
         } else {
             send(ctx, 500, JsonCodec.error(t == null ? "internal error" : String.valueOf(t.getMessage()), null));

@@ -181,6 +181,10 @@ public final class Agent implements AutoCloseable {
             guard.refusals().forEach((reason, n) -> FunctionCounter.builder("xvtep_api_refused", n, LongAdder::sum)
                     .description("API requests refused before any handler ran (Host, Origin, content type, body size)")
                     .tag("reason", reason).register(registry));
+            ApiRouter.refusedRequests().forEach((status, n) -> FunctionCounter.builder("xvtep_api_refused_requests", n,
+                    LongAdder::sum).description("Requests the services refused, changing nothing (400 invalid, e.g. an"
+                            + " address of the other family in a VNI; 404 unknown; 409 conflict)")
+                    .tag("status", status).register(registry));
             ApiRouter api = new ApiRouter(vertx, services, ready, registry::scrape, hub, s.apiToken(), guard);
             if (s.apiSocket() != null) {
                 ApiSocket.prepare(s.apiSocket());
