@@ -101,7 +101,7 @@ public final class Agent implements AutoCloseable {
         NodeIdentity identity;
         Datapath dp;
         try {
-            identity = clusterOpts == null ? null : NodeIdentity.claim(clusterOpts, s.locals().ipv4().toIpv4(), registry);
+            identity = clusterOpts == null ? null : NodeIdentity.claim(clusterOpts, s.locals(), registry);
         } catch (RuntimeException e) {
             lock.close();
             throw e;

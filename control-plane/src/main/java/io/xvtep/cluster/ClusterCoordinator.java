@@ -26,7 +26,7 @@ public final class ClusterCoordinator implements AutoCloseable {
     private final ClusterOptions o;
     private final NodeTables tables;
     private final Keys keys;
-    private final Ipv4 vtep;
+    private final io.xvtep.service.Locals vtep;
     private final ClusterThread thread;
     private final ClusterMetrics metrics;
     private final Rejections rejections;
@@ -48,13 +48,13 @@ public final class ClusterCoordinator implements AutoCloseable {
     public ClusterCoordinator(NodeIdentity id, NodeTables tables, MeterRegistry registry) {
         this.o = id.options;
         this.keys = id.keys;
-        this.vtep = id.vtep;
+        this.vtep = id.vteps;
         this.thread = id.thread;
         this.metrics = id.metrics;
         this.store = id.store;
         metrics.synced(() -> synced);
         this.rejections = new Rejections(registry);
-        this.view = new StoreView(keys, o.node(), vtep, rejections);
+        this.view = new StoreView(keys, o.node(), vtep.all(), rejections);
         this.mirror = new StoreMirror(keys, store, thread, metrics, view);
         this.mobility = new Mobility(o.moveLimit(), TimeUnit.SECONDS.toNanos(o.moveWindowSeconds()));
         this.vnis = new VniReplicator(o, keys, store, mirror, tables, thread, rejections);

@@ -3,7 +3,7 @@ package io.xvtep.cluster;
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.NodeTables.Fdb;
 import io.xvtep.cluster.StoreView.Claim;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
 
 import java.net.InetAddress;
@@ -39,7 +39,7 @@ final class EndpointProgrammer {
     private final Consumer<Ep> lostToOther;
 
     /** What this node programmed from a claim: the claiming node and the VTEP the entry points at. */
-    private record Prog(String node, Ipv4 to) {
+    private record Prog(String node, IpAddress to) {
     }
 
     private final ProgramCaps caps;
@@ -78,7 +78,7 @@ final class EndpointProgrammer {
         // then the claims refused by a cap that the entries gone meanwhile make room for (each pass
         // takes at most as many as went: it ends)
         for (Collection<Ep> todo = eps; !todo.isEmpty(); todo = caps.retry()) {
-            Map<Ep, Ipv4> puts = new HashMap<>();
+            Map<Ep, IpAddress> puts = new HashMap<>();
             List<Ep> dels = new ArrayList<>();
             long now = System.nanoTime();
             for (Ep ep : todo) {
@@ -124,7 +124,7 @@ final class EndpointProgrammer {
      * programmed and what does not is counted and left out (tried again when its claim changes or
      * at the next full pass), never stopping the sync.
      */
-    private void write(Map<Ep, Ipv4> puts, List<Ep> dels) {
+    private void write(Map<Ep, IpAddress> puts, List<Ep> dels) {
         try {
             tables.writeFdb(puts, dels);
             return;
@@ -138,7 +138,7 @@ final class EndpointProgrammer {
                 failed(ep, "deleting", e);
             }
         }
-        for (Map.Entry<Ep, Ipv4> p : puts.entrySet()) {
+        for (Map.Entry<Ep, IpAddress> p : puts.entrySet()) {
             try {
                 tables.writeFdb(Map.of(p.getKey(), p.getValue()), List.of());
             } catch (RuntimeException e) {
@@ -159,7 +159,7 @@ final class EndpointProgrammer {
         }
     }
 
-    private void resolve(Ep ep, Fdb cur, Set<Integer> localVnis, long now, Map<Ep, Ipv4> puts, List<Ep> dels) {
+    private void resolve(Ep ep, Fdb cur, Set<Integer> localVnis, long now, Map<Ep, IpAddress> puts, List<Ep> dels) {
         boolean wasRefused = caps.resolving(ep);
         if (!localVnis.contains(ep.vni())) {
             unprogram(ep);
@@ -167,7 +167,9 @@ final class EndpointProgrammer {
             return;
         }
         Claim w = view.winner(ep, mobility.frozenOn(ep, now));
-        if (w != null && !w.node().equals(self) && view.vtepOf(w) == null) {
+        // the winner's VTEP of the VNI's family (a node without one: nothing to point at)
+        IpAddress.Family family = tables.family(ep.vni()).orElse(IpAddress.Family.IPV4);
+        if (w != null && !w.node().equals(self) && view.vtepOf(w, family) == null) {
             w = null; // a node without an address: nothing to point at
         }
         if (w == null) {
@@ -204,7 +206,7 @@ final class EndpointProgrammer {
             }
             return;
         }
-        Ipv4 to = view.vtepOf(w);
+        IpAddress to = view.vtepOf(w, family);
         if (to == null || (cur != null && cur.isStatic())) {
             return; // no address to point at, or an operator's entry: it wins on this host
         }

@@ -1,7 +1,7 @@
 package io.xvtep.cluster;
 
 import io.xvtep.cluster.NodeTables.Flood;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +23,7 @@ final class FloodProgrammer {
     private final StoreView view;
     private final NodeTables tables;
     private final ClusterMetrics metrics;
-    private final Map<Integer, Set<Ipv4>> programmed = new HashMap<>();
+    private final Map<Integer, Set<IpAddress>> programmed = new HashMap<>();
 
     FloodProgrammer(String self, StoreView view, NodeTables tables, ClusterMetrics metrics) {
         this.self = self;
@@ -33,26 +33,27 @@ final class FloodProgrammer {
     }
 
     void program(int vni) {
-        if (!tables.vnis().contains(vni)) {
+        java.util.Optional<IpAddress.Family> family = tables.family(vni);
+        if (family.isEmpty()) {
             forget(vni);
             return;
         }
-        List<Ipv4> want = view.floodOf(vni, self);
-        Set<Ipv4> have = new HashSet<>();
-        Set<Ipv4> mine = new HashSet<>(programmed.getOrDefault(vni, Set.of()));
+        List<IpAddress> want = view.floodOf(vni, self, family.get());
+        Set<IpAddress> have = new HashSet<>();
+        Set<IpAddress> mine = new HashSet<>(programmed.getOrDefault(vni, Set.of()));
         for (Flood f : tables.flood(vni)) {
             have.add(f.dst());
             if (f.isCluster()) {
                 mine.add(f.dst());
             }
         }
-        for (Ipv4 w : want) {
+        for (IpAddress w : want) {
             if (!have.contains(w) && !tables.addClusterFlood(vni, w)) {
                 LOG.log(System.Logger.Level.WARNING, "cluster: flood list of VNI " + vni + " is full ("
                         + tables.maxFlood() + "): " + w + " left out");
             }
         }
-        for (Ipv4 m : mine) {
+        for (IpAddress m : mine) {
             if (!want.contains(m)) {
                 tables.removeClusterFlood(vni, m);
             }

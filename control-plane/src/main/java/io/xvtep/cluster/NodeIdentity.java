@@ -3,7 +3,7 @@ package io.xvtep.cluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xvtep.cluster.StoreClient.Kv;
 import io.xvtep.cluster.StoreRecords.NodeRecord;
-import io.xvtep.model.Ipv4;
+import io.xvtep.service.Locals;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,17 +38,18 @@ public final class NodeIdentity implements AutoCloseable {
 
     final ClusterOptions options;
     final Keys keys;
-    final Ipv4 vtep;
+    /** This node's VTEPs, one per family it has (its --local addresses). */
+    final Locals vteps;
     final ClusterThread thread = new ClusterThread();
     final ClusterMetrics metrics;
     final StoreClient store;
     /** The lease the name was claimed under at start (0: etcd did not answer; claimed later). */
     long lease;
 
-    private NodeIdentity(ClusterOptions o, Ipv4 vtep, MeterRegistry registry) {
+    private NodeIdentity(ClusterOptions o, Locals vteps, MeterRegistry registry) {
         this.options = o;
         this.keys = new Keys(o.root());
-        this.vtep = vtep;
+        this.vteps = vteps;
         this.metrics = new ClusterMetrics(registry);
         this.store = new StoreClient(o.endpoints(), o.security(), thread, metrics);
     }
@@ -58,11 +59,11 @@ public final class NodeIdentity implements AutoCloseable {
      * running). Throws {@link NameTaken} when another live agent holds it; when etcd does not
      * answer, the claim is made later by the {@link Registrar}, with the same rule.
      */
-    public static NodeIdentity claim(ClusterOptions o, Ipv4 vtep, MeterRegistry registry) {
+    public static NodeIdentity claim(ClusterOptions o, Locals vteps, MeterRegistry registry) {
         if (!Keys.validNode(o.node())) {
             throw new IllegalArgumentException("--node must be printable without '/' or spaces: " + o.node());
         }
-        NodeIdentity id = new NodeIdentity(o, vtep, registry);
+        NodeIdentity id = new NodeIdentity(o, vteps, registry);
         try {
             id.lease = id.takeName().lease();
             return id;
@@ -99,7 +100,7 @@ public final class NodeIdentity implements AutoCloseable {
                 }
             }
             long lease = store.grantNow(options.leaseTtl());
-            String value = new NodeRecord(vtep, vnis).encode();
+            String value = NodeRecord.of(vteps.ipv4(), vteps.ipv6(), vnis).encode();
             long rev = store.putIfNow(key, value, lease, cur == null ? 0 : cur.modRev());
             if (rev > 0) {
                 LOG.log(System.Logger.Level.INFO, "cluster: node name " + options.node() + " claimed under lease "

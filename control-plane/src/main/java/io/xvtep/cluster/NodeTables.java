@@ -2,7 +2,8 @@ package io.xvtep.cluster;
 
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.StoreRecords.VniRecord;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 
 import java.net.InetAddress;
@@ -20,7 +21,7 @@ import java.util.Set;
 public interface NodeTables {
 
     /** An FDB entry as the cluster sees it. */
-    record Fdb(Ipv4 remote, int ifindex, boolean isStatic, boolean isCluster) {
+    record Fdb(IpAddress remote, int ifindex, boolean isStatic, boolean isCluster) {
         /** Behind a local port, put there by the datapath's learning or an operator (what this node claims). */
         public boolean isLocal() {
             return ifindex != 0 && !isCluster;
@@ -28,7 +29,7 @@ public interface NodeTables {
     }
 
     /** A flood destination and whether the cluster added it. */
-    record Flood(Ipv4 dst, boolean isCluster) {
+    record Flood(IpAddress dst, boolean isCluster) {
     }
 
     /** VNIs created, changed or deleted on this node by anyone but the cluster itself (the API). */
@@ -43,6 +44,9 @@ public interface NodeTables {
     // ---- VNIs
 
     Set<Integer> vnis();
+
+    /** The underlay family of a VNI of this node (empty: no such VNI): its VTEPs are of that family. */
+    Optional<Family> family(int vni);
 
     /** The VNI's definition as the store holds it (empty: no such VNI here). */
     Optional<VniRecord> vni(int vni);
@@ -82,7 +86,7 @@ public interface NodeTables {
      * Cluster entries: puts (remote VTEP, type cluster) and deletes of cluster entries only. A put
      * never replaces an operator's (static) entry.
      */
-    void writeFdb(Map<Ep, Ipv4> puts, Collection<Ep> deletes);
+    void writeFdb(Map<Ep, IpAddress> puts, Collection<Ep> deletes);
 
     // ---- neighbours (the ARP/ND proxy's table)
 
@@ -97,10 +101,10 @@ public interface NodeTables {
     List<Flood> flood(int vni);
 
     /** Adds {@code dst} as a cluster flood destination; false when the VNI is missing or its list full. */
-    boolean addClusterFlood(int vni, Ipv4 dst);
+    boolean addClusterFlood(int vni, IpAddress dst);
 
     /** Removes {@code dst} if the cluster added it (an operator's entry stays). */
-    void removeClusterFlood(int vni, Ipv4 dst);
+    void removeClusterFlood(int vni, IpAddress dst);
 
     /** Largest flood list (for the message when one is full). */
     int maxFlood();

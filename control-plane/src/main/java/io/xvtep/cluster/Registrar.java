@@ -7,7 +7,8 @@ import io.xvtep.cluster.StoreRecords.NodeRecord;
 import io.xvtep.cluster.StoreView.Claim;
 import io.xvtep.cluster.StoreView.Dirty;
 import io.xvtep.cluster.StoreView.Node;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.service.Locals;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class Registrar {
     private static final System.Logger LOG = System.getLogger("xvtep.cluster");
 
     private final String self;
-    private final Ipv4 vtep;
+    private final Locals vteps;
     private final ClusterOptions o;
     private final Keys keys;
     private final StoreClient store;
@@ -73,7 +74,7 @@ final class Registrar {
         this.identity = id;
         this.o = id.options;
         this.self = o.node();
-        this.vtep = id.vtep;
+        this.vteps = id.vteps;
         this.keys = id.keys;
         this.store = id.store;
         this.mirror = mirror;
@@ -136,7 +137,7 @@ final class Registrar {
             });
         }
         localIps = ips;
-        node = new NodeRecord(vtep, new ArrayList<>(tables.vnisWithPorts()));
+        node = NodeRecord.of(vteps.ipv4(), vteps.ipv6(), new ArrayList<>(tables.vnisWithPorts()));
         yielded.retainAll(local);
         allDirty = true; // the periodic reconcile: every claim checked against the mirror once
         long now = System.nanoTime();
@@ -153,6 +154,8 @@ final class Registrar {
     }
 
     private EndpointRecord claim(Ep ep) {
+        // the VTEP of the VNI's family (informative: others point at the node key's address)
+        IpAddress vtep = vteps.of(tables.family(ep.vni()).orElse(vteps.defaultFamily()));
         return new EndpointRecord(self, vtep, localIps.getOrDefault(ep, List.of()));
     }
 

@@ -6,7 +6,7 @@ import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.model.FdbEntry;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
@@ -56,20 +56,32 @@ public final class ServiceNodeTables implements NodeTables {
     }
 
     @Override
+    public Optional<Family> family(int vni) {
+        return services.vnis().family(new Vni(vni));
+    }
+
+    @Override
     public Optional<VniRecord> vni(int vni) {
         return services.vnis().find(new Vni(vni)).map(ServiceNodeTables::record);
     }
 
     private static VniRecord record(VniView v) {
         VniConfig c = v.config();
-        return new VniRecord(c.vni().value(), c.dstport(), c.group() == null ? null : c.group().toIpv4(),
+        boolean v6 = c.family() == Family.IPV6;
+        return new VniRecord(c.vni().value(), c.dstport(), c.group(),
                 outer(c.ttl(), c.ttlInherit()), outer(c.tos(), c.tosInherit()), c.df().label(), c.learning(), c.proxy(),
-                c.l2miss(), c.l3miss(), c.ageing(), c.srcportMin(), c.srcportMax(), c.mtu(),
-                v.allowedSrc().stream().map(IpAddress::toIpv4).toList());
+                c.l2miss(), c.l3miss(), c.ageing(), c.srcportMin(), c.srcportMax(), c.mtu(), v.allowedSrc(),
+                c.family(), v6 ? c.udp6zerocsumtx() : null, v6 ? c.udp6zerocsumrx() : null,
+                v6 ? outer(c.flowlabel(), c.flowlabelInherit()) : null);
     }
 
     private static Outer outer(int value, boolean inherit) {
         return inherit ? Outer.INHERIT : new Outer(value, false);
+    }
+
+    /** ttl 0 is "auto" (a VNI with a group), as the API writes it. */
+    private static Inheritable ttl(Outer o) {
+        return o != null && !o.inherit() && o.value() == 0 ? Inheritable.AUTO : spec(o);
     }
 
     private static Inheritable spec(Outer o) {
@@ -80,8 +92,8 @@ public final class ServiceNodeTables implements NodeTables {
         return i == null ? null : i.longValue();
     }
 
-    private static List<IpAddress> spec(List<Ipv4> l) {
-        return l == null ? null : l.stream().map(IpAddress::of).toList();
+    private static List<IpAddress> spec(List<IpAddress> l) {
+        return l;
     }
 
     private static Df df(String label) {
@@ -91,18 +103,27 @@ public final class ServiceNodeTables implements NodeTables {
 
     @Override
     public void createVni(VniRecord r) {
-        applying(() -> services.vnis().create(new VniSpec(new Vni(r.vni()), spec(r.dstport()), null, null,
-                r.group() == null ? null : IpAddress.of(r.group()), spec(r.ttl()), spec(r.tos()), df(r.df()),
+        // the VNI's family: its group's, else this node's local address of the stored family (a node without
+        // one refuses the VNI, counted as a refused replication)
+        IpAddress local = r.group() != null ? null : services.locals().of(r.familyOrDefault());
+        if (r.group() == null && local == null) {
+            throw new IllegalArgumentException("VNI " + r.vni() + " is " + r.familyOrDefault()
+                    + " and this node has no local address of that family (--local)");
+        }
+        IpAddress own = local != null && local.family() != services.locals().defaultFamily() ? local : null;
+        applying(() -> services.vnis().create(new VniSpec(new Vni(r.vni()), spec(r.dstport()), own, null,
+                r.group(), ttl(r.ttl()), spec(r.tos()), df(r.df()),
                 r.learning(), r.proxy(), r.l2miss(), r.l3miss(), spec(r.ageing()), spec(r.srcportMin()),
-                spec(r.srcportMax()), spec(r.mtu()), null, spec(r.allowedSrc()))));
+                spec(r.srcportMax()), spec(r.mtu()), null, spec(r.allowedSrc()), null, r.udp6zerocsumtx(),
+                r.udp6zerocsumrx(), spec(r.flowlabel()))));
     }
 
     @Override
     public void updateVni(VniRecord r) {
         applying(() -> services.vnis().patch(new Vni(r.vni()), new VniSpec(null, null, null, null, null,
-                spec(r.ttl()), spec(r.tos()), df(r.df()), r.learning(), r.proxy(), r.l2miss(), r.l3miss(),
+                ttl(r.ttl()), spec(r.tos()), df(r.df()), r.learning(), r.proxy(), r.l2miss(), r.l3miss(),
                 spec(r.ageing()), spec(r.srcportMin()), spec(r.srcportMax()), spec(r.mtu()), null,
-                spec(r.allowedSrc()))));
+                spec(r.allowedSrc()), null, null, null, spec(r.flowlabel()))));
     }
 
     @Override
@@ -176,7 +197,7 @@ public final class ServiceNodeTables implements NodeTables {
     // ---- FDB
 
     private static Fdb fdb(FdbEntry e) {
-        return new Fdb(e.dst() == null ? Ipv4.ANY : e.dst().toIpv4(), e.ifindex(), e.type() == FdbType.STATIC,
+        return new Fdb(e.dst(), e.ifindex(), e.type() == FdbType.STATIC,
                 e.type() == FdbType.CLUSTER);
     }
 
@@ -196,16 +217,16 @@ public final class ServiceNodeTables implements NodeTables {
 
     /** Cluster entries written; {@code deletes} are the caller's cluster entries to remove. */
     @Override
-    public void writeFdb(Map<Ep, Ipv4> puts, Collection<Ep> deletes) {
+    public void writeFdb(Map<Ep, IpAddress> puts, Collection<Ep> deletes) {
         List<FdbEntry> p = new ArrayList<>(puts.size());
         puts.forEach((ep, to) -> p.add(cluster(ep, to)));
         List<FdbEntry> d = new ArrayList<>(deletes.size());
-        deletes.forEach(ep -> d.add(cluster(ep, Ipv4.ANY)));
+        deletes.forEach(ep -> d.add(cluster(ep, null)));
         services.fdb().programCluster(p, d);
     }
 
-    private static FdbEntry cluster(Ep ep, Ipv4 to) {
-        return new FdbEntry(new Vni(ep.vni()), ep.mac(), IpAddress.of(to), 0, null, FdbType.CLUSTER, -1);
+    private static FdbEntry cluster(Ep ep, IpAddress to) {
+        return new FdbEntry(new Vni(ep.vni()), ep.mac(), to, 0, null, FdbType.CLUSTER, -1);
     }
 
     // ---- neighbours
@@ -232,17 +253,17 @@ public final class ServiceNodeTables implements NodeTables {
     @Override
     public List<Flood> flood(int vni) {
         return services.fdb().floodEntries(new Vni(vni)).stream()
-                .map(f -> new Flood(f.dst().toIpv4(), f.cluster())).toList();
+                .map(f -> new Flood(f.dst(), f.cluster())).toList();
     }
 
     @Override
-    public boolean addClusterFlood(int vni, Ipv4 dst) {
-        return services.fdb().addClusterFlood(new Vni(vni), IpAddress.of(dst));
+    public boolean addClusterFlood(int vni, IpAddress dst) {
+        return services.fdb().addClusterFlood(new Vni(vni), dst);
     }
 
     @Override
-    public void removeClusterFlood(int vni, Ipv4 dst) {
-        services.fdb().removeClusterFlood(new Vni(vni), IpAddress.of(dst));
+    public void removeClusterFlood(int vni, IpAddress dst) {
+        services.fdb().removeClusterFlood(new Vni(vni), dst);
     }
 
     @Override

@@ -2,7 +2,8 @@ package io.xvtep.cluster;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -30,17 +31,40 @@ public final class StoreRecords {
     private StoreRecords() {
     }
 
-    /** {@code nodes/NODE}: the node's VTEP and the VNIs it has local ports in (sorted, distinct). */
-    public record NodeRecord(Ipv4 vtep, List<Integer> vnis) {
+    /**
+     * {@code nodes/NODE}: the node's VTEP and the VNIs it has local ports in (sorted, distinct). A
+     * dual-stack node (IPv4 and IPv6 VNIs side by side) has its IPv4 VTEP in {@code vtep} and its IPv6
+     * one in {@code vtep6}; a single-stack node has {@code vtep} only, of either family.
+     */
+    public record NodeRecord(IpAddress vtep, IpAddress vtep6, List<Integer> vnis) {
         public NodeRecord {
             vnis = List.copyOf(new TreeSet<>(vnis));
         }
 
-        public String encode() {
-            return head().put("vtep", vtep == null ? null : vtep.toString()).put("vnis", new JsonArray(vnis)).encode();
+        public NodeRecord(IpAddress vtep, List<Integer> vnis) {
+            this(vtep, null, vnis);
         }
 
-        static final Set<String> FIELDS = Set.of("v", "vtep", "vnis");
+        /** The record of a node with these addresses (each may be null, not both). */
+        public static NodeRecord of(IpAddress ipv4, IpAddress ipv6, List<Integer> vnis) {
+            return ipv4 != null ? new NodeRecord(ipv4, ipv6, vnis) : new NodeRecord(ipv6, null, vnis);
+        }
+
+        /** The node's VTEP of family {@code f} (null: none). */
+        public IpAddress vtep(Family f) {
+            if (vtep != null && vtep.family() == f) {
+                return vtep;
+            }
+            return f == Family.IPV6 ? vtep6 : null;
+        }
+
+        public String encode() {
+            JsonObject o = head().put("vtep", vtep == null ? null : vtep.toString());
+            putIf(o, "vtep6", vtep6 == null ? null : vtep6.toString());
+            return o.put("vnis", new JsonArray(vnis)).encode();
+        }
+
+        static final Set<String> FIELDS = Set.of("v", "vtep", "vtep6", "vnis");
 
         public static NodeRecord decode(String json) {
             JsonObject o = open(json, FIELDS);
@@ -48,12 +72,12 @@ public final class StoreRecords {
             for (Object x : array(o, "vnis")) {
                 vnis.add(integer(x, "vnis"));
             }
-            return new NodeRecord(lenientIp(o.getValue("vtep")), vnis);
+            return new NodeRecord(lenientIp(o.getValue("vtep")), lenientIp(o.getValue("vtep6")), vnis);
         }
     }
 
     /** {@code endpoints/NODE/VNI/MAC}: a MAC behind one of NODE's local ports and its addresses (sorted). */
-    public record EndpointRecord(String node, Ipv4 vtep, List<InetAddress> ips) {
+    public record EndpointRecord(String node, IpAddress vtep, List<InetAddress> ips) {
         public EndpointRecord {
             // List.of of an array: one or two addresses (the usual claim) take no backing array
             ips = List.of(ips.stream().distinct().sorted(Comparator.comparing(InetAddress::getHostAddress))
@@ -103,13 +127,22 @@ public final class StoreRecords {
      * device, ports). Every field but {@code vni} may be absent (null): the node's default on
      * create, unchanged on update. {@link #OPTIONS} names what an update changes.
      */
-    public record VniRecord(int vni, Integer dstport, Ipv4 group, Outer ttl, Outer tos, String df, Boolean learning,
+    public record VniRecord(int vni, Integer dstport, IpAddress group, Outer ttl, Outer tos, String df, Boolean learning,
             Boolean proxy, Boolean l2miss, Boolean l3miss, Integer ageing, Integer srcportMin, Integer srcportMax,
-            Integer mtu, List<Ipv4> allowedSrc) {
+            Integer mtu, List<IpAddress> allowedSrc, Family family, Boolean udp6zerocsumtx, Boolean udp6zerocsumrx,
+            Outer flowlabel) {
 
         /** The fields an update applies (the others are the VNI's identity: delete and re-create). */
         public static final Set<String> OPTIONS = Set.of("ttl", "tos", "df", "learning", "proxy", "l2miss",
-                "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src");
+                "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src", "flowlabel");
+
+        /** An IPv4 VNI (family and the IPv6 options absent). */
+        public VniRecord(int vni, Integer dstport, IpAddress group, Outer ttl, Outer tos, String df, Boolean learning,
+                Boolean proxy, Boolean l2miss, Boolean l3miss, Integer ageing, Integer srcportMin, Integer srcportMax,
+                Integer mtu, List<IpAddress> allowedSrc) {
+            this(vni, dstport, group, ttl, tos, df, learning, proxy, l2miss, l3miss, ageing, srcportMin, srcportMax,
+                    mtu, allowedSrc, null, null, null, null);
+        }
         private static final Set<String> DF = Set.of("unset", "set", "inherit");
 
         public VniRecord {
@@ -117,6 +150,9 @@ public final class StoreRecords {
                 throw new IllegalArgumentException("df must be unset, set or inherit: " + df);
             }
             allowedSrc = allowedSrc == null ? null : List.copyOf(allowedSrc);
+            if (family == Family.IPV4) {
+                family = null; // IPv4 is the default: not written, so IPv4 records read as before
+            }
         }
 
         public String encode() {
@@ -135,12 +171,17 @@ public final class StoreRecords {
             putIf(o, "srcport_max", srcportMax);
             putIf(o, "mtu", mtu);
             putIf(o, "allowed_src", allowedSrc == null ? null
-                    : new JsonArray(allowedSrc.stream().map(Ipv4::toString).toList()));
+                    : new JsonArray(allowedSrc.stream().map(IpAddress::toString).toList()));
+            putIf(o, "family", family == null ? null : "ipv6");
+            putIf(o, "udp6zerocsumtx", udp6zerocsumtx);
+            putIf(o, "udp6zerocsumrx", udp6zerocsumrx);
+            putIf(o, "flowlabel", flowlabel == null ? null : flowlabel.json());
             return o.encode();
         }
 
         static final Set<String> FIELDS = Set.of("v", "vni", "dstport", "group", "ttl", "tos", "df", "learning",
-                "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src");
+                "proxy", "l2miss", "l3miss", "ageing", "srcport_min", "srcport_max", "mtu", "allowed_src", "family",
+                "udp6zerocsumtx", "udp6zerocsumrx", "flowlabel");
 
         public static VniRecord decode(String json) {
             JsonObject o = open(json, FIELDS);
@@ -148,19 +189,30 @@ public final class StoreRecords {
             if (vni == null) {
                 throw new IllegalArgumentException("vni is required");
             }
-            List<Ipv4> allowed = null;
+            List<IpAddress> allowed = null;
             if (o.containsKey("allowed_src")) {
                 allowed = new ArrayList<>();
                 for (Object x : array(o, "allowed_src")) {
-                    allowed.add(Ipv4.parse(String.valueOf(x)));
+                    allowed.add(IpAddress.parse(String.valueOf(x)));
                 }
             }
+            String family = string(o, "family");
+            if (family != null && !family.equals("ipv4") && !family.equals("ipv6")) {
+                throw new IllegalArgumentException("family must be ipv4 or ipv6: " + family);
+            }
             return new VniRecord(integer(vni, "vni"), optInt(o, "dstport"),
-                    o.getValue("group") == null ? null : Ipv4.parse(string(o, "group")),
+                    o.getValue("group") == null ? null : IpAddress.parse(string(o, "group")),
                     o.getValue("ttl") == null ? null : Outer.of(o.getValue("ttl"), "ttl"),
                     o.getValue("tos") == null ? null : Outer.of(o.getValue("tos"), "tos"), string(o, "df"),
                     bool(o, "learning"), bool(o, "proxy"), bool(o, "l2miss"), bool(o, "l3miss"), optInt(o, "ageing"),
-                    optInt(o, "srcport_min"), optInt(o, "srcport_max"), optInt(o, "mtu"), allowed);
+                    optInt(o, "srcport_min"), optInt(o, "srcport_max"), optInt(o, "mtu"), allowed,
+                    "ipv6".equals(family) ? Family.IPV6 : null, bool(o, "udp6zerocsumtx"), bool(o, "udp6zerocsumrx"),
+                    o.getValue("flowlabel") == null ? null : Outer.of(o.getValue("flowlabel"), "flowlabel"));
+        }
+
+        /** The VNI's underlay family (absent: IPv4). */
+        public Family familyOrDefault() {
+            return family == null ? Family.IPV4 : family;
         }
 
         /** True when {@code local} differs from this (stored) record on an option this record sets. */
@@ -170,6 +222,7 @@ public final class StoreRecords {
                     || differs(l2miss, local.l2miss) || differs(l3miss, local.l3miss)
                     || differs(ageing, local.ageing) || differs(srcportMin, local.srcportMin)
                     || differs(srcportMax, local.srcportMax) || differs(mtu, local.mtu)
+                    || differs(flowlabel, local.flowlabel)
                     || (allowedSrc != null && (local.allowedSrc == null
                             || !Set.copyOf(allowedSrc).equals(Set.copyOf(local.allowedSrc))));
         }
@@ -274,9 +327,9 @@ public final class StoreRecords {
         throw new IllegalArgumentException(f + " must be a list: " + x);
     }
 
-    private static Ipv4 lenientIp(Object x) {
+    private static IpAddress lenientIp(Object x) {
         try {
-            return x instanceof String s ? Ipv4.parse(s) : null;
+            return x instanceof String s ? IpAddress.parse(s) : null;
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -7,6 +7,8 @@ import io.xvtep.cluster.Keys.VniKey;
 import io.xvtep.cluster.StoreRecords.EndpointRecord;
 import io.xvtep.cluster.StoreRecords.NodeRecord;
 import io.xvtep.cluster.StoreRecords.VniRecord;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Ipv4;
 
 import java.net.InetAddress;
@@ -36,13 +38,18 @@ public final class StoreView {
      * A node key: {@code lease} is the node's lease, {@code prevLease} the one its key was under before
      * (its claims are re-put under the new one right after: until then they stand under the old).
      */
-    public record Node(Ipv4 vtep, Set<Integer> vnis, long rev, long lease, long prevLease) {
+    public record Node(IpAddress vtep, IpAddress vtep6, Set<Integer> vnis, long rev, long lease, long prevLease) {
         public NodeRecord record() {
-            return new NodeRecord(vtep, List.copyOf(vnis));
+            return new NodeRecord(vtep, vtep6, List.copyOf(vnis));
+        }
+
+        /** The node's VTEP of family {@code f} (null: none). */
+        public IpAddress vtep(Family f) {
+            return record().vtep(f);
         }
     }
 
-    public record Claim(String node, Ipv4 vtep, List<InetAddress> ips, long rev, long lease) {
+    public record Claim(String node, IpAddress vtep, List<InetAddress> ips, long rev, long lease) {
         public EndpointRecord record() {
             return new EndpointRecord(node, vtep, ips);
         }
@@ -71,7 +78,7 @@ public final class StoreView {
 
     private final Keys keys;
     private final String self;
-    private final Ipv4 selfVtep;
+    private final Set<IpAddress> selfVteps;
     private final Rejects rejects;
     /** key -> [mod revision, lease] for every key mirrored (tombstones are not kept). */
     private final Map<String, long[]> revs = new HashMap<>();
@@ -100,11 +107,11 @@ public final class StoreView {
         });
     }
 
-    /** {@code self}/{@code selfVtep}: this node (no other node may claim its address). */
-    public StoreView(Keys keys, String self, Ipv4 selfVtep, Rejects rejects) {
+    /** {@code self}/{@code selfVteps}: this node (no other node may claim its addresses). */
+    public StoreView(Keys keys, String self, java.util.Collection<IpAddress> selfVteps, Rejects rejects) {
         this.keys = keys;
         this.self = self;
-        this.selfVtep = selfVtep;
+        this.selfVteps = selfVteps == null ? Set.of() : Set.copyOf(selfVteps);
         this.rejects = rejects;
     }
 
@@ -196,12 +203,13 @@ public final class StoreView {
         return best;
     }
 
-    /** VTEPs of the nodes other than {@code self} with ports in {@code vni}, sorted. */
-    public List<Ipv4> floodOf(int vni, String self) {
-        TreeSet<Ipv4> s = new TreeSet<>();
+    /** VTEPs (of the VNI's family {@code f}) of the nodes other than {@code self} with ports in {@code vni}, sorted. */
+    public List<IpAddress> floodOf(int vni, String self, Family f) {
+        TreeSet<IpAddress> s = new TreeSet<>();
         nodes.forEach((name, n) -> {
-            if (!name.equals(self) && n.vnis().contains(vni) && n.vtep() != null) {
-                s.add(n.vtep());
+            IpAddress a = n.vtep(f);
+            if (!name.equals(self) && n.vnis().contains(vni) && a != null) {
+                s.add(a);
             }
         });
         return new ArrayList<>(s);
@@ -220,10 +228,10 @@ public final class StoreView {
         return n != null && c.lease() != 0 && (c.lease() == n.lease() || c.lease() == n.prevLease());
     }
 
-    /** The VTEP a claim points at: its node's current address (null: the node has no key). */
-    public Ipv4 vtepOf(Claim c) {
+    /** The VTEP a claim points at: its node's current address of family {@code f} (null: no key, or none of it). */
+    public IpAddress vtepOf(Claim c, Family f) {
         Node n = nodes.get(c.node());
-        return n != null ? n.vtep() : null;
+        return n != null ? n.vtep(f) : null;
     }
 
     /** Puts {@code key}; false (and nothing changes) when the mirror already holds this or a newer revision. */
@@ -277,7 +285,7 @@ public final class StoreView {
         revs.put(key, new long[] {rev, lease});
         if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
             long prevLease = before == null ? 0 : before.lease() != lease ? before.lease() : before.prevLease();
-            Node n = new Node(r.vtep(), Set.copyOf(r.vnis()), rev, lease, prevLease);
+            Node n = new Node(r.vtep(), r.vtep6(), Set.copyOf(r.vnis()), rev, lease, prevLease);
             nodes.put(nk.node(), n);
             d.floodVnis.addAll(n.vnis());
             d.nodes.add(nk.node());
@@ -311,8 +319,14 @@ public final class StoreView {
             if (r.vtep() == null || !r.vtep().isUsableUnicast()) {
                 return "vtep: a node's VTEP must be a unicast address: " + r.vtep();
             }
-            if (selfVtep != null && !nk.node().equals(self) && r.vtep().equals(selfVtep)) {
-                return "vtep: node " + nk.node() + " claims this node's VTEP " + r.vtep();
+            if (r.vtep6() != null && (r.vtep().family() != Family.IPV4 || r.vtep6().family() != Family.IPV6
+                    || !r.vtep6().isUsableUnicast())) {
+                return "vtep: vtep6 is a dual-stack node's unicast IPv6 VTEP (beside an IPv4 vtep): " + r.vtep6();
+            }
+            for (IpAddress a : new IpAddress[] {r.vtep(), r.vtep6()}) {
+                if (a != null && !nk.node().equals(self) && selfVteps.contains(a)) {
+                    return "vtep: node " + nk.node() + " claims this node's VTEP " + a;
+                }
             }
             if (r.vnis().stream().anyMatch(v -> v < 1 || v > MAX_VNI)) {
                 return "value: VNIs are 1.." + MAX_VNI + ": " + r.vnis();
@@ -334,7 +348,7 @@ public final class StoreView {
                 return "owner: a claim under node " + ek.node() + "'s key names node " + r.node();
             }
             if (r.vtep() != null && (!r.vtep().isUsableUnicast()
-                    || (selfVtep != null && !ek.node().equals(self) && r.vtep().equals(selfVtep)))) {
+                    || (!ek.node().equals(self) && selfVteps.contains(r.vtep())))) {
                 return "vtep: a claim's VTEP must be its node's unicast address: " + r.vtep();
             }
         }

@@ -45,6 +45,11 @@ public final class Services {
         v.listeners.add(l);
     }
 
+    /** The agent's default local addresses (one per family). */
+    public Locals locals() {
+        return v.locals;
+    }
+
     public VniService vnis() {
         return vnis;
     }

@@ -129,6 +129,11 @@ public final class VniService {
         }
     }
 
+    /** The VNI's underlay family, if this host has it (cheap: no view is built). */
+    public Optional<IpAddress.Family> family(Vni vni) {
+        return dp.vnis().get(vni.value()).map(Vteps::family);
+    }
+
     /** Whether this host has the VNI (cheap: no view is built). */
     public boolean exists(Vni vni) {
         return dp.vnis().get(vni.value()).isPresent();

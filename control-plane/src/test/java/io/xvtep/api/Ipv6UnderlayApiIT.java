@@ -51,8 +51,14 @@ class Ipv6UnderlayApiIT extends AgentApiBase {
         assertThat(h.get("/api/v1/vnis/600").json().getString("remote")).isEqualTo("2001:db8::2");
     }
 
+    private long refused400() {
+        return h.get("/metrics").body().lines().filter(l -> l.startsWith("xvtep_api_refused_requests_total{status=\"400\"}"))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     void aVniIsOneFamily() {
+        long before = refused400();
         refused("POST", "/api/v1/vnis", "{\"vni\":610,\"local\":\"198.18.0.1\",\"remote\":\"2001:db8::2\"}", 400,
                 "remote");
         refused("POST", "/api/v1/vnis", "{\"vni\":610,\"local\":\"2001:db8::1\",\"group\":\"239.1.1.1\"}", 400,
@@ -61,6 +67,7 @@ class Ipv6UnderlayApiIT extends AgentApiBase {
                 "allowed_src");
         refused("POST", "/api/v1/vnis", vni(610, ",\"allowed_src\":[\"2001:db8::2\"]"), 400, "allowed_src");
         assertThat(h.get("/api/v1/vnis/610").status()).isEqualTo(404);
+        assertThat(refused400() - before).as("each refusal counted").isGreaterThanOrEqualTo(4);
     }
 
     @Test

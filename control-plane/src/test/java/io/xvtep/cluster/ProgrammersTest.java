@@ -6,7 +6,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.cluster.StoreView.Dirty;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 
 import java.net.InetAddress;
@@ -36,6 +37,7 @@ class ProgrammersTest {
         final Map<Integer, List<Flood>> flood = new HashMap<>();
 
         @Override public Set<Integer> vnis() { return vnis; }
+        @Override public Optional<Family> family(int vni) { return vnis.contains(vni) ? Optional.of(Family.IPV4) : Optional.empty(); }
         @Override public Optional<VniRecord> vni(int vni) { return Optional.empty(); }
         @Override public void createVni(VniRecord r) { vnis.add(r.vni()); }
         @Override public void updateVni(VniRecord r) { }
@@ -66,20 +68,20 @@ class ProgrammersTest {
         @Override public List<Flood> flood(int vni) { return flood.getOrDefault(vni, List.of()); }
 
         @Override
-        public boolean addClusterFlood(int vni, Ipv4 dst) {
+        public boolean addClusterFlood(int vni, IpAddress dst) {
             flood.computeIfAbsent(vni, v -> new ArrayList<>()).add(new Flood(dst, true));
             return true;
         }
 
         @Override
-        public void removeClusterFlood(int vni, Ipv4 dst) {
+        public void removeClusterFlood(int vni, IpAddress dst) {
             flood.getOrDefault(vni, new ArrayList<>()).removeIf(f -> f.dst().equals(dst) && f.isCluster());
         }
 
         @Override public int maxFlood() { return 64; }
     }
 
-    private static final Ipv4 H2 = Ipv4.parse("198.18.0.12"), H3 = Ipv4.parse("198.18.0.13");
+    private static final IpAddress H2 = IpAddress.parse("198.18.0.12"), H3 = IpAddress.parse("198.18.0.13");
     private final Keys keys = new Keys("/t");
     private final StoreView view = new StoreView(keys);
     private final MemoryTables tables = new MemoryTables();
@@ -105,7 +107,7 @@ class ProgrammersTest {
         return d;
     }
 
-    private Dirty claim(String node, Ipv4 vtep, String ip) {
+    private Dirty claim(String node, IpAddress vtep, String ip) {
         if (!view.nodes().containsKey(node)) {
             put(keys.node(node), "{\"v\":1,\"vtep\":\"" + vtep + "\",\"vnis\":[42]}");
         }
@@ -133,7 +135,7 @@ class ProgrammersTest {
 
     @Test
     void anOperatorsStaticEntryAndALearnedOneAreNotTheProgrammersToDelete() {
-        tables.fdb.put(ep, new NodeTables.Fdb(Ipv4.parse("198.18.0.99"), 0, true, false));
+        tables.fdb.put(ep, new NodeTables.Fdb(IpAddress.parse("198.18.0.99"), 0, true, false));
         eps.program(claim("h3", H3, "10.20.1.31").eps, false);
         assertThat(tables.fdb.get(ep).isStatic()).isTrue(); // the operator's entry wins on this host
         Ep learned = new Ep(42, Mac.parse("02:00:00:00:03:02"));
@@ -146,7 +148,7 @@ class ProgrammersTest {
 
     @Test
     void aClaimOfThisNodeWonByAnotherIsYielded() {
-        eps.program(claim("h1", Ipv4.parse("198.18.0.11"), "10.20.1.11").eps, false);
+        eps.program(claim("h1", IpAddress.parse("198.18.0.11"), "10.20.1.11").eps, false);
         assertThat(tables.fdb).doesNotContainKey(ep);
         eps.program(claim("h3", H3, "10.20.1.11").eps, false);
         assertThat(lost).containsExactly(ep);
@@ -155,7 +157,7 @@ class ProgrammersTest {
 
     @Test
     void floodListsFollowTheNodesAndKeepOperatorEntries() {
-        Ipv4 operator = Ipv4.parse("198.18.0.50");
+        IpAddress operator = IpAddress.parse("198.18.0.50");
         tables.flood.put(42, new ArrayList<>(List.of(new NodeTables.Flood(operator, false))));
         put(keys.node("h2"), "{\"v\":1,\"vtep\":\"198.18.0.12\",\"vnis\":[42]}");
         put(keys.node("h3"), "{\"vtep\":\"198.18.0.13\",\"vnis\":[42]}"); // a value written before the schema
@@ -175,7 +177,7 @@ class ProgrammersTest {
         // its node appears: programmed; the node key goes (lease expired): removed
         Dirty d = put(keys.node("ghost"), "{\"v\":1,\"vtep\":\"198.18.0.77\",\"vnis\":[42]}");
         eps.program(d.eps, false);
-        assertThat(tables.fdb.get(ep).remote()).isEqualTo(Ipv4.parse("198.18.0.77"));
+        assertThat(tables.fdb.get(ep).remote()).isEqualTo(IpAddress.parse("198.18.0.77"));
         Dirty gone = new Dirty();
         view.delete(keys.node("ghost"), ++rev, gone);
         eps.program(gone.eps, false);

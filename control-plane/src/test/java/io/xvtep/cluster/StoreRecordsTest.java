@@ -8,7 +8,8 @@ import io.xvtep.cluster.StoreRecords.NodeRecord;
 import io.xvtep.cluster.StoreRecords.Outer;
 import io.xvtep.cluster.StoreRecords.TombstoneRecord;
 import io.xvtep.cluster.StoreRecords.VniRecord;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 
 import java.util.List;
 
@@ -20,11 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class StoreRecordsTest {
 
-    private static final Ipv4 H1 = Ipv4.parse("198.18.0.11");
+    private static final IpAddress H1 = IpAddress.parse("198.18.0.11");
 
     private static VniRecord vni42() {
         return new VniRecord(42, 4789, null, new Outer(64, false), Outer.INHERIT, "unset", true, false, false, false,
-                300, 49152, 65535, 1450, List.of(Ipv4.parse("198.18.0.12"), H1));
+                300, 49152, 65535, 1450, List.of(IpAddress.parse("198.18.0.12"), H1));
     }
 
     @Test
@@ -33,6 +34,30 @@ class StoreRecordsTest {
         String golden = "{\"v\":1,\"vtep\":\"198.18.0.11\",\"vnis\":[42,43]}";
         assertThat(r.encode()).isEqualTo(golden);
         assertThat(NodeRecord.decode(golden)).isEqualTo(r);
+    }
+
+    @Test
+    void dualStackNodeAndIpv6VniFormats() {
+        NodeRecord r = NodeRecord.of(H1, IpAddress.parse("2001:db8::1"), List.of(42));
+        String golden = "{\"v\":1,\"vtep\":\"198.18.0.11\",\"vtep6\":\"2001:db8::1\",\"vnis\":[42]}";
+        assertThat(r.encode()).isEqualTo(golden);
+        assertThat(NodeRecord.decode(golden)).isEqualTo(r);
+        assertThat(r.vtep(Family.IPV4)).isEqualTo(H1);
+        assertThat(r.vtep(Family.IPV6)).isEqualTo(IpAddress.parse("2001:db8::1"));
+        NodeRecord v6only = NodeRecord.of(null, IpAddress.parse("2001:db8::2"), List.of(42));
+        assertThat(v6only.encode()).isEqualTo("{\"v\":1,\"vtep\":\"2001:db8::2\",\"vnis\":[42]}");
+        assertThat(v6only.vtep(Family.IPV4)).isNull();
+        assertThat(v6only.vtep(Family.IPV6)).isEqualTo(IpAddress.parse("2001:db8::2"));
+        VniRecord v = new VniRecord(9, null, IpAddress.parse("ff05::101"), new StoreRecords.Outer(0, false), null, null,
+                null, null, null, null, null, null, null, null, null, Family.IPV6, true, false,
+                StoreRecords.Outer.INHERIT);
+        String vg = "{\"v\":1,\"vni\":9,\"group\":\"ff05::101\",\"ttl\":0,\"family\":\"ipv6\","
+                + "\"udp6zerocsumtx\":true,\"udp6zerocsumrx\":false,\"flowlabel\":\"inherit\"}";
+        assertThat(v.encode()).isEqualTo(vg);
+        assertThat(VniRecord.decode(vg)).isEqualTo(v);
+        assertThat(VniRecord.decode("{\"v\":1,\"vni\":9}").familyOrDefault()).isEqualTo(Family.IPV4);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VniRecord.decode("{\"v\":1,\"vni\":9,\"family\":\"ipx\"}"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -52,7 +77,7 @@ class StoreRecordsTest {
                 + "\"allowed_src\":[\"198.18.0.12\",\"198.18.0.11\"]}";
         assertThat(vni42().encode()).isEqualTo(golden);
         assertThat(VniRecord.decode(golden)).isEqualTo(vni42());
-        VniRecord g = new VniRecord(7, null, Ipv4.parse("239.1.1.1"), null, null, null, null, null, null, null, null,
+        VniRecord g = new VniRecord(7, null, IpAddress.parse("239.1.1.1"), null, null, null, null, null, null, null, null,
                 null, null, null, null);
         assertThat(g.encode()).isEqualTo("{\"v\":1,\"vni\":7,\"group\":\"239.1.1.1\"}");
     }

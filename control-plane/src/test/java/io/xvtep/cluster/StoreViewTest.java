@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xvtep.cluster.Keys.Ep;
 import io.xvtep.cluster.StoreView.Dirty;
-import io.xvtep.model.Ipv4;
+import io.xvtep.model.IpAddress;
+import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 
 import java.util.List;
@@ -140,19 +141,53 @@ class StoreViewTest {
         v.put(keys.node("h1"), node("198.18.0.11", 42), 1, 1, d);
         v.put(keys.node("h2"), node("198.18.0.12", 42, 43), 2, 2, d);
         v.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 3, 2, d);
-        assertThat(v.floodOf(42, "h1")).containsExactly(Ipv4.parse("198.18.0.12"));
-        assertThat(v.floodOf(42, "h3")).containsExactly(Ipv4.parse("198.18.0.11"), Ipv4.parse("198.18.0.12"));
+        assertThat(v.floodOf(42, "h1", Family.IPV4)).containsExactly(IpAddress.parse("198.18.0.12"));
+        assertThat(v.floodOf(42, "h3", Family.IPV4)).containsExactly(IpAddress.parse("198.18.0.11"), IpAddress.parse("198.18.0.12"));
         Dirty d2 = new Dirty();
         v.put(keys.node("h2"), node("198.18.0.99", 43), 4, 2, d2);
         // the VTEP change re-resolves h2's endpoints and both VNIs' flood lists
         assertThat(d2.eps).containsExactly(ep);
         assertThat(d2.floodVnis).containsExactlyInAnyOrder(42, 43);
-        assertThat(v.vtepOf(v.winner(ep, null))).isEqualTo(Ipv4.parse("198.18.0.99"));
-        assertThat(v.floodOf(42, "h1")).isEmpty();
+        assertThat(v.vtepOf(v.winner(ep, null), Family.IPV4)).isEqualTo(IpAddress.parse("198.18.0.99"));
+        assertThat(v.floodOf(42, "h1", Family.IPV4)).isEmpty();
         Dirty d3 = new Dirty();
         v.delete(keys.node("h2"), 5, d3);
         assertThat(d3.floodVnis).containsExactly(43);
         assertThat(v.winner(ep, null)).isNull(); // a node without a node key (dead) wins nothing
+    }
+
+    @Test
+    void dualStackNodesGiveEachVniTheVtepsOfItsFamily() {
+        Dirty d = new Dirty();
+        v.put(keys.node("h1"), "{\"vtep\":\"198.18.0.11\",\"vtep6\":\"2001:db8::1\",\"vnis\":[42]}", 1, 1, d);
+        v.put(keys.node("h2"), "{\"vtep\":\"2001:db8::2\",\"vnis\":[42]}", 2, 2, d); // IPv6 only
+        v.put(keys.node("h3"), node("198.18.0.13", 42), 3, 3, d); // IPv4 only
+        assertThat(v.floodOf(42, "h9", Family.IPV4)).containsExactly(IpAddress.parse("198.18.0.11"),
+                IpAddress.parse("198.18.0.13"));
+        assertThat(v.floodOf(42, "h9", Family.IPV6)).containsExactly(IpAddress.parse("2001:db8::1"),
+                IpAddress.parse("2001:db8::2"));
+        v.put(keys.endpoint(42, mac, "h1"), claim("h1", "2001:db8::1"), 4, 1, d);
+        assertThat(v.vtepOf(v.winner(ep, null), Family.IPV6)).isEqualTo(IpAddress.parse("2001:db8::1"));
+        assertThat(v.vtepOf(v.winner(ep, null), Family.IPV4)).isEqualTo(IpAddress.parse("198.18.0.11"));
+    }
+
+    @Test
+    void invalidDualStackNodeValuesAreRejected() {
+        List<String> seen = new java.util.ArrayList<>();
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11"), IpAddress.parse("2001:db8::1")),
+                (reason, key, why) -> seen.add(reason));
+        Dirty d = new Dirty();
+        String h2 = keys.node("h2");
+        // this node's IPv6 VTEP, in either field
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vtep6\":\"2001:db8::1\",\"vnis\":[42]}", 1, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"2001:db8::1\",\"vnis\":[42]}", 2, 2, d)).isFalse();
+        // vtep6 only beside an IPv4 vtep, and IPv6 unicast
+        assertThat(s.put(h2, "{\"vtep\":\"2001:db8::2\",\"vtep6\":\"2001:db8::3\",\"vnis\":[42]}", 3, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vtep6\":\"ff05::1\",\"vnis\":[42]}", 4, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vtep6\":\"198.18.0.13\",\"vnis\":[42]}", 5, 2, d)).isFalse();
+        assertThat(s.put(h2, "{\"vtep\":\"::1\",\"vnis\":[42]}", 6, 2, d)).isFalse();
+        assertThat(seen).containsOnly("vtep").hasSize(6);
+        assertThat(s.put(h2, "{\"vtep\":\"198.18.0.12\",\"vtep6\":\"2001:db8::2\",\"vnis\":[42]}", 7, 2, d)).isTrue();
     }
 
     @Test
@@ -189,14 +224,14 @@ class StoreViewTest {
     @Test
     void invalidKeysAndValuesAreRejectedByReason() {
         List<String> seen = new java.util.ArrayList<>();
-        StoreView s = new StoreView(keys, "h1", Ipv4.parse("198.18.0.11"), (reason, key, why) -> seen.add(reason));
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason));
         Dirty d = new Dirty();
         long r = 0;
         String h2 = keys.node("h2");
         assertThat(s.put(h2, node("198.18.0.12", 42), ++r, 2, d)).isTrue();
         // the good value replaced by a bad one: skipped, the node keeps its last valid record
         assertThat(s.put(h2, "{\"v\":1,\"vtep\":\"0.0.0.0\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
-        assertThat(s.nodes().get("h2").vtep()).isEqualTo(Ipv4.parse("198.18.0.12"));
+        assertThat(s.nodes().get("h2").vtep()).isEqualTo(IpAddress.parse("198.18.0.12"));
         assertThat(s.put(h2, "{\"vtep\":\"127.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
         assertThat(s.put(h2, node("198.18.0.11", 42), ++r, 2, d)).isFalse(); // this node's own address
         assertThat(s.put(h2, "{\"vtep\":\"224.0.0.1\",\"vnis\":[42]}", ++r, 2, d)).isFalse();
