@@ -26,6 +26,8 @@ import java.util.function.Function;
  */
 final class Http {
 
+    private static final System.Logger LOG = System.getLogger("xvtep.api");
+
     private static final String JSON = "application/json";
 
     private final Vertx vertx;
@@ -77,6 +79,8 @@ final class Http {
             REFUSED.get(Integer.toString(status)).increment();
             send(ctx, status, JsonCodec.error(e.getMessage(), e.field()));
         } else {
+            // a 500 is a bug: its stack goes to the log
+            LOG.log(System.Logger.Level.ERROR, ctx.request().method() + " " + ctx.request().path() + ": internal error", t);
             send(ctx, 500, JsonCodec.error(t == null ? "internal error" : String.valueOf(t.getMessage()), null));
         }
     }

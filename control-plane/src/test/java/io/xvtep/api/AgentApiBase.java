@@ -38,9 +38,14 @@ abstract class AgentApiBase {
         return List.of();
     }
 
+    /** Whether the class's namespace has IPv6 on (2001:db8::1 on the underlay beside 198.18.0.1). */
+    protected boolean ipv6Underlay() {
+        return false;
+    }
+
     @BeforeAll
     void startAgent() throws Exception {
-        h = AgentHarness.prepared(ports);
+        h = AgentHarness.prepared(ipv6Underlay(), ports);
         h.agentArgs.addAll(agentArgs());
         h.startAgent();
     }

@@ -45,6 +45,8 @@ public final class AgentHarness implements AutoCloseable {
     private NetnsHttpClient http;
     /** Extra `xvtep agent` arguments (e.g. --token-file). */
     final List<String> agentArgs = new ArrayList<>();
+    /** IPv6 left on in the namespace, with 2001:db8::1/64 on the underlay (the IPv6-underlay tests). */
+    boolean ipv6;
     /** Extra headers on every request (e.g. Authorization). */
     final Map<String, String> headers = new LinkedHashMap<>();
 
@@ -83,6 +85,11 @@ public final class AgentHarness implements AutoCloseable {
 
     /** Like {@link #started} but without an agent: for tests that start theirs with other options. */
     public static AgentHarness prepared(String... portNames) throws Exception {
+        return prepared(false, portNames);
+    }
+
+    /** {@link #prepared(String...)}, with {@code ipv6}: IPv6 on and 2001:db8::1/64 on ul0 as well. */
+    public static AgentHarness prepared(boolean ipv6, String... portNames) throws Exception {
         Requires.root();
         Path jar = Path.of(System.getProperty("xvtep.jar", "target/xvtep.jar"));
         Assumptions.assumeTrue(Files.exists(jar), "target/xvtep.jar not built");
@@ -91,6 +98,7 @@ public final class AgentHarness implements AutoCloseable {
         AgentHarness h;
         try {
             h = new AgentHarness(jar, Path.of("target", "it-logs"), netns);
+            h.ipv6 = ipv6;
         } catch (IOException | RuntimeException e) {
             netns.close();
             throw e;
@@ -104,11 +112,16 @@ public final class AgentHarness implements AutoCloseable {
         }
     }
 
-    /** IPv6 off (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
+    /** IPv6 off unless asked for (no spontaneous DAD/RS frames that the ports would learn), underlay and ports. */
     private void setUp(String... portNames) {
-        netns.disableIpv6();
+        if (!ipv6) {
+            netns.disableIpv6();
+        }
         netns.ip("link", "add", "ul0", "type", "veth", "peer", "name", "ul1");
         netns.ip("addr", "add", "198.18.0.1/24", "dev", "ul0");
+        if (ipv6) {
+            netns.ip("addr", "add", "2001:db8::1/64", "dev", "ul0", "nodad");
+        }
         netns.ip("link", "set", "ul0", "up");
         netns.ip("link", "set", "ul1", "up");
         for (String p : portNames) {

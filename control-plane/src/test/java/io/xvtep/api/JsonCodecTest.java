@@ -45,7 +45,9 @@ class JsonCodecTest {
         assertThat(refused("{\"vni\":1,\"x\":1}", JsonCodec.VNI_FIELDS).field()).isEqualTo("x");
         assertThat(refused("{\"vni\":\"1\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("vni");
         assertThat(refused("{\"vni\":1.5}", JsonCodec.VNI_FIELDS).field()).isEqualTo("vni");
-        assertThat(refused("{\"vni\":1,\"ttl\":\"auto\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("ttl");
+        assertThat(refused("{\"vni\":1,\"ttl\":\"never\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("ttl");
+        assertThat(refused("{\"vni\":1,\"tos\":\"auto\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("tos"); // ttl only
+        assertThat(refused("{\"vni\":1,\"flowlabel\":\"auto\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("flowlabel");
         assertThat(refused("{\"vni\":1,\"proxy\":\"true\"}", JsonCodec.VNI_FIELDS).field()).isEqualTo("proxy");
         assertThat(refused("{\"vni\":1,\"remote\":[1]}", JsonCodec.VNI_FIELDS).field()).isEqualTo("remote");
         assertThat(refused("[]", JsonCodec.VNI_FIELDS).field()).isNull();

@@ -54,7 +54,7 @@ class ProgrammersTest {
         int capacity = Integer.MAX_VALUE;
 
         @Override
-        public void writeFdb(Map<Ep, Ipv4> puts, Collection<Ep> deletes) {
+        public void writeFdb(Map<Ep, IpAddress> puts, Collection<Ep> deletes) {
             deletes.forEach(fdb::remove);
             if (puts.keySet().stream().filter(ep -> !fdb.containsKey(ep)).count() + fdb.size() > capacity) {
                 throw new IllegalStateException("bpf_map_update_batch: E2BIG");
