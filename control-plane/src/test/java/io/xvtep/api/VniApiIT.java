@@ -127,7 +127,8 @@ class VniApiIT extends AgentApiBase {
                 Arguments.of("{\"vni\":200,\"dstport\":65536}", "dstport"),
                 Arguments.of("{\"vni\":200,\"ttl\":0}", "ttl"),
                 Arguments.of("{\"vni\":200,\"ttl\":256}", "ttl"),
-                Arguments.of("{\"vni\":200,\"ttl\":\"auto\"}", "ttl"),
+                Arguments.of("{\"vni\":200,\"ttl\":\"never\"}", "ttl"),
+                Arguments.of("{\"vni\":200,\"flowlabel\":7}", "flowlabel"), // IPv6 VNIs only
                 Arguments.of("{\"vni\":200,\"tos\":256}", "tos"),
                 Arguments.of("{\"vni\":200,\"df\":\"maybe\"}", "df"),
                 Arguments.of("{\"vni\":200,\"learning\":\"yes\"}", "learning"),
@@ -281,7 +282,23 @@ class VniApiIT extends AgentApiBase {
         Response r = h.post("/api/v1/vnis", "{\"vni\":507,\"group\":\"239.7.7.7\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         assertThat(h.in("ip", "maddr", "show", "dev", "ul0")).contains("239.7.7.7");
+        // no ttl given: "auto" as the kernel's device (1 to the group, 64 to unicast VTEPs)
+        assertThat(r.json().getValue("ttl")).isEqualTo("auto");
+        assertThat(vniCfg(507).ttl()).isZero();
         assertThat(h.delete("/api/v1/vnis/507").status()).isEqualTo(204);
         assertThat(h.in("ip", "maddr", "show", "dev", "ul0")).doesNotContain("239.7.7.7");
+    }
+
+    @Test
+    void anIpv6VniNeedsAnIpv6LocalAddress() {
+        // this agent has only an IPv4 local address (the underlay's): an IPv6 VNI must name its own
+        refused("POST", "/api/v1/vnis", "{\"vni\":508,\"remote\":\"2001:db8::2\"}", 400, "remote");
+        Response r = h.post("/api/v1/vnis", "{\"vni\":508,\"remote\":\"2001:db8::2\"}");
+        assertThat(r.json().getString("error")).contains("no IPv6 local address").contains("--local");
+        r = h.post("/api/v1/vnis", "{\"vni\":508,\"local\":\"2001:db8::1\",\"remote\":\"2001:db8::2\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().getString("local")).isEqualTo("2001:db8::1");
+        assertThat(vniCfg(508).ipv6()).isTrue();
+        assertThat(h.delete("/api/v1/vnis/508").status()).isEqualTo(204);
     }
 }
