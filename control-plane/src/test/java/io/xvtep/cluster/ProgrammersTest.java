@@ -196,7 +196,7 @@ class ProgrammersTest {
         assertThat(metrics.programFailures.count()).isEqualTo(1.0);
     }
 
-    private Dirty claimMac(String node, Ipv4 vtep, int vni, String mac) {
+    private Dirty claimMac(String node, IpAddress vtep, int vni, String mac) {
         if (!view.nodes().containsKey(node)) {
             put(keys.node(node), "{\"v\":1,\"vtep\":\"" + vtep + "\",\"vnis\":[" + vni + "]}");
         }

@@ -280,7 +280,7 @@ class StoreViewTest {
     @Test
     void leaseLessNodeKeysAndClaimsAreRefused() {
         List<String> seen = new java.util.ArrayList<>();
-        StoreView s = new StoreView(keys, "h1", Ipv4.parse("198.18.0.11"), (reason, key, why) -> seen.add(reason));
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason));
         Dirty d = new Dirty();
         assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42), 1, 0, d)).isFalse();
         assertThat(s.nodes()).isEmpty();
