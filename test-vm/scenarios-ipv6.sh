@@ -5,10 +5,7 @@
 # scenarios.sh. XV6_SELF=kernel puts the kernel's device on host 1 as well (kernel <-> kernel: checks the
 # script itself).
 
-# Listed with the others (itest and lab demo run them) once the datapath encapsulates over IPv6;
-# until then `test-vm/itest scenario_ipv6_underlay scenario_interop_ipv6` runs them by name.
-IPV6_SCENARIOS=(ipv6-underlay interop-ipv6)
-[ "${XVTEP_IPV6_DATAPATH:-0}" = 1 ] && SCENARIOS+=("${IPV6_SCENARIOS[@]}")
+SCENARIOS+=(ipv6-underlay interop-ipv6)
 SCENARIO_DOC[ipv6-underlay]="IPv6 underlay: VNI 42 unicast between hosts 1 and 2, VNI 43 in group ff05::101 on three hosts, IPv4 VNI 40 beside them"
 SCENARIO_DOC[interop-ipv6]="IPv6 underlay against the kernel's vxlan device: unicast (host 2) and group ff05::101 (host 3), outer headers and UDP checksums decoded by tshark"
 
@@ -131,6 +128,11 @@ scenario_interop-ipv6() {
 		test "$got" = "$ip1 42 1;" || return 1
 	check "multicast: xvtep host 1 pings the kernel host 3 (ARP over $V6_GROUP)" ping_ok 1 2 "$(overlay_ip 3 2)" 3 &&
 		check "multicast: the kernel host 3 pings xvtep host 1" ping_ok 3 2 "$(overlay_ip 1 2)" 3 || return 1
+	in_ctr 1 2 ip neigh flush dev eth0; in_ctr 3 2 ip neigh flush dev eth0
+	pcap=$(v6_capture 3 "ip6 and udp port 4789" ping_ok 1 2 "$(overlay_ip 3 2)" 3)
+	got=$(v6_fields "$pcap" "ipv6.dst==$V6_GROUP && ipv6.src==$ip1 && arp" vxlan.vni ipv6.hlim udp.checksum.status)
+	check "xvtep's ARP to $V6_GROUP as the kernel host sees it: VNI 43, hop limit 1, checksum good ($got)" \
+		test "$got" = "43 1 1;" || return 1
 	in_ctr 1 2 ip neigh flush dev eth0; in_ctr 3 2 ip neigh flush dev eth0
 	pcap=$(v6_capture 3 "ip6 and udp port 4789" ping_ok 3 2 "$(overlay_ip 1 2)" 3)
 	got=$(v6_fields "$pcap" "ipv6.dst==$V6_GROUP && ipv6.src==$ip3" ipv6.src vxlan.vni ipv6.hlim udp.checksum.status)
