@@ -301,7 +301,8 @@ public final class StoreView {
             by.eps().add(ek.ep());
             // shared instances, not one copy per claim: the node's name, and its VTEP when the claim names it
             Node n = nodes.get(by.name());
-            Ipv4 vtep = n != null && r.vtep() != null && r.vtep().equals(n.vtep()) ? n.vtep() : r.vtep();
+            IpAddress vtep = n == null || r.vtep() == null ? r.vtep() : r.vtep().equals(n.vtep()) ? n.vtep()
+                    : r.vtep().equals(n.vtep6()) ? n.vtep6() : r.vtep();
             addClaim(ek.ep(), new Claim(by.name(), vtep, r.ips(), rev, lease));
             d.eps.add(ek.ep());
         }
