@@ -9,7 +9,8 @@
 #   xvtep-xdp xvtep agents with --xdp-mode native, ports attached with "xdp": true: the XDP
 #             decapsulation fast path (xdp_underlay redirects straight to the port)
 #   kernel6   the kernel's vxlan device over the IPv6 underlay (2001:db8::N; containers at MTU 1430)
-#   xvtep6    xvtep over the IPv6 underlay (--local per family, VNI remote 2001:db8::N; MTU 1430)
+#   xvtep6    xvtep over the IPv6 underlay (--local per family, VNI remote 2001:db8::N; MTU 1430), with
+#             udp6zerocsumtx/rx (BPF cannot checksum IPv6 GSO frames; kernel6 computes checksums)
 #   Columns ending in 6 are compared with kernel6, the others with kernel.
 #
 #   small-frame pps  trafgen in container (1,1), 60-byte UDP frames (64 on the wire) over
@@ -138,7 +139,8 @@ setup_xvtep6() {
 	for n in 1 2; do
 		o=$((3 - n))
 		lab_agent "$n" --local "$(underlay_ip "$n")" --local "$(underlay_ip6 "$n")" || return 1
-		api "$n" POST /api/v1/vnis "{\"vni\":$VNI,\"dstport\":$PORT,\"remote\":\"$(underlay_ip6 "$o")\"}" >/dev/null || return 1
+		# zero outer UDP checksums both ways: the datapath cannot checksum IPv6 GSO frames (drop_gso_csum)
+		api "$n" POST /api/v1/vnis "{\"vni\":$VNI,\"dstport\":$PORT,\"remote\":\"$(underlay_ip6 "$o")\",\"udp6zerocsumtx\":true,\"udp6zerocsumrx\":true}" >/dev/null || return 1
 		api "$n" POST "/api/v1/vnis/$VNI/ports" '{"ifname":"c1","xdp":true}' >/dev/null || return 1
 	done
 }

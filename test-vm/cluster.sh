@@ -373,5 +373,38 @@ case_cluster_vni_delete_while_down() {
 	wait_for 5 eval '! etcd_has "$(cluster_prefix)/v2/vni-tombstones/42"' || fail "tombstone left after re-creation" || return 1
 }
 
-CLUSTER_CASES=(cluster_converge cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed
+# A dual-stack cluster (issue 13): every node has an IPv4 and an IPv6 VTEP (--local per family, node keys with
+# vtep and vtep6); VNI 42 over IPv4 and VNI 43 over IPv6, each created once through host 1's API: every node
+# gets both, the flood lists and cluster FDB entries hold the VTEPs of each VNI's family, pings cross both.
+case_cluster_dual_stack() {
+	lab_switch; etcd_single || return 1
+	local n o
+	for n in 1 2 3; do lab_host "$n"; lab_container "$n" 1; lab_container "$n" 2 1430; done
+	for n in 1 2 3; do cluster_agent "$n" "$(etcd_url 1)" --local "$(underlay_ip "$n")" --local "$(underlay_ip6 "$n")" || return 1; done
+	api 1 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "create VNI 42 on host 1" || return 1
+	api 1 POST /api/v1/vnis "{\"vni\":43,\"local\":\"$(underlay_ip6 1)\"}" >/dev/null || fail "create VNI 43 (IPv6) on host 1" || return 1
+	for n in 2 3; do
+		wait_for 10 has_vni "$n" 43 || fail "VNI 43 did not reach host $n" || return 1
+		[ "$(api "$n" GET /api/v1/vnis/43 | jq -r .local)" = "$(underlay_ip6 "$n")" ] ||
+			fail "VNI 43 on host $n is not IPv6: $(api "$n" GET /api/v1/vnis/43)" || return 1
+	done
+	for n in 1 2 3; do
+		api "$n" POST /api/v1/vnis/42/ports '{"ifname":"c1"}' >/dev/null || fail "port c1 on host $n" || return 1
+		api "$n" POST /api/v1/vnis/43/ports '{"ifname":"c2"}' >/dev/null || fail "port c2 on host $n" || return 1
+	done
+	wait_for 10 flood_is 1 42 "$(underlay_ip 2) $(underlay_ip 3)" || fail "IPv4 flood list of host 1: '$(flood_of 1 42)'" || return 1
+	wait_for 10 flood_is 1 43 "$(underlay_ip6 2) $(underlay_ip6 3)" || fail "IPv6 flood list of host 1: '$(flood_of 1 43)'" || return 1
+	ping_ok 1 1 "$(overlay_ip 2 1)" 3 && ping_ok 3 1 "$(overlay_ip 1 1)" 3 || fail "pings over the IPv4 VNI" || return 1
+	ping_ok 1 2 "$(overlay_ip 2 2)" 3 && ping_ok 2 2 "$(overlay_ip 3 2)" 3 && ping_ok 3 2 "$(overlay_ip 1 2)" 3 ||
+		fail "pings over the IPv6 VNI" || return 1
+	for o in 2 3; do
+		wait_for 5 has_fdb 1 42 "$(ctr_mac "$o" 1)" "$(underlay_ip "$o")" ||
+			fail "host 1: no IPv4 cluster entry for $(ctr_mac "$o" 1): $(fdb_line 1 42 "$(ctr_mac "$o" 1)")" || return 1
+		wait_for 5 has_fdb 1 43 "$(ctr_mac "$o" 2)" "$(underlay_ip6 "$o")" ||
+			fail "host 1: no IPv6 cluster entry for $(ctr_mac "$o" 2): $(fdb_line 1 43 "$(ctr_mac "$o" 2)")" || return 1
+	done
+	curl_metric 1 'xvtep_cluster_initial_sync_complete 1' || fail "initial sync metric" || return 1
+}
+
+CLUSTER_CASES=(cluster_converge cluster_dual_stack cluster_move cluster_kill cluster_etcd_restart cluster_etcd_member_killed
 	cluster_vni_update cluster_vni_delete_while_down)
