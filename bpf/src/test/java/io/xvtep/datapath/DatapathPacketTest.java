@@ -597,6 +597,10 @@ class DatapathPacketTest {
         assertThat(sport).as("outer UDP source port in the VNI's range").isBetween(c.srcportMin, c.srcportMax);
         int len = u16(f, 58);
         assertThat(len).as("outer UDP length = IPv6 payload length").isEqualTo(u16(f, 18));
+        if (c.innerFinal != null) { // the inner checksum as it will be once filled in
+            f = cat(Arrays.copyOf(f, 70), c.innerFinal);
+            assertThat(len).as("inner frame length").isEqualTo(16 + c.innerFinal.length);
+        }
         byte[] n = Arrays.copyOf(f, 54 + len);
         boolean sent = u16(f, 60) != 0;
         if (sent) {

@@ -61,6 +61,20 @@ class Ipv6UnderlayPacketTest {
 
     static final byte[] FROM_W2 = from6(W2, PING_R1_TO_C1);
 
+    /**
+     * An inner UDP/IPv4 frame from C1 to R1 (odd length) whose checksum is final, or the CHECKSUM_PARTIAL seed
+     * (the pseudo-header sum) that a sender's checksum offload leaves for later.
+     */
+    static byte[] udpInner(boolean seed) {
+        byte[] u = udp(40000, 5000, "xvtep lco".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] pseudo = cat(ip(IP_C1), ip(IP_R1), new byte[] {0, 17, 0, (byte) u.length});
+        int c = seed ? ~csum16(pseudo) & 0xffff : csum16(cat(pseudo, u));
+        c = c == 0 ? 0xffff : c;
+        u[6] = (byte) (c >> 8);
+        u[7] = (byte) c;
+        return eth(R1, C1, ETH_P_IP, ipv4(IP_C1, IP_R1, 17, u));
+    }
+
     static Stream<PacketCase> cases() {
         return Stream.concat(decap(), Stream.concat(truncations(), encap()));
     }
@@ -249,6 +263,18 @@ class Ipv6UnderlayPacketTest {
                 .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))
                 .run("tc_port_ingress", "p1", arpReply(C1, IP_C1, R1, IP_R1))
                 .expectEncap(TC_ACT_REDIRECT, to6(W2, arpReply(C1, IP_C1, R1, IP_R1))),
+            PacketCase.of("encap6_inner_udp_checksummed",
+                    "an inner UDP datagram with its checksum complete: the outer checksum covers it exactly")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))
+                .run("tc_port_ingress", "p1", udpInner(false))
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, udpInner(false))),
+            PacketCase.of("encap6_inner_checksum_offloaded",
+                    "an inner UDP datagram still carrying its offload seed (CHECKSUM_PARTIAL): the outer checksum is the "
+                            + "one for the datagram once its checksum is filled in (the kernel's LCO)")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))
+                .run("tc_port_ingress", "p1", udpInner(true))
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, udpInner(false)))
+                .innerFinal(udpInner(false)),
             PacketCase.of("encap6_zero_csum_with_udp6zerocsumtx",
                     "with udp6zerocsumtx the outer UDP checksum is 0 (RFC 6935)")
                 .setup(h -> h.vni(vni6(L | TX0, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))

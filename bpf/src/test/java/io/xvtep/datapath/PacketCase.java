@@ -30,6 +30,7 @@ final class PacketCase {
     int srcportMin = 32768, srcportMax = 60999; // the outer UDP source port range to accept
     String pending;      // non-null: a reproduction of a known bug, expected to fail until the fix lands
     int gsoSize;         // non-zero: the skb is a GSO frame of this segment size (TC runs only)
+    byte[] innerFinal;   // non-null: the inner frame as it leaves once its own (offloaded) checksum is filled in
 
     private PacketCase(String name, String proves) {
         this.name = name;
@@ -91,6 +92,15 @@ final class PacketCase {
      */
     PacketCase pending(String why) {
         this.pending = why;
+        return this;
+    }
+
+    /**
+     * The inner frame sent carries a CHECKSUM_PARTIAL seed; `fin` is it with the checksum filled in, as a NIC or
+     * the stack completes it after the datapath: the outer IPv6 UDP checksum is checked against that frame.
+     */
+    PacketCase innerFinal(byte[] fin) {
+        this.innerFinal = fin;
         return this;
     }
 
