@@ -20,7 +20,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ -f "$XVTEP_ROOT/control-plane/target/xvtep.jar" ] || { echo "bench-api: build first (mvn -B package)" >&2; exit 2; }
 
 N=100000
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # entries FROM COUNT: a bulk body with COUNT static entries, MACs 02:b0:.. from index FROM
 bulk_body() {

@@ -34,11 +34,8 @@ fi
 if part scale; then
 echo "== cluster: $((NODES * PER_NODE)) simulated endpoints on $NODES nodes"
 jvm=$(for p in $(ip netns pids "$(ns_host 1)"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = java ] && echo "$p"; done | head -1)
-rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$jvm/status"; }
-heap() { # MiB of heap in use after a full GC: what the agent keeps
-	jcmd "$jvm" GC.run >/dev/null 2>&1
-	jcmd "$jvm" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K.*/, "", v); printf "%d", v / 1024; exit}}'
-}
+rss() { rss_mib "$jvm"; }
+heap() { heap_mib "$jvm"; } # after a full GC: what the agent keeps
 metric() { api 1 GET /metrics | awk -v m="$1" '$1 == m {print int($2)}'; }
 base=$(metric xvtep_cluster_remote_endpoints)
 rss0=$(rss) heap0=$(heap)

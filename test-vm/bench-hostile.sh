@@ -42,7 +42,6 @@ RES=$(mktemp -d /tmp/xvtep-bench-hostile.XXXXXX)
 trap 'rm -rf "$RES"' EXIT
 log() { printf '%s\n' "$*" >&2; }
 rx_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.rx.packets"; }
-now_ns() { date +%s%N; }
 
 # trafgen NS DEV CONF: started in its own process group (trafgen forks a worker), pid in $LAB_STATE
 start_trafgen() {

@@ -85,7 +85,6 @@ ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
 ctr_drops() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.dropped"; }
 # busy and total jiffies of all CPUs
 cpu_jiffies() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
-now_ns() { date +%s%N; }
 # the veth XDP counters of a device ("name value" lines, summed over queues)
 xdp_counters() {
 	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |

@@ -25,7 +25,6 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 RES=$(mktemp -d)
 CHUNK=100000
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # bulk_body FROM COUNT: a bulk body with COUNT static entries, MACs 02:b1:.. from index FROM
 bulk_body() {
@@ -47,13 +46,6 @@ post_file() { # PATH FILE: POST the file's JSON; prints the HTTP code
 metrics_ms() { # one /metrics scrape, in ms as curl measures it (its own start-up left out)
 	in_host 1 curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$LAB_API_PORT/metrics" |
 		awk '{printf "%d", $1 * 1000}'
-}
-
-rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
-
-heap_mib() { # heap in use after a full GC (jcmd), i.e. what the agent keeps, not garbage
-	jcmd "$1" GC.run >/dev/null 2>&1
-	jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K.*/, "", v); printf "%d", v / 1024; exit}}'
 }
 
 one_size() {

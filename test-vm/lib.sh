@@ -173,3 +173,13 @@ ping_ok() {
 	local n=$1 m=$2 ip=$3 count=${4:-3}
 	in_ctr "$n" "$m" ping -c "$count" -i 0.2 -W 2 "$ip" >/dev/null 2>&1
 }
+
+# ---- benchmark helpers (test-vm/bench-*.sh)
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+now_ns() { date +%s%N; }
+rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; } # PID: resident set in MiB
+
+heap_mib() { # PID: MiB of heap in use after a full GC (jcmd), i.e. what the JVM keeps, not garbage
+	jcmd "$1" GC.run >/dev/null 2>&1
+	jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K.*/, "", v); printf "%d", v / 1024; exit}}'
+}

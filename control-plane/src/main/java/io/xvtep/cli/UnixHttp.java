@@ -102,19 +102,22 @@ final class UnixHttp {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
-    /** Exactly {@code n} bytes of the body. */
-    private static final class Bounded extends InputStream {
-        private final InputStream in;
-        private long left;
+    /** A body read {@code left} bytes at a time from the connection; subclasses say whether more follow. */
+    private abstract static class BodyStream extends InputStream {
+        final InputStream in;
+        long left;
 
-        Bounded(InputStream in, long n) {
+        BodyStream(InputStream in, long left) {
             this.in = in;
-            this.left = n;
+            this.left = left;
         }
+
+        /** True when {@code left} bytes (at least one) can be read now; false at the body's end. */
+        abstract boolean more() throws IOException;
 
         @Override
         public int read() throws IOException {
-            if (left <= 0) {
+            if (!more()) {
                 return -1;
             }
             int c = in.read();
@@ -126,7 +129,7 @@ final class UnixHttp {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
+            if (!more()) {
                 return -1;
             }
             int n = in.read(b, off, (int) Math.min(len, left));
@@ -142,17 +145,28 @@ final class UnixHttp {
         }
     }
 
+    /** Exactly {@code n} bytes of the body. */
+    private static final class Bounded extends BodyStream {
+        Bounded(InputStream in, long n) {
+            super(in, n);
+        }
+
+        @Override
+        boolean more() {
+            return left > 0;
+        }
+    }
+
     /** Transfer-Encoding: chunked, decoded as it arrives (the event stream never ends by itself). */
-    private static final class Chunked extends InputStream {
-        private final InputStream in;
-        private long left;
+    private static final class Chunked extends BodyStream {
         private boolean done;
 
         Chunked(InputStream in) {
-            this.in = in;
+            super(in, 0);
         }
 
-        private boolean next() throws IOException {
+        @Override
+        boolean more() throws IOException {
             if (done) {
                 return false;
             }
@@ -169,35 +183,6 @@ final class UnixHttp {
                 }
             }
             return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (!next()) {
-                return -1;
-            }
-            int c = in.read();
-            if (c >= 0) {
-                left--;
-            }
-            return c;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (!next()) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
         }
     }
 }

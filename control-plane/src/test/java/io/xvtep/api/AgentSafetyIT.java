@@ -12,34 +12,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * One agent per pin root and underlay, pins only on the host's bpffs, and a --cleanup that removes
  * only what is xvtep's (issue 11). Each refused start or cleanup exits non-zero with a clear message
  * and leaves the running agent's maps, programs and API exactly as they were.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgentSafetyIT {
+class AgentSafetyIT extends AgentApiBase {
 
-    private AgentHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = AgentHarness.started("t1");
-        assertThat(h.post("/api/v1/vnis", "{\"vni\":77,\"dstport\":4789,\"remote\":\"198.18.0.2\"}").status())
-                .isEqualTo(201);
-        assertThat(h.post("/api/v1/vnis/77/ports", "{\"ifname\":\"t1\"}").status()).isEqualTo(201);
+    AgentSafetyIT() {
+        super("t1");
     }
 
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
+    @BeforeAll
+    void createVni() {
+        assertThat(h.post("/api/v1/vnis", vni(77, "")).status()).isEqualTo(201);
+        assertThat(h.post("/api/v1/vnis/77/ports", "{\"ifname\":\"t1\"}").status()).isEqualTo(201);
     }
 
     record Run(int exit, String out) {

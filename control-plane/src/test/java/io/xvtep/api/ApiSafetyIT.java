@@ -12,10 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Hostile requests against a real agent (issue 11): a web page's cross-site POST, a DNS-rebinding
@@ -23,23 +21,15 @@ import org.junit.jupiter.api.TestInstance;
  * (loopback, the underlay's uppers, the default-route device). Each is refused with a clear 4xx,
  * changes no map byte, and /healthz answers afterwards.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiSafetyIT {
+class ApiSafetyIT extends AgentApiBase {
 
-    private AgentHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = AgentHarness.started("s1");
-        assertThat(h.post("/api/v1/vnis", "{\"vni\":4242,\"dstport\":4789,\"remote\":\"198.18.0.2\"}").status())
-                .isEqualTo(201);
+    ApiSafetyIT() {
+        super("s1");
     }
 
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
+    @BeforeAll
+    void createVni() {
+        assertThat(h.post("/api/v1/vnis", vni(4242, "")).status()).isEqualTo(201);
     }
 
     /** curl in the agent's namespace with exactly the given arguments (no Content-Type added). */

@@ -81,13 +81,8 @@ final class BpfMapBatch {
         int fd = map.fd();
         int keySize = map.keySize();
         int rawSize = map.rawValueSize();
-        Pointer k = Native.alloc((long) n * keySize);
+        Pointer k = packKeys(map, keys);
         Pointer v = Native.alloc((long) n * rawSize);
-        for (int i = 0; i < n; i++) {
-            byte[] key = keys.get(i);
-            map.checkKey(key);
-            k.put((long) i * keySize, key, 0, keySize);
-        }
         boolean[] found = new boolean[n];
         for (int i = 0; i < n; i++) {
             int r = BPF.bpf_map_lookup_elem(fd, k.slice((long) i * keySize, keySize), v.slice((long) i * rawSize, rawSize));
@@ -114,16 +109,12 @@ final class BpfMapBatch {
             return 0;
         }
         int n = keys.size();
-        int keySize = map.keySize();
         int rawSize = map.rawValueSize();
-        Pointer k = Native.alloc((long) n * keySize);
+        Pointer k = packKeys(map, keys);
         Pointer v = Native.alloc((long) n * rawSize);
         for (int i = 0; i < n; i++) {
-            byte[] key = keys.get(i);
             byte[] value = values.get(i);
-            map.checkKey(key);
             map.checkRawValue(value);
-            k.put((long) i * keySize, key, 0, keySize);
             v.put((long) i * rawSize, value, 0, rawSize);
         }
         int r = 0;
@@ -161,12 +152,7 @@ final class BpfMapBatch {
         int fd = map.fd();
         int n = keys.size();
         int keySize = map.keySize();
-        Pointer k = Native.alloc((long) n * keySize);
-        for (int i = 0; i < n; i++) {
-            byte[] key = keys.get(i);
-            map.checkKey(key);
-            k.put((long) i * keySize, key, 0, keySize);
-        }
+        Pointer k = packKeys(map, keys);
         Pointer count = Native.alloc(4);
         Pointer opts = Native.alloc(Structs.BATCH_OPTS_SIZE);
         opts.putLong(0, Structs.BATCH_OPTS_SIZE);
@@ -199,5 +185,17 @@ final class BpfMapBatch {
         Reference.reachabilityFence(k);
         Reference.reachabilityFence(opts);
         return deleted;
+    }
+
+    /** The keys, checked, one after the other in native memory (what the batch calls take). */
+    private static Pointer packKeys(BpfMap map, List<byte[]> keys) {
+        int keySize = map.keySize();
+        Pointer k = Native.alloc((long) keys.size() * keySize);
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] key = keys.get(i);
+            map.checkKey(key);
+            k.put((long) i * keySize, key, 0, keySize);
+        }
+        return k;
     }
 }
