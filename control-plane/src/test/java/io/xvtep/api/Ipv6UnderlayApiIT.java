@@ -139,4 +139,20 @@ class Ipv6UnderlayApiIT extends AgentApiBase {
         refused("PATCH", "/api/v1/vnis/651", "{\"udp6zerocsumtx\":true}", 400, "udp6zerocsumtx");
         refused("POST", "/api/v1/vnis", vni(652, ",\"flowlabel\":5"), 400, "flowlabel");
     }
+
+    /** The CLI as `ip link` spells it: the kernel's words in, `ip -d link`-style lines out. */
+    @Test
+    void cliTakesAndShowsIpv6Vnis() {
+        var r = h.cli("vni", "add", "660", "group", "ff05::166", "udp6zerocsumtx", "udp6zerocsumrx", "flowlabel", "inherit");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String show = h.cli("vni", "show", "660").check().out();
+        assertThat(show).startsWith("vni 660 dstport 4789 group ff05::166 local 2001:db8::1 ttl auto")
+                .contains(" flowlabel inherit").contains(" udp6zerocsumtx udp6zerocsumrx");
+        assertThat(h.cli("fdb", "append", "00:00:00:00:00:00", "vni", "660", "dst", "2001:db8::7").exit()).isZero();
+        assertThat(h.cli("fdb", "show", "vni", "660").check().out()).contains("00:00:00:00:00:00 vni 660 dst 2001:db8::7");
+        r = h.cli("fdb", "append", "00:00:00:00:00:00", "vni", "660", "dst", "198.18.0.7");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("a VNI is one family");
+        assertThat(h.cli("vni", "del", "660").exit()).isZero();
+    }
 }
