@@ -114,11 +114,12 @@ s.setsockopt(socket.SOL_SOCKET, 33, 1 << 22)  # SO_RCVBUFFORCE: 20 bursts of 8 m
 if $gro:
     s.setsockopt(socket.SOL_UDP, 104, 1)  # UDP_GRO: aggregates are read whole, with their segment size
 s.bind(('$(overlay_ip 2 1)', 9999))
-s.settimeout(3)
+s.settimeout(20)  # until the first datagram: the sender's python may take seconds to start under load
 sizes = collections.Counter()
 try:
     while sum(sizes.values()) < 160:
         data, anc, _, _ = s.recvmsg(65536, 64)
+        s.settimeout(3)
         seg = len(data)
         for level, kind, v in anc:
             if level == socket.SOL_UDP and kind == 104:
