@@ -418,8 +418,8 @@ static __always_inline int vx_address6(struct encap_ctx *c)
 	__s64 sum;
 
 	__builtin_memcpy(&c->o6.ip6.daddr, c->dst.a8, sizeof(c->dst));
-	if (c->hop_default && c->dst.a8[0] == 0xff)
-		c->o6.ip6.hop_limit = 1; /* the kernel's default to a multicast group */
+	if (c->hop_default) /* the kernel's default: 1 to a multicast group (set per copy: a flood list mixes both) */
+		c->o6.ip6.hop_limit = c->dst.a8[0] == 0xff ? 1 : DEFAULT_TTL;
 	c->o6.udp.check = 0;
 	if (!c->csum)
 		return 0;
@@ -460,6 +460,8 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 		eth = &c->o6.eth;
 	} else {
 		c->o.ip.daddr = addr_v4(&c->dst);
+		if (c->hop_default) /* as for IPv6: TTL 1 to a 224/4 group (the kernel's vxlan_xmit_one), else 64 */
+			c->o.ip.ttl = ipv4_is_multicast(c->o.ip.daddr) ? 1 : DEFAULT_TTL;
 		c->o.ip.check = ipv4_csum(&c->o.ip);
 		eth = &c->o.eth;
 	}

@@ -332,6 +332,13 @@ class DatapathPacketTest {
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, "239.1.1.1"))
                 .run("tc_port_ingress", "p1", ARP_FROM_C1)
                 .expectEncap(TC_ACT_REDIRECT, toVtep("239.1.1.1", 4789, 42, ARP_FROM_C1)),
+            PacketCase.of("encap_flood_group_ttl_auto",
+                    "ttl auto (0) sends TTL 1 to a 224/4 group, as the kernel's vxlan_xmit_one, and 64 to a unicast VTEP of the same flood list")
+                .setup(h -> h.vni(cfg(42, L, 0, 0, 0, 0)).port("p1", 42, 0).flood(42, V2).flood(42, "239.1.1.1"))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, eth("01:00:5e:" + groupMacTail("239.1.1.1"), UNDERLAY_MAC, ETH_P_IP,
+                        ipv4(LOCAL_IP, "239.1.1.1", 17, 0, 1, 0, 0, udp(0, 4789, vxlan(42, ARP_FROM_C1)))))
+                .copyEncap("u0", toVtep(V2, 4789, 42, ARP_FROM_C1)),
             PacketCase.of("encap_unknown_unicast_floods",
                     "a unicast to an unknown MAC goes to the flood list (the kernel's all-zero default)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2))

@@ -312,6 +312,12 @@ class Ipv6UnderlayPacketTest {
                 .run("tc_port_ingress", "p1", ARP_FROM_C1)
                 .expectEncap(TC_ACT_REDIRECT, to6(GROUP6, 0, 0, 1, true, ARP_FROM_C1))
                 .counter(42, "tx_packets", 1),
+            PacketCase.of("encap6_flood_group_then_unicast_hop_limits",
+                    "default hop limit per copy: 1 to the group, 64 to a unicast VTEP listed after it (not the group's 1)")
+                .setup(h -> h.vni(vni6(L, 0, 0, 0)).port("p1", 42, 0).flood(42, GROUP6).flood(42, W2))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, ARP_FROM_C1))
+                .copyEncap("u0", to6(GROUP6, 0, 0, 1, true, ARP_FROM_C1)),
             PacketCase.of("encap6_unicast_default_hop_limit",
                     "without a ttl a unicast copy gets the default hop limit 64")
                 .setup(h -> h.vni(vni6(L, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))
