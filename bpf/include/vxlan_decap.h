@@ -9,6 +9,12 @@
 #define STRIP_MIN_INNER  (ETH_HLEN + sizeof(struct iphdr))
 #define STRIP_MIN_INNER6 (ETH_HLEN + sizeof(struct ipv6hdr))
 
+/* Kernel 6.3+ (the installed UAPI header may predate them): the strip also sets skb->protocol. */
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
+#endif
+
 /*
  * Strip the outer headers: copy the inner Ethernet header over the outer one, then
  * remove the `outer_len` bytes that follow it. The result is exactly the inner frame:
@@ -24,13 +30,23 @@ static __always_inline int vx_strip(struct __sk_buff *skb, const struct vx_info 
 {
 	__u32 min = vx->ipv6 ? STRIP_MIN_INNER6 : STRIP_MIN_INNER;
 	__u32 want = vx->inner_len < min ? min : vx->inner_len;
+	__u64 decap = 0;
+
+	/* An inner packet of the other family than the outer one: skb->protocol must become the inner's.
+	 * A veth crossing would set it again, but a GSO aggregate is segmented before that by skb->protocol
+	 * (an IPv4 TCP aggregate taken for IPv6 lost all but one segment: TCP over IPv6 VTEPs crawled). */
+	if (vx->ipv6 && inner->h_proto == bpf_htons(ETH_P_IP))
+		decap = BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
+	else if (!vx->ipv6 && inner->h_proto == bpf_htons(ETH_P_IPV6))
+		decap = BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 
 	if (skb->len != vx->outer_len + want && bpf_skb_change_tail(skb, vx->outer_len + want, 0))
 		return -1;
 	if (bpf_skb_store_bytes(skb, 0, inner, ETH_HLEN, 0))
 		return -1;
-	if (bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))
-		return -1;
+	if (bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO | decap) &&
+	    (!decap || bpf_skb_adjust_room(skb, -(__s32)vx->outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO)))
+		return -1; /* retried without the flag: a kernel before 6.3 refuses it */
 	if (want != vx->inner_len && bpf_skb_change_tail(skb, vx->inner_len, 0))
 		return -1;
 	return 0;
