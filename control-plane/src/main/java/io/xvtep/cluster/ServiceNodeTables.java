@@ -6,6 +6,7 @@ import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.model.FdbEntry;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
+import io.xvtep.model.Ipv4;
 import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 import io.xvtep.model.Vni;
@@ -221,7 +222,9 @@ public final class ServiceNodeTables implements NodeTables {
         List<FdbEntry> p = new ArrayList<>(puts.size());
         puts.forEach((ep, to) -> p.add(cluster(ep, to)));
         List<FdbEntry> d = new ArrayList<>(deletes.size());
-        deletes.forEach(ep -> d.add(cluster(ep, null)));
+        // a delete names only (vni, mac), but an FdbEntry must point somewhere: the unspecified address
+        // (a null here threw in FdbEntry's check, so every cluster delete failed and withdrawn entries stayed)
+        deletes.forEach(ep -> d.add(cluster(ep, IpAddress.of(Ipv4.ANY))));
         services.fdb().programCluster(p, d);
     }
 
