@@ -44,16 +44,16 @@ public record Capacities(int fdb, int neigh, int vnis, int ports) {
     /** max_entries of every map whose size follows these capacities, by map name. */
     public Map<String, Integer> mapSizes() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        m.put(Datapath.MAP_VNIS, vnis);
-        m.put(Datapath.MAP_PORTS, ports);
-        m.put(Datapath.MAP_VNI_PORTS, ports); // a port is in one VNI's list
-        m.put(Datapath.MAP_FDB, fdb);
-        m.put(Datapath.MAP_NEIGH, neigh);
-        m.put(Datapath.MAP_NEIGH6, neigh);
-        m.put(Datapath.MAP_ALLOWED_SRC, neigh);
-        m.put(Datapath.MAP_STATS, vnis + 1); // + VNI 0
-        m.put(Datapath.MAP_LEARN_LIMIT, 1 + vnis + ports);
-        m.put(Datapath.MAP_LEARN_COUNT, 1 + vnis + ports);
+        m.put(MapNames.VNIS, vnis);
+        m.put(MapNames.PORTS, ports);
+        m.put(MapNames.VNI_PORTS, ports); // a port is in one VNI's list
+        m.put(MapNames.FDB, fdb);
+        m.put(MapNames.NEIGH, neigh);
+        m.put(MapNames.NEIGH6, neigh);
+        m.put(MapNames.ALLOWED_SRC, neigh);
+        m.put(MapNames.STATS, vnis + 1); // + VNI 0
+        m.put(MapNames.LEARN_LIMIT, 1 + vnis + ports);
+        m.put(MapNames.LEARN_COUNT, 1 + vnis + ports);
         return m;
     }
 }

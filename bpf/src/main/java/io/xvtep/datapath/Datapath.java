@@ -37,11 +37,6 @@ public final class Datapath implements AutoCloseable {
     public static final int MAX_FLOOD = Abi.MAX_FLOOD;
     public static final int MAX_DSTPORTS = Abi.MAX_DSTPORTS;
 
-    public static final String MAP_CONFIG = "xvtep_config", MAP_VNIS = "xvtep_vnis", MAP_PORTS = "xvtep_ports",
-            MAP_VNI_PORTS = "xvtep_vni_ports", MAP_FLOOD = "xvtep_flood", MAP_FDB = "xvtep_fdb",
-            MAP_NEIGH = "xvtep_neigh", MAP_NEIGH6 = "xvtep_neigh6", MAP_DSTPORTS = "xvtep_dstports",
-            MAP_STATS = "xvtep_stats", MAP_EVENTS = "xvtep_events", MAP_ALLOWED_SRC = "xvtep_allowed_src",
-            MAP_LEARN_LIMIT = "xvtep_learn_limit", MAP_LEARN_COUNT = "xvtep_learn_count";
 
     private final Object lock = new Object();
     private final Capacities capacities;
@@ -71,15 +66,15 @@ public final class Datapath implements AutoCloseable {
         this.portObj = p;
         // Both objects share every map through the pin root; take them from one.
         this.programs = new Programs(u, p);
-        this.config = new ConfigTable(lock, u.map(MAP_CONFIG));
-        this.vnis = new VniTable(lock, u.map(MAP_VNIS), u.map(MAP_DSTPORTS));
-        this.fdb = new FdbTable(lock, u.map(MAP_FDB), new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)));
-        this.ports = new PortTable(lock, vnis, fdb, programs, u.map(MAP_PORTS), u.map(MAP_VNI_PORTS));
-        this.flood = new FloodTable(lock, vnis, u.map(MAP_FLOOD));
-        this.neigh = new NeighTable(lock, u.map(MAP_NEIGH), u.map(MAP_NEIGH6));
-        this.allowedSrc = new AllowedSrcTable(lock, u.map(MAP_ALLOWED_SRC));
-        this.stats = new StatsTable(lock, u.map(MAP_STATS));
-        this.events = new EventRing(u.map(MAP_EVENTS));
+        this.config = new ConfigTable(lock, u.map(MapNames.CONFIG));
+        this.vnis = new VniTable(lock, u.map(MapNames.VNIS), u.map(MapNames.DSTPORTS));
+        this.fdb = new FdbTable(lock, u.map(MapNames.FDB), new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)));
+        this.ports = new PortTable(lock, vnis, fdb, programs, u.map(MapNames.PORTS), u.map(MapNames.VNI_PORTS));
+        this.flood = new FloodTable(lock, vnis, u.map(MapNames.FLOOD));
+        this.neigh = new NeighTable(lock, u.map(MapNames.NEIGH), u.map(MapNames.NEIGH6));
+        this.allowedSrc = new AllowedSrcTable(lock, u.map(MapNames.ALLOWED_SRC));
+        this.stats = new StatsTable(lock, u.map(MapNames.STATS));
+        this.events = new EventRing(u.map(MapNames.EVENTS));
     }
 
     /** {@link #open(Path, Capacities)} with the default capacities. */
@@ -195,7 +190,7 @@ public final class Datapath implements AutoCloseable {
     public LearnBudgets learnBudgets() {
         LearnBudgets b = learnBudgets;
         if (b == null) {
-            b = new LearnBudgets(map(MAP_LEARN_LIMIT), map(MAP_LEARN_COUNT));
+            b = new LearnBudgets(map(MapNames.LEARN_LIMIT), map(MapNames.LEARN_COUNT));
             learnBudgets = b;
         }
         return b;
@@ -321,8 +316,8 @@ public final class Datapath implements AutoCloseable {
      * @return what was left in the pin root because it is not xvtep's (empty when the pin root went)
      */
     public static List<Path> cleanup(Path pinRoot, int extraUnderlay) {
-        if (Files.exists(pinRoot.resolve(MAP_CONFIG))) {
-            try (BpfMap cfg = BpfMap.openPinned(pinRoot.resolve(MAP_CONFIG))) {
+        if (Files.exists(pinRoot.resolve(MapNames.CONFIG))) {
+            try (BpfMap cfg = BpfMap.openPinned(pinRoot.resolve(MapNames.CONFIG))) {
                 cfg.lookup(MapCodec.u32(0)).map(XvtepConfig::decode).ifPresent(c -> {
                     if (c.underlayIfindex() != 0) {
                         Programs.detachUnderlay(c.underlayIfindex());
@@ -332,8 +327,8 @@ public final class Datapath implements AutoCloseable {
                 // a damaged pin is removed below anyway
             }
         }
-        if (Files.exists(pinRoot.resolve(MAP_PORTS))) {
-            try (BpfMap p = BpfMap.openPinned(pinRoot.resolve(MAP_PORTS))) {
+        if (Files.exists(pinRoot.resolve(MapNames.PORTS))) {
+            try (BpfMap p = BpfMap.openPinned(pinRoot.resolve(MapNames.PORTS))) {
                 for (byte[] k : p.keys()) {
                     Programs.detachPort(MapCodec.u32(k));
                 }

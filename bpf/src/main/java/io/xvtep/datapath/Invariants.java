@@ -54,12 +54,12 @@ public final class Invariants {
     private List<String> walk(boolean fix) {
         List<String> out = new ArrayList<>();
         Map<Integer, VniCfg> vnis = new TreeMap<>();
-        for (BpfMap.Entry e : m(Datapath.MAP_VNIS).entries()) {
+        for (BpfMap.Entry e : m(MapNames.VNIS).entries()) {
             VniCfg c = VniCfg.decode(e.value());
             vnis.put(c.vni(), c);
         }
         Map<Integer, PortCfg> ports = new TreeMap<>();
-        for (BpfMap.Entry e : m(Datapath.MAP_PORTS).entries()) {
+        for (BpfMap.Entry e : m(MapNames.PORTS).entries()) {
             ports.put(MapCodec.u32(e.key()), PortCfg.decode(e.value()));
         }
         // ports of VNIs that are gone (a VNI delete killed midway)
@@ -67,18 +67,18 @@ public final class Invariants {
             if (!vnis.containsKey(p.getValue().vni())) {
                 out.add("port ifindex " + p.getKey() + " belongs to VNI " + p.getValue().vni() + ", which does not exist");
                 if (fix) {
-                    m(Datapath.MAP_PORTS).delete(MapCodec.u32(p.getKey()));
+                    m(MapNames.PORTS).delete(MapCodec.u32(p.getKey()));
                     Programs.detachPort(p.getKey());
                     ports.remove(p.getKey());
                 }
             }
         }
-        dropOrphans(out, fix, Datapath.MAP_FLOOD, "flood slot", k -> VniIdxKey.decode(k).vni(), vnis);
-        dropOrphans(out, fix, Datapath.MAP_VNI_PORTS, "port list slot", k -> VniIdxKey.decode(k).vni(), vnis);
-        dropOrphans(out, fix, Datapath.MAP_FDB, "FDB entry", k -> FdbKey.decode(k).vni(), vnis);
-        dropOrphans(out, fix, Datapath.MAP_NEIGH, "neighbour entry", k -> NeighKey.decode(k).vni(), vnis);
-        dropOrphans(out, fix, Datapath.MAP_NEIGH6, "neighbour entry", k -> Neigh6Key.decode(k).vni(), vnis);
-        dropOrphans(out, fix, Datapath.MAP_ALLOWED_SRC, "allowed source", k -> VniSrcKey.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.FLOOD, "flood slot", k -> VniIdxKey.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.VNI_PORTS, "port list slot", k -> VniIdxKey.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.FDB, "FDB entry", k -> FdbKey.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.NEIGH, "neighbour entry", k -> NeighKey.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.NEIGH6, "neighbour entry", k -> Neigh6Key.decode(k).vni(), vnis);
+        dropOrphans(out, fix, MapNames.ALLOWED_SRC, "allowed source", k -> VniSrcKey.decode(k).vni(), vnis);
         for (VniCfg cfg : vnis.values()) {
             List<Integer> wantPorts = new ArrayList<>();
             ports.forEach((ifindex, p) -> {
@@ -89,12 +89,12 @@ public final class Invariants {
             int nPorts = portList(out, fix, cfg, wantPorts);
             int nFlood = floodList(out, fix, cfg);
             if (fix && (nPorts != cfg.nPorts() || nFlood != cfg.nFlood())) {
-                m(Datapath.MAP_VNIS).update(MapCodec.u32(cfg.vni()), cfg.withCounts(nPorts, nFlood).encode(),
+                m(MapNames.VNIS).update(MapCodec.u32(cfg.vni()), cfg.withCounts(nPorts, nFlood).encode(),
                         UpdateFlag.EXIST);
             }
             // checking: slots beyond the stored count; repairing: beyond the rebuilt one
-            staleSlots(out, fix, Datapath.MAP_VNI_PORTS, "port list", cfg.vni(), fix ? nPorts : cfg.nPorts());
-            staleSlots(out, fix, Datapath.MAP_FLOOD, "flood list", cfg.vni(), fix ? nFlood : cfg.nFlood());
+            staleSlots(out, fix, MapNames.VNI_PORTS, "port list", cfg.vni(), fix ? nPorts : cfg.nPorts());
+            staleSlots(out, fix, MapNames.FLOOD, "flood list", cfg.vni(), fix ? nFlood : cfg.nFlood());
         }
         localEntries(out, fix, ports);
         dstports(out, fix, vnis);
@@ -120,7 +120,7 @@ public final class Invariants {
 
     /** The port list as xvtep_ports says it is: listed order kept, missing ports appended, strangers dropped. */
     private int portList(List<String> out, boolean fix, VniCfg cfg, List<Integer> want) {
-        BpfMap list = m(Datapath.MAP_VNI_PORTS);
+        BpfMap list = m(MapNames.VNI_PORTS);
         Set<Integer> listed = new LinkedHashSet<>();
         for (int i = 0; i < cfg.nPorts(); i++) {
             var v = list.lookup(new VniIdxKey(cfg.vni(), i).encode());
@@ -153,7 +153,7 @@ public final class Invariants {
 
     /** The flood list's slots below n_flood, missing ones and repeated destinations left out. */
     private int floodList(List<String> out, boolean fix, VniCfg cfg) {
-        BpfMap flood = m(Datapath.MAP_FLOOD);
+        BpfMap flood = m(MapNames.FLOOD);
         List<FloodDst> dense = new ArrayList<>();
         Set<IpAddress> seen = new LinkedHashSet<>();
         boolean moved = false;
@@ -183,7 +183,7 @@ public final class Invariants {
     /** Slots at or beyond a list's count: left by an add or a remove that did not finish. */
     private void staleSlots(List<String> out, boolean fix, String map, String what, int vni, int n) {
         BpfMap bm = m(map);
-        int limit = map.equals(Datapath.MAP_FLOOD) ? Abi.MAX_FLOOD : Abi.MAX_PORTS_PER_VNI;
+        int limit = map.equals(MapNames.FLOOD) ? Abi.MAX_FLOOD : Abi.MAX_PORTS_PER_VNI;
         // slots are written densely: the first free slot past n ends the walk unless a later one exists
         for (int i = n; i < limit; i++) {
             byte[] k = new VniIdxKey(vni, i).encode();
@@ -202,7 +202,7 @@ public final class Invariants {
 
     /** Local FDB entries must point at a port of their own VNI (a port removal killed before its FDB flush). */
     private void localEntries(List<String> out, boolean fix, Map<Integer, PortCfg> ports) {
-        BpfMap fdb = m(Datapath.MAP_FDB);
+        BpfMap fdb = m(MapNames.FDB);
         Map<Integer, Integer> bad = new HashMap<>();
         for (BpfMap.Entry e : fdb.entries()) {
             FdbValue v = FdbValue.decode(e.value());
@@ -225,7 +225,7 @@ public final class Invariants {
     private void dstports(List<String> out, boolean fix, Map<Integer, VniCfg> vnis) {
         Map<Integer, Integer> want = new TreeMap<>();
         vnis.values().forEach(c -> want.merge(c.dstport(), 1, Integer::sum));
-        BpfMap dp = m(Datapath.MAP_DSTPORTS);
+        BpfMap dp = m(MapNames.DSTPORTS);
         Map<Integer, Integer> have = new TreeMap<>();
         for (BpfMap.Entry e : dp.entries()) {
             have.put(MapCodec.u16(e.key()), MapCodec.u32(e.value()));

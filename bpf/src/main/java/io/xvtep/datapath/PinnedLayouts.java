@@ -20,7 +20,7 @@ final class PinnedLayouts {
 
     /** Unpins {@code pinRoot}/xvtep_stats if its value is not today's struct vni_stats; true if it did. */
     static boolean unpinStaleStats(Path pinRoot) {
-        Path pin = pinRoot.resolve(Datapath.MAP_STATS);
+        Path pin = pinRoot.resolve(MapNames.STATS);
         if (!Files.exists(pin)) {
             return false;
         }

@@ -40,7 +40,7 @@ final class PinnedResize {
     }
 
     /** Maps of u64 counters only, written by the datapath: the window's increments are added. */
-    private static final java.util.Set<String> COUNTERS = java.util.Set.of(Datapath.MAP_STATS, Datapath.MAP_LEARN_COUNT);
+    private static final java.util.Set<String> COUNTERS = java.util.Set.of(MapNames.STATS, MapNames.LEARN_COUNT);
 
     private final List<Move> moves;
     /** CLOCK_MONOTONIC (as bpf_ktime_get_ns) when the copy began: FDB entries updated since are the window's. */
@@ -179,7 +179,7 @@ final class PinnedResize {
     private int merge(String name, BpfMap from, BpfMap to, long sinceNs, boolean addCounters) {
         List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
         from.forEach(e -> {
-            if (name.equals(Datapath.MAP_FDB)) {
+            if (name.equals(MapNames.FDB)) {
                 if (FdbValue.decode(e.value()).updatedNs() >= sinceNs) {
                     keys.add(e.key());
                     values.add(e.value());
@@ -195,7 +195,7 @@ final class PinnedResize {
         for (int i = 0; i < keys.size(); i++) {
             byte[] cur = now.get(i);
             byte[] old = values.get(i);
-            if (name.equals(Datapath.MAP_FDB)) {
+            if (name.equals(MapNames.FDB)) {
                 if (cur != null) { // both hold the MAC: only a learn newer than the new map's, and never over a static one
                     FdbValue c = FdbValue.decode(cur), o = FdbValue.decode(old);
                     if (static_(c) || static_(o) || c.updatedNs() >= o.updatedNs()) {

@@ -74,7 +74,7 @@ class CapacityChangeTest {
                 dp.learnBudgets().setMax(LearnBudgets.Key.vni(7), 123);
                 before = contents(dp);
             }
-            assertThat(before.get(Datapath.MAP_FDB)).hasSize(FDB_N);
+            assertThat(before.get(MapNames.FDB)).hasSize(FDB_N);
 
             long t0 = System.nanoTime();
             try (Datapath dp = Datapath.open(root, LARGE)) {
@@ -85,8 +85,8 @@ class CapacityChangeTest {
                 // the host's learning limit follows the FDB capacity; everything else is as it was
                 String host = HexFormat.of().formatHex(LearnBudgets.Key.HOST.encodeKey().encode());
                 assertThat(dp.learnBudgets().max(LearnBudgets.Key.HOST)).isEqualTo(LARGE.learnMaxHost());
-                after.get(Datapath.MAP_LEARN_LIMIT).remove(host);
-                before.get(Datapath.MAP_LEARN_LIMIT).remove(host);
+                after.get(MapNames.LEARN_LIMIT).remove(host);
+                before.get(MapNames.LEARN_LIMIT).remove(host);
                 assertThat(after).isEqualTo(before);
                 assertThat(dp.learnBudgets().max(LearnBudgets.Key.vni(7))).isEqualTo(123);
             }
@@ -98,7 +98,7 @@ class CapacityChangeTest {
             Capacities tooSmall = new Capacities(FDB_N - 1, 8_192, 256, 128);
             assertThatThrownBy(() -> Datapath.open(root, tooSmall)).hasMessageContaining("xvtep_fdb holds " + FDB_N);
             try (Datapath dp = Datapath.open(root, LARGE)) {
-                assertThat(dp.map(Datapath.MAP_FDB).keys()).hasSize(FDB_N);
+                assertThat(dp.map(MapNames.FDB).keys()).hasSize(FDB_N);
             }
         } finally {
             Bpffs.removeTree(root);

@@ -60,16 +60,16 @@ class InvariantsTest {
             assertThat(new Invariants(dp::map).check()).isEmpty();
 
             // a createVni killed after its vni_cfg, before its dstport reference; a stray reference
-            dp.map(Datapath.MAP_DSTPORTS).update(MapCodec.u16(4789), MapCodec.u32(5), UpdateFlag.ANY);
-            dp.map(Datapath.MAP_DSTPORTS).update(MapCodec.u16(9999), MapCodec.u32(1), UpdateFlag.ANY);
+            dp.map(MapNames.DSTPORTS).update(MapCodec.u16(4789), MapCodec.u32(5), UpdateFlag.ANY);
+            dp.map(MapNames.DSTPORTS).update(MapCodec.u16(9999), MapCodec.u32(1), UpdateFlag.ANY);
             // a flood remove killed after moving the last entry into the hole; an add killed before n_flood rose
-            dp.map(Datapath.MAP_FLOOD).update(new VniIdxKey(42, 1).encode(), new FloodDst(a, 0).encode(), UpdateFlag.ANY);
-            dp.map(Datapath.MAP_FLOOD).update(new VniIdxKey(42, 2).encode(), new FloodDst(b, 0).encode(), UpdateFlag.ANY);
+            dp.map(MapNames.FLOOD).update(new VniIdxKey(42, 1).encode(), new FloodDst(a, 0).encode(), UpdateFlag.ANY);
+            dp.map(MapNames.FLOOD).update(new VniIdxKey(42, 2).encode(), new FloodDst(b, 0).encode(), UpdateFlag.ANY);
             // a deleteVni killed midway: entries of a VNI that is gone
-            dp.map(Datapath.MAP_FLOOD).update(new VniIdxKey(99, 0).encode(), new FloodDst(a, 0).encode(), UpdateFlag.ANY);
+            dp.map(MapNames.FLOOD).update(new VniIdxKey(99, 0).encode(), new FloodDst(a, 0).encode(), UpdateFlag.ANY);
             dp.fdb().put(orphan, new FdbValue(a, 0, FdbValue.F_STATIC, 1));
             // a port attach killed after its port_cfg, before the list; a port removal before its FDB flush
-            dp.map(Datapath.MAP_PORTS).update(MapCodec.u32(777_001), new PortCfg(43, 0).encode(), UpdateFlag.ANY);
+            dp.map(MapNames.PORTS).update(MapCodec.u32(777_001), new PortCfg(43, 0).encode(), UpdateFlag.ANY);
             dp.fdb().put(behindNonPort, new FdbValue(null, 555_001, 0, 1));
 
             List<String> found = new Invariants(dp::map).check();

@@ -37,7 +37,7 @@ class LearnDuringResizeTest {
             h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0);
             h.run("tc_underlay_ingress", fromVtep(V2, 4789, 42, arpRequest(R2, IP_R2, "10.20.1.11")), "u0");
             try (Datapath dp = h.ns.call(() -> Datapath.open(h.pinRoot(), OTHER))) {
-                assertThat(dp.map(Datapath.MAP_FDB).maxEntries()).isEqualTo(OTHER.fdb());
+                assertThat(dp.map(MapNames.FDB).maxEntries()).isEqualTo(OTHER.fdb());
                 // the window: the old programs learn C1 behind p1 and see R1 move to V3
                 assertThat(h.run("tc_port_ingress", PING_C1_TO_R1, "p1").retval()).isEqualTo(Harness.TC_ACT_REDIRECT);
                 h.run("tc_underlay_ingress", fromVtep(V3, 4789, 42, ARP_FROM_R1), "u0");
@@ -51,7 +51,7 @@ class LearnDuringResizeTest {
 
                 Map<String, Integer> carried = dp.finishResize();
                 System.out.println("carried over after the re-attachment: " + carried);
-                assertThat(carried).containsEntry(Datapath.MAP_FDB, 2);
+                assertThat(carried).containsEntry(MapNames.FDB, 2);
                 assertThat(dp.fdb().get(key(C1)).orElseThrow().ifindex()).isEqualTo(h.ifindex.get("p1"));
                 assertThat(dp.fdb().get(key(R1)).orElseThrow().remote()).as("the move").isEqualTo(IpAddress.parse(V3));
                 assertThat(dp.fdb().get(key(R2)).orElseThrow().remote()).as("the newer learn wins").isEqualTo(IpAddress.parse(V2));

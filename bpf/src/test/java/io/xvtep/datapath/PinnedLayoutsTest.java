@@ -32,22 +32,22 @@ class PinnedLayoutsTest {
                 dp.createVni(new VniCfg(42, 0, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0),
                         java.util.List.of());
                 dp.fdb().put(key, value);
-                statsId = dp.map(Datapath.MAP_STATS).id();
+                statsId = dp.map(MapNames.STATS).id();
             }
             try (Datapath dp = Datapath.open(root)) {
-                assertThat(dp.map(Datapath.MAP_STATS).id()).as("same layout: reused").isEqualTo(statsId);
+                assertThat(dp.map(MapNames.STATS).id()).as("same layout: reused").isEqualTo(statsId);
             }
 
-            Path stats = root.resolve(Datapath.MAP_STATS);
+            Path stats = root.resolve(MapNames.STATS);
             Files.delete(stats);
             Command.of("bpftool", "map", "create", stats.toString(), "type", "percpu_hash", "key", "4",
                     "value", Integer.toString(8 * 26), "entries", Integer.toString(Abi.MAX_VNIS + 1),
-                    "name", Datapath.MAP_STATS).check();
+                    "name", MapNames.STATS).check();
 
             try (Datapath dp = Datapath.open(root)) {
-                assertThat(dp.map(Datapath.MAP_STATS).valueSize()).isEqualTo(VniStats.SIZE);
+                assertThat(dp.map(MapNames.STATS).valueSize()).isEqualTo(VniStats.SIZE);
                 assertThat(dp.stats().get(0)).contains(VniStats.ZERO);
-                assertThat(dp.map(Datapath.MAP_FDB).lookup(key.encode()).map(FdbValue::decode)).contains(value);
+                assertThat(dp.map(MapNames.FDB).lookup(key.encode()).map(FdbValue::decode)).contains(value);
             }
         } finally {
             Bpffs.removeTree(root);

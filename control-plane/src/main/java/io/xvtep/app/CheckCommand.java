@@ -1,6 +1,7 @@
 package io.xvtep.app;
 
 import io.xvtep.datapath.Datapath;
+import io.xvtep.datapath.MapNames;
 import io.xvtep.datapath.Invariants;
 import io.xvtep.libbpf.BpfMap;
 
@@ -32,7 +33,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.exists(pinRoot.resolve(Datapath.MAP_VNIS))) {
+        if (!Files.exists(pinRoot.resolve(MapNames.VNIS))) {
             System.err.println("xvtep check: no xvtep maps pinned in " + pinRoot);
             return 1;
         }
@@ -47,9 +48,9 @@ public final class CheckCommand implements Callable<Integer> {
             for (String v : violations) {
                 System.out.println("xvtep check: " + v);
             }
-            int vnis = opened.get(Datapath.MAP_VNIS).keys().size();
-            int ports = opened.get(Datapath.MAP_PORTS).keys().size();
-            int fdb = opened.get(Datapath.MAP_FDB).keys().size();
+            int vnis = opened.get(MapNames.VNIS).keys().size();
+            int ports = opened.get(MapNames.PORTS).keys().size();
+            int fdb = opened.get(MapNames.FDB).keys().size();
             System.out.println("xvtep check: " + pinRoot + ": " + vnis + " VNIs, " + ports + " ports, " + fdb
                     + " FDB entries: " + (violations.isEmpty() ? "consistent" : violations.size() + " violation(s)"));
             return violations.isEmpty() ? 0 : 1;
