@@ -45,6 +45,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 	struct ethhdr eth;
 	__u32 vni;
 
+	PROF_STOP(1, TC_ACT_OK);
 	port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
 	if (!port)
 		return TC_ACT_OK; /* not (or no longer) an xvtep port */
@@ -61,11 +62,14 @@ int tc_port_ingress(struct __sk_buff *skb)
 
 	/* As a bridge port: invalid sources are refused, the MACs behind the port learned,
 	 * and IEEE link-local groups (PAUSE, STP, LACP, 802.1X, LLDP) never forwarded. */
-	if (mac_is_multicast(eth.h_source) || mac_is_zero(eth.h_source))
+	PROF_STOP(2, TC_ACT_OK);
+	if (!PROF_SKIPS(PROF_SKIP_VALIDATE) && (mac_is_multicast(eth.h_source) || mac_is_zero(eth.h_source)))
 		return drop(st, DROP_SRC_MAC);
-	fdb_learn(vni, eth.h_source, 0, ifindex, st);
-	if (mac_is_link_local(eth.h_dest))
+	if (!PROF_SKIPS(PROF_SKIP_LEARN))
+		fdb_learn(vni, eth.h_source, 0, ifindex, st);
+	if (!PROF_SKIPS(PROF_SKIP_VALIDATE) && mac_is_link_local(eth.h_dest))
 		return drop(st, DROP_LINK_LOCAL);
+	PROF_STOP(3, TC_ACT_OK);
 
 	if (cfg->flags & VNI_F_PROXY) {
 		int r = PROXY_NOT_MINE;
@@ -82,6 +86,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 
 	if (!mac_is_multicast(eth.h_dest)) {
 		e = fdb_lookup(vni, eth.h_dest);
+		PROF_STOP(4, TC_ACT_OK);
 		if (e && !fdb_is_stale(e, cfg, bpf_ktime_get_ns())) {
 			if (e->ifindex) {
 				if (e->ifindex == ifindex)

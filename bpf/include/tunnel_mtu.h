@@ -58,26 +58,6 @@ struct too_big6 {
 #define TOO_BIG4_LEN (sizeof(struct too_big4) - 2)
 #define TOO_BIG6_LEN (sizeof(struct too_big6) - 2)
 
-/* One's-complement sum of `len` packet bytes from `off` (at most ICMP_QUOTE_CHUNKS chunks), added to `sum`. */
-static __always_inline __s64 skb_csum_add(struct __sk_buff *skb, __u32 off, __u32 len, __s64 sum)
-{
-	__u32 zero = 0;
-	struct csum_chunk *c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
-
-	if (!c)
-		return -1;
-	for (__u32 i = 0; i < ICMP_QUOTE_CHUNKS; i++) {
-		if (len < CSUM_CHUNK)
-			break;
-		sum = csum_chunk_add(skb, 0, c, off, CSUM_CHUNK, sum);
-		off += CSUM_CHUNK;
-		len -= CSUM_CHUNK;
-	}
-	if (len)
-		sum = csum_chunk_add(skb, 0, c, off, len, sum);
-	return sum;
-}
-
 /* ICMP types the kernel never answers with an error (icmp_is_err). */
 static __always_inline int icmp4_is_err(__u8 type)
 {
@@ -179,7 +159,7 @@ __attribute__((noinline)) int too_big_answer(struct __sk_buff *skb, __u32 mtu, _
 		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v6.ip6.saddr, 2 * sizeof(struct in6_addr), 0);
 		sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), sum);
 		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v6.icmp6, sizeof(a.v6.icmp6), sum);
-		sum = skb_csum_add(skb, TOO_BIG6_LEN, quote, sum);
+		sum = csum_add_range(skb, 0, TOO_BIG6_LEN, quote, sum, ICMP_QUOTE_CHUNKS);
 		if (sum < 0)
 			return 0;
 		a.v6.icmp6.icmp6_cksum = csum_fold32(sum);
@@ -189,7 +169,7 @@ __attribute__((noinline)) int too_big_answer(struct __sk_buff *skb, __u32 mtu, _
 		a.v4.icmp.code = ICMP_FRAG_NEEDED;
 		a.v4.icmp.mtu = bpf_htons(mtu);
 		sum = bpf_csum_diff(0, 0, (__be32 *)&a.v4.icmp, sizeof(a.v4.icmp), 0);
-		sum = skb_csum_add(skb, TOO_BIG4_LEN, quote, sum);
+		sum = csum_add_range(skb, 0, TOO_BIG4_LEN, quote, sum, ICMP_QUOTE_CHUNKS);
 		if (sum < 0)
 			return 0;
 		a.v4.icmp.checksum = csum_fold32(sum);

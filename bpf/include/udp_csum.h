@@ -65,31 +65,43 @@ static __always_inline __s64 csum_chunk_add(void *ctx, int xdp, struct csum_chun
 }
 
 /*
+ * Adds the one's-complement sum of `len` bytes from `off` to `sum` (-1 on failure): whole chunks in a
+ * loop of at most `max_chunks` (a constant at each call site: the bound the verifier walks), the tail
+ * after it, so no path forks inside the loop but its exit. The one summing loop of the datapath: the
+ * outer UDP checksum verified on decap and computed on encap, and the quote of an ICMP too-big answer.
+ */
+static __always_inline __s64 csum_add_range(void *ctx, int xdp, __u32 off, __u32 len, __s64 sum, __u32 max_chunks)
+{
+	__u32 zero = 0;
+	struct csum_chunk *c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
+
+	if (!c)
+		return -1;
+	for (__u32 i = 0; i < max_chunks; i++) {
+		if (len < CSUM_CHUNK)
+			break;
+		sum = csum_chunk_add(ctx, xdp, c, off, CSUM_CHUNK, sum);
+		off += CSUM_CHUNK;
+		len -= CSUM_CHUNK;
+	}
+	if (len)
+		sum = csum_chunk_add(ctx, xdp, c, off, len, sum);
+	return sum;
+}
+
+/*
  * The frame's UDP checksum is absent or right. `ctx` is the program's context: an xdp_md
  * when `xdp`, else an __sk_buff (a constant at every call site, so one branch is compiled).
- * Whole chunks in the loop, the tail after it: no path forks inside the loop but its exit.
  */
 static __always_inline int vx_udp_csum_verified(void *ctx, int xdp, const struct vx_info *vx)
 {
-	__u32 zero = 0, off = vx->outer_len - VXLAN_HLEN - sizeof(struct udphdr), rem = vx->udp_len;
-	struct csum_chunk *c;
+	__u32 off = vx->outer_len - VXLAN_HLEN - sizeof(struct udphdr);
 	__s64 sum;
 
 	if (!vx->udp_check)
 		return 1; /* over IPv6 vx_parse let it through only with udp6zerocsumrx */
-	c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
-	if (!c)
-		return 0;
 	sum = udp_pseudo_sum(&vx->saddr, &vx->daddr, vx->ipv6, vx->udp_len);
-	for (__u32 i = 0; i < CSUM_MAX_CHUNKS; i++) {
-		if (rem < CSUM_CHUNK)
-			break;
-		sum = csum_chunk_add(ctx, xdp, c, off, CSUM_CHUNK, sum);
-		off += CSUM_CHUNK;
-		rem -= CSUM_CHUNK;
-	}
-	if (rem)
-		sum = csum_chunk_add(ctx, xdp, c, off, rem, sum);
+	sum = csum_add_range(ctx, xdp, off, vx->udp_len, sum, CSUM_MAX_CHUNKS);
 	return sum >= 0 && csum_fold32(sum) == 0;
 }
 

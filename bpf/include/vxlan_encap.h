@@ -9,6 +9,7 @@
 #include "vxlan.h"
 #include "events.h"
 #include "tunnel_mtu.h"
+#include "prof.h"
 
 struct encap_ctx {
 	struct vxlan_outer o;    /* the outer headers of an IPv4 VNI's frame */
@@ -84,6 +85,12 @@ static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct x
 	int v4 = addr_is_v4(dst);
 	int rc;
 
+	if (PROF_SKIPS(PROF_SKIP_FIB)) {
+		__builtin_memcpy(eth->h_dest, gc->underlay_mac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
+		*ifindex = gc->underlay_ifindex;
+		return NH_OK;
+	}
 	if (v4 && ipv4_is_multicast(addr_v4(dst))) {
 		eth->h_dest[0] = IPV4_MCAST_MAC0;
 		eth->h_dest[1] = IPV4_MCAST_MAC1;
@@ -149,6 +156,8 @@ static __always_inline int mtu_ok(struct __sk_buff *skb, const struct vni_cfg *c
 {
 	__u32 mtu = 0;
 
+	if (PROF_SKIPS(PROF_SKIP_MTU))
+		return 1;
 	return bpf_check_mtu(skb, gc->underlay_ifindex, &mtu, vx_encap_len(cfg), 0) != BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
@@ -159,22 +168,9 @@ static __always_inline int mtu_ok(struct __sk_buff *skb, const struct vni_cfg *c
  */
 __attribute__((noinline)) __s64 vx_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
 {
-	__u32 zero = 0;
-	struct csum_chunk *c = bpf_map_lookup_elem(&xvtep_csum_scratch, &zero);
-	__s64 sum = 0;
-
-	if (!c || !skb)
+	if (!skb)
 		return -1;
-	for (__u32 i = 0; i < CSUM_MAX_CHUNKS; i++) {
-		if (len < CSUM_CHUNK)
-			break;
-		sum = csum_chunk_add(skb, 0, c, off, CSUM_CHUNK, sum);
-		off += CSUM_CHUNK;
-		len -= CSUM_CHUNK;
-	}
-	if (len)
-		sum = csum_chunk_add(skb, 0, c, off, len, sum);
-	return sum;
+	return csum_add_range(skb, 0, off, len, 0, CSUM_MAX_CHUNKS);
 }
 
 _Static_assert(DROP_TRUNCATED == 0, "vx_encap returns 0 for success and never DROP_TRUNCATED");
@@ -290,7 +286,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	__u32 elen = ipv6 ? VXLAN_ENCAP6_LEN : VXLAN_ENCAP_LEN; /* == the outer headers' length on the wire */
 	__u64 flags = (ipv6 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV4) |
 		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN);
-	__u32 hash = bpf_get_hash_recalc(skb);
+	__u32 hash = PROF_SKIPS(PROF_SKIP_HASH) ? skb->hash : bpf_get_hash_recalc(skb);
 	struct ethhdr eth;
 	struct iphdr in_ip = {};
 	__be32 tags[VX_MAX_TAGS] = {};
@@ -305,7 +301,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	c->csum = ipv6 && !(cfg->flags & VNI_F_UDP_ZERO_CSUM6_TX);
 	if (c->csum && skb->gso_size)
 		return DROP_GSO_CSUM;
-	n = vx_take_tags(skb, tags);
+	n = PROF_SKIPS(PROF_SKIP_VALIDATE) ? 0 : vx_take_tags(skb, tags);
 	if (n < 0)
 		return DROP_ADJUST;
 	tag_len = n * VLAN_TAG_LEN;
@@ -344,6 +340,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	c->inner_len = skb->len + tag_len;
 	c->src = *vni_local_ip(cfg, gc);
 	c->ipv6 = ipv6;
+	PROF_STOP(6, 0);
 	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		/* the inner MAC header is 14 bytes, or 18/22 with the tags: GSO finds the inner L3 right */
 		if (n == 0) {
@@ -367,6 +364,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 		return DROP_ADJUST;
 	if (n > 1 && bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN + VLAN_TAG_LEN, &tags[1], VLAN_TAG_LEN, 0))
 		return DROP_ADJUST;
+	PROF_STOP(7, 0);
 
 	if (ipv6) {
 		__builtin_memset(&c->o6, 0, sizeof(c->o6));
@@ -452,7 +450,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 
 	if (!c || !gc || !skb)
 		return drop(st, DROP_INTERNAL);
-	if (addr_is_v4(&c->dst) == c->ipv6)
+	if (!PROF_SKIPS(PROF_SKIP_VALIDATE) && addr_is_v4(&c->dst) == c->ipv6)
 		return drop(st, DROP_FAMILY); /* a VNI is one family (the control plane refuses mixing) */
 	if (c->ipv6) {
 		if (vx_address6(c))
@@ -467,6 +465,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 	}
 	__builtin_memset(&c->nh_ip, 0, sizeof(c->nh_ip));
 	r = vx_nexthop(skb, gc, &c->src, &c->dst, eth, &ifindex, &c->nh_ip, &c->fib);
+
 	if (r == NH_FAIL)
 		return drop(st, DROP_FIB);
 	if (r == NH_NO_NEIGH) {
@@ -515,15 +514,18 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 				      const union vtep_addr *remote, struct vni_stats *st)
 {
 	enum drop_reason why;
-	int r = vx_tunnel_mtu(skb, cfg, skb->ifindex, st);
+	int r = PROF_SKIPS(PROF_SKIP_VALIDATE) ? 0 : vx_tunnel_mtu(skb, cfg, skb->ifindex, st);
 
 	if (r)
 		return r;
 	if (!mtu_ok(skb, cfg, gc))
 		return drop(st, DROP_MTU);
+	PROF_STOP(5, TC_ACT_OK);
 	why = vx_encap(skb, cfg, gc);
 	if (why)
 		return drop(st, why);
+	if (XVTEP_PROF_STAGE >= 6 && XVTEP_PROF_STAGE <= 8)
+		return TC_ACT_OK; /* profile points inside vx_encap */
 	return vx_send_to(skb, remote, 0, cfg->vni);
 }
 

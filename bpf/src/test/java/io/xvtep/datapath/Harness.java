@@ -67,8 +67,13 @@ final class Harness implements AutoCloseable {
     }
 
     static Harness start() {
+        return start(null);
+    }
+
+    /** With another build of the port object (the profile's variants, test-vm/bench profile); null: the real one. */
+    static Harness start(Path portObject) {
         Netns ns = Netns.create("xvtep-pt");
-        Harness h = new Harness(ns);
+        Harness h = new Harness(ns, portObject);
         try {
             ns.disableIpv6(); // no ND/MLD chatter on the taps: only what the datapath sends
             h.setUp();
@@ -79,8 +84,11 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    private Harness(Netns ns) {
+    private final Path portObject;
+
+    private Harness(Netns ns, Path portObject) {
         this.ns = ns;
+        this.portObject = portObject;
         this.pinRoot = Path.of("/sys/fs/bpf", ns.name());
     }
 
@@ -121,7 +129,7 @@ final class Harness implements AutoCloseable {
             long t0 = System.nanoTime();
             underlay = BpfObject.open(resource("xvtep_underlay.bpf.o"), pinRoot);
             underlay.load();
-            port = BpfObject.open(resource("xvtep_port.bpf.o"), pinRoot);
+            port = BpfObject.open(portObject != null ? portObject : resource("xvtep_port.bpf.o"), pinRoot);
             port.load();
             loadMs = (System.nanoTime() - t0) / 1_000_000;
             tap = BpfObject.open(resource("tap.bpf.o"), null);
