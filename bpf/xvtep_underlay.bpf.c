@@ -14,7 +14,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define PULL_LEN 128 /* enough linear bytes for every header vx_parse reads */
 
 /* ---------------------------------------------------------------- XDP */
 
@@ -98,7 +97,7 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 		stat_pass(stats_get(0), PASS_NOT_VXLAN);
 		return TC_ACT_OK;
 	}
-	bpf_skb_pull_data(skb, skb->len < PULL_LEN ? skb->len : PULL_LEN);
+	bpf_skb_pull_data(skb, skb->len < VX_PULL_LEN ? skb->len : VX_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	v = vx_parse(data, data_end, skb->len, &vx, &cfg);

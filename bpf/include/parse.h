@@ -125,6 +125,113 @@ static __always_inline __u8 ipv6_tclass(const struct ipv6hdr *ip6)
 	return (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 }
 
+/* ---- IPv6 extension headers in front of an outer UDP header (RFC 8200 section 4) ---- */
+#define IPV6_EXT_MAX       4   /* extension headers walked; a longer chain is the stack's */
+#define IPV6_EXT_MAX_BYTES 128 /* their total length (what the TC program pulls beyond the fixed headers) */
+#define IPV6_OPT_MAX       8   /* TLV options judged in one Hop-by-Hop or Destination Options header */
+#define IPV6_OPT_PAD1      0
+#define IPV6_OPT_ACTION    0xc0 /* the type's top bits: 00 = skip the option if unknown, else discard it */
+#define IPV6_FRAG_OFFSET   0xfff8 /* Fragment header offset (host order), and the M flag */
+#define IPV6_FRAG_MF       0x0001
+#define IPV6_RT_TYPE_MIP6  2    /* Routing header types the stack judges by its own settings (MIPv6, */
+#define IPV6_RT_TYPE_RPL   3    /* rpl_seg_enabled, seg6_enabled): never skipped here */
+#define IPV6_RT_TYPE_SRH   4
+
+/* What ipv6_ext_walk found after the fixed IPv6 header. */
+struct ipv6_ext {
+	__u32 len;        /* bytes of extension headers */
+	__u8  nexthdr;    /* the header after them */
+	__u8  first_frag; /* a Fragment header with offset 0 and M set: the datagram is not whole */
+	__u8  later_frag; /* a Fragment header with an offset: no upper-layer header follows */
+};
+
+/*
+ * Options of a Hop-by-Hop or Destination Options header of `hlen` bytes (in the packet up to h + hlen)
+ * that the kernel's ip6_parse_tlv would skip: Pad1, PadN and any type whose action bits are 00. A type
+ * that says "discard if unknown" (Jumbo, Home Address, ...) is for the stack to judge: 0 then.
+ * Branch-free over Pad1 vs other so the verifier walks one path per option.
+ */
+static __always_inline int ipv6_opts_skippable(const __u8 *h, __u32 hlen, const void *data_end)
+{
+	__u32 o = 2;
+
+	for (int i = 0; i < IPV6_OPT_MAX; i++) {
+		const __u8 *opt;
+		__u32 type;
+
+		if (o >= hlen)
+			return 1;
+		if (o > IPV6_EXT_MAX_BYTES)
+			return 0;
+		opt = h + o;
+		if ((const void *)(opt + 2) > data_end)
+			return 0;
+		type = opt[0];
+		if (type & IPV6_OPT_ACTION)
+			return 0;
+		o += 1 + ((type + 0xff) >> 8) * (1 + (__u32)opt[1]); /* Pad1: 1 byte; else 2 + length */
+	}
+	return o >= hlen; /* more options than IPV6_OPT_MAX: the stack's */
+}
+
+/*
+ * Walks Hop-by-Hop (first only), Destination Options, Routing (segments left 0) and Fragment headers
+ * after the fixed header `ip6`, as ipv6_rcv / ip6_protocol_deliver_rcu would before handing the packet
+ * to UDP, up to IPV6_EXT_MAX headers and IPV6_EXT_MAX_BYTES bytes. Returns 0 with *x filled, or -1 when
+ * the chain is one only the stack may judge (longer, cut short, a Routing header with segments left or of
+ * a type with its own sysctl, Hop-by-Hop not first, an option not to skip).
+ */
+static __always_inline int ipv6_ext_walk(const struct ipv6hdr *ip6, const void *data_end, struct ipv6_ext *x)
+{
+	const __u8 *base = (const __u8 *)(ip6 + 1);
+	__u8 next = ip6->nexthdr;
+	__u32 off = 0;
+
+	x->first_frag = 0;
+	x->later_frag = 0;
+	for (int i = 0; i < IPV6_EXT_MAX + 1; i++) {
+		const __u8 *h;
+		__u32 hlen;
+
+		if (next != IPPROTO_HOPOPTS && next != IPPROTO_DSTOPTS && next != IPPROTO_ROUTING &&
+		    next != IPPROTO_FRAGMENT)
+			break;
+		if (i == IPV6_EXT_MAX || (next == IPPROTO_HOPOPTS && i))
+			return -1; /* too many, or Hop-by-Hop after another header (the stack answers with ICMPv6) */
+		if (off > IPV6_EXT_MAX_BYTES - 8)
+			return -1;
+		h = base + off;
+		if ((const void *)(h + 8) > data_end) /* every extension header is at least 8 bytes */
+			return -1;
+		hlen = next == IPPROTO_FRAGMENT ? 8 : ((__u32)h[1] + 1) * 8;
+		if (off + hlen > IPV6_EXT_MAX_BYTES)
+			return -1;
+		if ((const void *)(h + hlen) > data_end)
+			return -1;
+		if (next == IPPROTO_FRAGMENT) {
+			__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+			if (fo & IPV6_FRAG_OFFSET) {
+				x->later_frag = 1;
+				x->len = off + hlen;
+				x->nexthdr = h[0];
+				return 0;
+			}
+			x->first_frag = !!(fo & IPV6_FRAG_MF); /* neither: an atomic fragment, whole (RFC 6946) */
+		} else if (next == IPPROTO_ROUTING) {
+			if (h[3] || h[2] == IPV6_RT_TYPE_MIP6 || h[2] == IPV6_RT_TYPE_RPL || h[2] == IPV6_RT_TYPE_SRH)
+				return -1; /* segments left: not for us yet; or a type with its own rules */
+		} else if (!ipv6_opts_skippable(h, hlen, data_end)) {
+			return -1;
+		}
+		next = h[0];
+		off += hlen;
+	}
+	x->len = off;
+	x->nexthdr = next;
+	return 0;
+}
+
 /* IEEE 802.1D reserved group 01:80:c2:00:00:00-0f: a bridge never forwards these (PAUSE, STP, LACP, LLDP). */
 static __always_inline int mac_is_link_local(const __u8 *mac)
 {

@@ -54,7 +54,11 @@ enum vx_verdict {
 	VX_MARTIAN,          /* outer source is martian */
 	VX_FRAGMENT,         /* first fragment of a datagram for a VNI we serve */
 	VX_UDP6_ZERO_CSUM,   /* IPv6 outer UDP checksum 0 for a VNI without udp6zerocsumrx (RFC 6936) */
+	VX_IPV6_EXT,         /* IPv6 extension headers only the stack may judge (see ipv6_ext_walk) */
 };
+
+/* Linear bytes the TC program needs for vx_parse: outer headers, extension headers, inner Ethernet. */
+#define VX_PULL_LEN (VXLAN_OUTER6_LEN + IPV6_EXT_MAX_BYTES + ETH_HLEN)
 
 struct vx_info {
 	__u32  vni;
@@ -109,6 +113,7 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	struct vni_cfg *cfg;
 	__u32 l3len, tot, ulen;
 	union vtep_addr local = {}, saddr, daddr;
+	struct ipv6_ext ext = { .nexthdr = IPPROTO_UDP };
 	__u16 dport;
 	__u8 tos;
 
@@ -128,13 +133,15 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 		tos = ip->tos;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		ip6 = (void *)(eth + 1);
-		if ((void *)(ip6 + 1) > data_end)
+		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
 			return VX_NOT_VXLAN;
-		/* Extension headers (a fragment header included) are the stack's, as for the kernel's
-		 * vxlan socket the datagram is whatever the stack reassembles and hands to UDP. */
-		if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
-			return VX_NOT_VXLAN;
-		l3len = sizeof(*ip6);
+		/* Extension headers in front of UDP are skipped as the stack would before its UDP socket
+		 * (the kernel's vxlan device gets such frames); fragments are treated as IPv4's below. */
+		if (ip6->nexthdr != IPPROTO_UDP && ipv6_ext_walk(ip6, data_end, &ext))
+			return VX_IPV6_EXT;
+		if (ext.later_frag || ext.nexthdr != IPPROTO_UDP)
+			return VX_NOT_VXLAN; /* a later fragment: no UDP header says whose it is */
+		l3len = sizeof(*ip6) + ext.len;
 		tot = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		__builtin_memcpy(&saddr, &ip6->saddr, sizeof(saddr));
 		__builtin_memcpy(&daddr, &ip6->daddr, sizeof(daddr));
@@ -157,7 +164,7 @@ static __always_inline enum vx_verdict vx_parse(void *data, void *data_end, __u3
 	cfg = vx_served(vxh, &daddr, !!ip6, dport, &vx->vni, &local);
 	if (!cfg)
 		return VX_UNKNOWN_VNI;
-	if (ip && (ip->frag_off & bpf_htons(IP_MF)))
+	if (ip ? !!(ip->frag_off & bpf_htons(IP_MF)) : ext.first_frag)
 		return VX_FRAGMENT; /* the first fragment: ours, but never reassembled here */
 	if (tot < l3len + sizeof(*udp) + VXLAN_HLEN + ETH_HLEN || tot + ETH_HLEN > pkt_len)
 		return VX_TRUNCATED;
@@ -203,9 +210,10 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 {
 	struct vni_stats *st;
 
-	if (v == VX_NOT_VXLAN || v == VX_UNKNOWN_VNI) {
+	if (v == VX_NOT_VXLAN || v == VX_UNKNOWN_VNI || v == VX_IPV6_EXT) {
 		if (count_pass)
-			stat_pass(stats_get(0), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN : PASS_UNKNOWN_VNI);
+			stat_pass(stats_get(0), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN :
+						v == VX_UNKNOWN_VNI ? PASS_UNKNOWN_VNI : PASS_IPV6_EXT);
 		return 0;
 	}
 	st = stats_get(v == VX_SRC_DENIED || v == VX_FRAGMENT || v == VX_UDP6_ZERO_CSUM ? vx->vni : 0);

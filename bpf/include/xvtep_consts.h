@@ -131,6 +131,8 @@ enum drop_reason {
 enum pass_reason {
 	PASS_NOT_VXLAN = 0, /* UDP to no xvtep dstport, or not UDP */
 	PASS_UNKNOWN_VNI,   /* VXLAN for a VNI xvtep does not serve (or to another address of the host) */
+	PASS_IPV6_EXT,      /* IPv6 extension headers xvtep does not skip: more than 4 or 128 bytes, a Routing header
+	                     * with segments left (or MIPv6/RPL/SRv6), an option to discard if unknown, Hop-by-Hop not first */
 	PASS_REASON_MAX,
 };
 

@@ -12,7 +12,12 @@ public enum PassReason {
     /** UDP to no xvtep dstport, or not UDP. */
     NOT_VXLAN,
     /** VXLAN for a VNI xvtep does not serve (or to another address of the host). */
-    UNKNOWN_VNI;
+    UNKNOWN_VNI,
+    /**
+     * IPv6 extension headers xvtep does not skip: more than 4 or 128 bytes, a Routing header with segments left
+     * (or of type MIPv6/RPL/SRv6), an option to discard if unknown, Hop-by-Hop not first.
+     */
+    IPV6_EXT;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

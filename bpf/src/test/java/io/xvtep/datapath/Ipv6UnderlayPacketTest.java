@@ -76,7 +76,7 @@ class Ipv6UnderlayPacketTest {
     }
 
     static Stream<PacketCase> cases() {
-        return Stream.concat(decap(), Stream.concat(truncations(), encap()));
+        return Stream.of(decap(), extensionHeaders(), truncations(), encap()).flatMap(c -> c);
     }
 
     static Stream<PacketCase> decap() {
@@ -211,15 +211,137 @@ class Ipv6UnderlayPacketTest {
                 .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
                 .run("tc_underlay_ingress", "u0", from6(W2, 42, 0x03, true, PING_R1_TO_C1))
                 .expect(TC_ACT_SHOT, null)
-                .counter(42, "drop_ecn", 1),
-            PacketCase.of("decap6_extension_header_passes",
-                    "an IPv6 packet whose next header is not UDP (a fragment or other extension header) is the stack's")
+                .counter(42, "drop_ecn", 1)
+        );
+    }
+
+    /** An IPv6 extension header: next header, length in 8-byte units past the first 8, then `rest` (6 + 8n bytes). */
+    static byte[] ext(int next, int... rest) {
+        byte[] h = new byte[2 + rest.length];
+        if (h.length % 8 != 0) throw new IllegalArgumentException("extension header of " + h.length + " bytes");
+        h[0] = (byte) next;
+        h[1] = (byte) (h.length / 8 - 1);
+        for (int i = 0; i < rest.length; i++) h[2 + i] = (byte) rest[i];
+        return h;
+    }
+
+    /** A PadN option of `n` zero bytes, as the int[] `ext` takes. */
+    static int[] padN(int n) {
+        int[] o = new int[2 + n];
+        o[0] = 1;
+        o[1] = n;
+        return o;
+    }
+
+    /** What VTEP W2 sends us with extension headers `exts` (the first of type `first`) between IPv6 and UDP. */
+    static byte[] from6Ext(int first, byte[] exts, byte[] inner) {
+        return eth(UNDERLAY_MAC, remoteMac(W2), ETH_P_IPV6, ipv6(W2, LOCAL_IP6, first, 0, 0, 64,
+                cat(exts, udp6(W2, LOCAL_IP6, 50000, 4789, true, vxlan(42, inner)))));
+    }
+
+    static final int HOP = 0, ROUTING = 43, FRAGMENT = 44, DEST = 60, UDP = 17;
+    /** Hop-by-Hop with a Router Alert (type 5, action 00: skipped) and a 2-byte PadN. */
+    static final byte[] HBH_RA = ext(UDP, 5, 2, 0, 0, 1, 0);
+    /** Hop-by-Hop, Destination Options (PadN), Routing type 0 with one address and segments left 0, Destination Options. */
+    static final byte[] FOUR_EXTS = cat(ext(DEST, 5, 2, 0, 0, 1, 0), ext(ROUTING, 1, 4, 0, 0, 0, 0),
+            ext(DEST, 0, 0, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
+            ext(UDP, 0, 0, 1, 2, 0, 0));
+    static final byte[] HBH_FROM_W2 = from6Ext(HOP, HBH_RA, PING_R1_TO_C1);
+
+    /** A frame left to the stack unchanged, counted pass_ipv6_ext (the stack judges what xvtep does not skip). */
+    static PacketCase extPasses(String name, String why, byte[] frame) {
+        return PacketCase.of(name, why)
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", frame)
+                .expect(TC_ACT_OK, frame)
+                .counter(0, "pass_ipv6_ext", 1).counter(42, "rx_packets", 0);
+    }
+
+    /**
+     * Outer IPv6 extension headers before UDP, as the kernel's stack walks them for its vxlan socket: Hop-by-Hop
+     * (first), Destination Options and Routing with segments left 0 are skipped (up to 4 headers, 128 bytes,
+     * options whose type says skip-if-unknown); fragments as over IPv4 (the first is a counted drop, later ones
+     * pass, an atomic one is whole); everything else is left to the stack, counted.
+     */
+    static Stream<PacketCase> extensionHeaders() {
+        return Stream.of(
+            PacketCase.of("decap6_hop_by_hop_skipped",
+                    "a Hop-by-Hop header (Router Alert, PadN) before UDP: decapsulated to exactly the inner frame, the UDP checksum verified past it")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", HBH_FROM_W2)
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1).counter(42, "rx_bytes", PING_R1_TO_C1.length).counter(0, "pass_ipv6_ext", 0),
+            PacketCase.of("xdp_decap6_hop_by_hop_skipped",
+                    "the XDP fast path skips it too and strips 78 bytes")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", HBH_FROM_W2)
+                .expect(XDP_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("decap6_four_extension_headers_skipped",
+                    "Hop-by-Hop, Destination Options, Routing (type 0, segments left 0), Destination Options: 64 bytes skipped")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", from6Ext(HOP, FOUR_EXTS, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("xdp_decap6_four_extension_headers_skipped",
+                    "and in XDP")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", from6Ext(HOP, FOUR_EXTS, PING_R1_TO_C1))
+                .expect(XDP_REDIRECT, PING_R1_TO_C1),
+            PacketCase.of("decap6_extension_header_wrong_udp_csum_drops",
+                    "the UDP checksum behind extension headers is verified where UDP starts: a wrong one is a counted drop")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", with(HBH_FROM_W2, 14 + 40 + 8 + 6, HBH_FROM_W2[14 + 40 + 8 + 6] ^ 0x01))
+                .expect(TC_ACT_SHOT, null)
+                .counter(0, "drop_udp_csum", 1).counter(42, "rx_packets", 0),
+            PacketCase.of("decap6_extension_header_learns_vtep",
+                    "the outer source behind a Hop-by-Hop header is learned as the MAC's VTEP")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", HBH_FROM_W2)
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "learned", 1)
+                .then(h -> assertThat(h.fdbGet(42, R1)).get().extracting(FdbValue::remote).isEqualTo(IpAddress.parse(W2))),
+            extPasses("decap6_five_extension_headers_pass", "a fifth extension header is beyond the walk: the stack's",
+                    from6Ext(DEST, cat(ext(DEST, 1, 4, 0, 0, 0, 0), ext(DEST, 1, 4, 0, 0, 0, 0), ext(DEST, 1, 4, 0, 0, 0, 0),
+                            ext(DEST, 1, 4, 0, 0, 0, 0), ext(UDP, 1, 4, 0, 0, 0, 0)), PING_R1_TO_C1)),
+            extPasses("decap6_extension_headers_over_128_bytes_pass", "a 136-byte Destination Options header is beyond the walk",
+                    from6Ext(DEST, ext(UDP, padN(132)), PING_R1_TO_C1)),
+            extPasses("decap6_routing_segments_left_passes", "a Routing header with segments left: the packet is not at its destination yet",
+                    from6Ext(ROUTING, ext(UDP, 0, 1, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9), PING_R1_TO_C1)),
+            extPasses("decap6_srh_passes", "an SRv6 header (type 4), even with segments left 0: the stack's seg6_enabled decides",
+                    from6Ext(ROUTING, ext(UDP, 4, 0, 0, 0, 0, 0), PING_R1_TO_C1)),
+            extPasses("decap6_option_to_discard_passes", "an option whose type says discard-if-unknown (0x9e): the stack judges it",
+                    from6Ext(DEST, ext(UDP, 0x9e, 2, 0, 0, 1, 0), PING_R1_TO_C1)),
+            extPasses("decap6_hop_by_hop_not_first_passes", "Hop-by-Hop after another header is an error for the stack to answer",
+                    from6Ext(DEST, cat(ext(HOP, 1, 4, 0, 0, 0, 0), ext(UDP, 1, 4, 0, 0, 0, 0)), PING_R1_TO_C1)),
+            extPasses("decap6_extension_header_cut_passes", "a frame cut inside its Hop-by-Hop header",
+                    Arrays.copyOf(HBH_FROM_W2, 14 + 40 + 5)),
+            PacketCase.of("decap6_first_fragment_drops",
+                    "a first fragment (offset 0, M set) of VXLAN for a served VNI: not reassembled here, counted on the VNI as over IPv4")
                 .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0))
-                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(W2), ETH_P_IPV6, ipv6(W2, LOCAL_IP6, 44, 0, 0, 64,
-                        cat(new byte[] {17, 0, 0, 1, 0, 0, 0, 7}, udp6(W2, LOCAL_IP6, 50000, 4789, true, vxlan(42, PING_R1_TO_C1))))))
-                .expect(TC_ACT_OK, eth(UNDERLAY_MAC, remoteMac(W2), ETH_P_IPV6, ipv6(W2, LOCAL_IP6, 44, 0, 0, 64,
-                        cat(new byte[] {17, 0, 0, 1, 0, 0, 0, 7}, udp6(W2, LOCAL_IP6, 50000, 4789, true, vxlan(42, PING_R1_TO_C1))))))
-                .counter(0, "pass_not_vxlan", 1)
+                .run("tc_underlay_ingress", "u0", from6Ext(FRAGMENT, new byte[] {17, 0, 0, 1, 0, 0, 0, 7}, PING_R1_TO_C1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_fragment", 1).counter(42, "rx_packets", 0),
+            PacketCase.of("decap6_later_fragment_passes",
+                    "a later fragment carries no UDP header: not VXLAN, the stack's (as over IPv4)")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", from6Ext(FRAGMENT, new byte[] {17, 0, 0x05, (byte) 0xa8, 0, 0, 0, 7}, PING_R1_TO_C1))
+                .expect(TC_ACT_OK, from6Ext(FRAGMENT, new byte[] {17, 0, 0x05, (byte) 0xa8, 0, 0, 0, 7}, PING_R1_TO_C1))
+                .counter(0, "pass_not_vxlan", 1),
+            PacketCase.of("decap6_atomic_fragment_decapsulated",
+                    "an atomic fragment (offset 0, M clear) is a whole datagram (RFC 6946): decapsulated")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", from6Ext(FRAGMENT, new byte[] {17, 0, 0, 0, 0, 0, 0, 7}, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1),
+            PacketCase.of("decap6_extension_header_to_other_protocol_passes",
+                    "Hop-by-Hop before ICMPv6 (an MLD report's shape): walked, not UDP, not VXLAN")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(W2), ETH_P_IPV6, ipv6(W2, LOCAL_IP6, HOP, 0, 0, 1,
+                        cat(ext(58, 5, 2, 0, 0, 1, 0), new byte[] {(byte) 143, 0, 0, 0, 0, 0, 0, 0}))))
+                .expect(TC_ACT_OK, eth(UNDERLAY_MAC, remoteMac(W2), ETH_P_IPV6, ipv6(W2, LOCAL_IP6, HOP, 0, 0, 1,
+                        cat(ext(58, 5, 2, 0, 0, 1, 0), new byte[] {(byte) 143, 0, 0, 0, 0, 0, 0, 0}))))
+                .counter(0, "pass_not_vxlan", 1).counter(0, "pass_ipv6_ext", 0)
         );
     }
 

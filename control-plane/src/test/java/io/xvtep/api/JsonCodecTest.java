@@ -80,7 +80,7 @@ class JsonCodecTest {
         JsonObject o = JsonCodec.stats(7, Counters.ZERO);
         assertThat(o.fieldNames()).containsExactly("vni", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
                 "switched_packets", "switched_bytes", "flooded_packets", "proxied", "learned", "moved", "l2miss",
-                "l3miss", "learn_refused", "pass_not_vxlan", "pass_unknown_vni", "drop_truncated", "drop_bad_flags", "drop_no_dest",
+                "l3miss", "learn_refused", "pass_not_vxlan", "pass_unknown_vni", "pass_ipv6_ext", "drop_truncated", "drop_bad_flags", "drop_no_dest",
                 "drop_hairpin", "drop_fib", "drop_mtu", "drop_ecn", "drop_adjust", "drop_src", "drop_redirect",
                 "drop_list_gap", "drop_internal", "drop_ip_csum", "drop_udp_len", "drop_udp_csum", "drop_martian",
                 "drop_src_mac", "drop_static_mac", "drop_link_local", "drop_fragment", "drop_too_big", "drop_frag_needed",
