@@ -97,7 +97,8 @@ public final class AgentCommand implements Callable<Integer> {
     String etcdPrefix;
 
     @Option(names = "--etcd-lease-ttl", paramLabel = "SECONDS", defaultValue = "10",
-            description = "TTL of this node's lease: its entries vanish elsewhere this long after it dies (default: 10)")
+            description = "TTL of this node's lease, 2 to 3600: its entries vanish elsewhere this long after it dies"
+                    + " (default: 10)")
     int etcdLeaseTtl;
 
     @Option(names = "--etcd-cacert", paramLabel = "FILE",
@@ -273,7 +274,7 @@ public final class AgentCommand implements Callable<Integer> {
         io.xvtep.cluster.ClusterOptions cluster = null;
         if (etcd != null && !etcd.isEmpty()) {
             String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
-            cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, Math.max(2, etcdLeaseTtl),
+            cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, etcdLeaseTtl,
                     macMoveLimit, Math.max(1, macMoveWindow), 1_000, etcdNodeMaxaddress, etcdTombstoneTtl, new io.xvtep.cluster.ClusterOptions.Security(
                             etcdCacert, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
         }

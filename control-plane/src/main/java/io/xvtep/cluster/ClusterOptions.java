@@ -9,7 +9,8 @@ import java.util.List;
  * @param endpoints etcd client URLs
  * @param node this node's name in the store
  * @param root the key prefix root (default /xvtep; keys live under ROOT/v2/)
- * @param leaseTtl seconds the node's lease lives without keep-alive
+ * @param leaseTtl seconds the node's lease lives without keep-alive, {@value #MIN_LEASE_TTL} to
+ *        {@value #MAX_LEASE_TTL}
  * @param moveLimit MAC moves within {@code moveWindowSeconds} that freeze a MAC (0: never)
  * @param scanMs period of the local FDB/ports scan that republishes what events missed
  * @param nodeMaxaddress most entries programmed here from one other node's claims in one VNI (0: no
@@ -22,6 +23,13 @@ public record ClusterOptions(List<String> endpoints, String node, String root, i
 
     /** Default of {@code --etcd-node-maxaddress}: two ports' learning budgets. */
     public static final int DEFAULT_NODE_MAXADDRESS = 8192;
+    /**
+     * Bounds of {@code --etcd-lease-ttl}. Below 2 s the keep-alive (every TTL/3) races etcd's own
+     * minimum (1.5 s with its default election timeout, which it silently raises shorter leases to) and
+     * one GC pause loses the lease; above an hour a dead node's endpoints stay programmed everywhere for
+     * longer than any operator would wait for them to go (docs/cluster.md, "Lease TTL").
+     */
+    public static final int MIN_LEASE_TTL = 2, MAX_LEASE_TTL = 3600;
     /** Default of {@code --etcd-tombstone-ttl}: a day. */
     public static final long DEFAULT_TOMBSTONE_TTL = 86_400;
 
@@ -49,6 +57,10 @@ public record ClusterOptions(List<String> endpoints, String node, String root, i
 
     public ClusterOptions {
         security = security == null ? Security.NONE : security;
+        if (leaseTtl < MIN_LEASE_TTL || leaseTtl > MAX_LEASE_TTL) {
+            throw new IllegalArgumentException("--etcd-lease-ttl must be " + MIN_LEASE_TTL + " to " + MAX_LEASE_TTL
+                    + " seconds: " + leaseTtl);
+        }
         if (nodeMaxaddress < 0 || tombstoneTtl < 1) {
             throw new IllegalArgumentException("--etcd-node-maxaddress must be >= 0 and --etcd-tombstone-ttl >= 1");
         }

@@ -244,7 +244,7 @@ final class EndpointProgrammer {
         for (InetAddress ip : had) {
             String k = ep.vni() + "|" + ip.getHostAddress();
             if (!want.contains(ip) && ep.equals(ipOwner.get(k))) {
-                tables.deleteNeigh(ep.vni(), ip);
+                tables.deleteNeigh(ep.vni(), ip, ep.mac());
                 ipOwner.remove(k);
             }
         }
@@ -293,7 +293,7 @@ final class EndpointProgrammer {
             for (Map.Entry<InetAddress, Mac> n : tables.neigh(vni).entrySet()) {
                 Ep ep = new Ep(vni, n.getValue());
                 if (clusterMacs.contains(ep) && !neighProg.getOrDefault(ep, Set.of()).contains(n.getKey())) {
-                    tables.deleteNeigh(vni, n.getKey());
+                    tables.deleteNeigh(vni, n.getKey(), n.getValue());
                     neighGone++;
                 }
             }

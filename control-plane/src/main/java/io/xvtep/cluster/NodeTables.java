@@ -94,7 +94,8 @@ public interface NodeTables {
 
     void putNeigh(int vni, InetAddress ip, Mac mac);
 
-    void deleteNeigh(int vni, InetAddress ip);
+    /** Removes the entry of {@code ip} if it still names {@code mac} (one the operator re-pointed stays). */
+    void deleteNeigh(int vni, InetAddress ip, Mac mac);
 
     // ---- flood lists
 

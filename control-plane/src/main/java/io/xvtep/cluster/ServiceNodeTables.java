@@ -6,13 +6,12 @@ import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.model.FdbEntry;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
-import io.xvtep.model.Ipv4;
 import io.xvtep.model.IpAddress.Family;
 import io.xvtep.model.Mac;
 import io.xvtep.model.Vni;
 import io.xvtep.model.VniConfig;
 import io.xvtep.model.VniConfig.Df;
-import io.xvtep.service.FdbService;
+import io.xvtep.service.FdbService.VniMac;
 import io.xvtep.service.PortView;
 import io.xvtep.service.Services;
 import io.xvtep.service.VniSpec;
@@ -219,17 +218,16 @@ public final class ServiceNodeTables implements NodeTables {
     /** Cluster entries written; {@code deletes} are the caller's cluster entries to remove. */
     @Override
     public void writeFdb(Map<Ep, IpAddress> puts, Collection<Ep> deletes) {
-        List<FdbEntry> p = new ArrayList<>(puts.size());
-        puts.forEach((ep, to) -> p.add(cluster(ep, to)));
-        List<FdbEntry> d = new ArrayList<>(deletes.size());
-        // a delete names only (vni, mac), but an FdbEntry must point somewhere: the unspecified address
-        // (a null here threw in FdbEntry's check, so every cluster delete failed and withdrawn entries stayed)
-        deletes.forEach(ep -> d.add(cluster(ep, IpAddress.of(Ipv4.ANY))));
+        Map<VniMac, IpAddress> p = new HashMap<>(puts.size() * 4 / 3 + 1);
+        puts.forEach((ep, to) -> p.put(key(ep), to));
+        // deletes are keys: an entry type would need a destination, which a delete does not have
+        List<VniMac> d = new ArrayList<>(deletes.size());
+        deletes.forEach(ep -> d.add(key(ep)));
         services.fdb().programCluster(p, d);
     }
 
-    private static FdbEntry cluster(Ep ep, IpAddress to) {
-        return new FdbEntry(new Vni(ep.vni()), ep.mac(), to, 0, null, FdbType.CLUSTER, -1);
+    private static VniMac key(Ep ep) {
+        return new VniMac(new Vni(ep.vni()), ep.mac());
     }
 
     // ---- neighbours
@@ -247,8 +245,8 @@ public final class ServiceNodeTables implements NodeTables {
     }
 
     @Override
-    public void deleteNeigh(int vni, InetAddress ip) {
-        services.neigh().remove(new Vni(vni), new IpAddress(ip));
+    public void deleteNeigh(int vni, InetAddress ip, Mac mac) {
+        services.neigh().remove(new Vni(vni), new IpAddress(ip), mac);
     }
 
     // ---- flood lists

@@ -37,6 +37,10 @@ public final class FdbService {
     public record FdbSpec(Mac mac, IpAddress dst, String ifname) {
     }
 
+    /** The key of a MAC entry: the MAC in its VNI (what a cluster delete names; it points nowhere). */
+    public record VniMac(Vni vni, Mac mac) {
+    }
+
     /** A flood-list entry; {@code cluster}: added by the cluster sync. */
     public record FloodEntry(IpAddress dst, boolean cluster) {
     }
@@ -239,22 +243,18 @@ public final class FdbService {
     }
 
     /**
-     * Writes cluster entries (MAC behind {@code dst}, flagged FDB_F_CLUSTER) except over static
-     * entries, and removes the entries of {@code deletes} that are cluster entries, both as the map
-     * holds them under the lock; more than a few go as one batch each.
+     * Writes cluster entries (MAC behind its VTEP, flagged FDB_F_CLUSTER) except over static entries,
+     * and removes the entries of {@code deletes} that are cluster entries, both as the map holds them
+     * under the lock; more than a few go as one batch each. A delete is a key: it points nowhere.
      */
-    public void programCluster(Collection<FdbEntry> puts, Collection<FdbEntry> deletes) {
+    public void programCluster(Map<VniMac, IpAddress> puts, Collection<VniMac> deletes) {
         Map<FdbKey, FdbValue> batch = new HashMap<>();
         long now = System.nanoTime();
-        for (FdbEntry e : puts) {
-            batch.put(new FdbKey(e.vni().value(), e.mac()),
-                    new FdbValue(Vteps.underlayAddress(e.dst(), "dst"), 0, FdbValue.F_CLUSTER, now));
-        }
-        List<FdbKey> dels = new ArrayList<>();
-        for (FdbEntry e : deletes) {
-            if (e.type() == FdbType.CLUSTER) {
-                dels.add(new FdbKey(e.vni().value(), e.mac()));
-            }
+        puts.forEach((k, dst) -> batch.put(new FdbKey(k.vni().value(), k.mac()),
+                new FdbValue(Vteps.underlayAddress(dst, "dst"), 0, FdbValue.F_CLUSTER, now)));
+        List<FdbKey> dels = new ArrayList<>(deletes.size());
+        for (VniMac k : deletes) {
+            dels.add(new FdbKey(k.vni().value(), k.mac()));
         }
         synchronized (v) {
             // decided here, under the lock the API writes under, not on the caller's earlier read: an

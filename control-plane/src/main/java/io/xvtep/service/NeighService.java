@@ -134,9 +134,14 @@ public final class NeighService {
         }
     }
 
-    public boolean remove(Vni vni, IpAddress ip) {
+    /**
+     * Removes the entry of {@code ip} if it still names {@code mac}, decided under the lock: an entry
+     * the operator re-pointed since the cluster programmed it stays.
+     */
+    public boolean remove(Vni vni, IpAddress ip, Mac mac) {
         synchronized (v) {
-            return dp.neigh().delete(vni.value(), ip);
+            Mac cur = dp.neigh().of(vni.value()).get(ip);
+            return mac.equals(cur) && dp.neigh().delete(vni.value(), ip);
         }
     }
 

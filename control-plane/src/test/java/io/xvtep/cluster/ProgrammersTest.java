@@ -64,7 +64,7 @@ class ProgrammersTest {
 
         @Override public Map<InetAddress, Mac> neigh(int vni) { return neigh.getOrDefault(vni, Map.of()); }
         @Override public void putNeigh(int vni, InetAddress ip, Mac mac) { neigh.computeIfAbsent(vni, v -> new HashMap<>()).put(ip, mac); }
-        @Override public void deleteNeigh(int vni, InetAddress ip) { neigh.getOrDefault(vni, new HashMap<>()).remove(ip); }
+        @Override public void deleteNeigh(int vni, InetAddress ip, Mac mac) { neigh.getOrDefault(vni, new HashMap<>()).remove(ip, mac); }
         @Override public List<Flood> flood(int vni) { return flood.getOrDefault(vni, List.of()); }
 
         @Override
