@@ -74,6 +74,7 @@ final class FdbBulk {
         }
         try {
             dp.fdb().putBatchAllOrNothing(batch, previous, added);
+            v.fdbCounts.changed(previous, batch);
         } catch (RuntimeException e) {
             if (Datapath.isTableFull(e)) { // the kernel counts the entries: the table said no
                 throw VtepException.conflict("entries", "the FDB holds at most " + dp.fdb().maxEntries()

@@ -108,7 +108,9 @@ public final class FdbService {
                 throw VtepException.conflict("mac", mac + " already has a " + typeOf(old.get()).label()
                         + " entry in VNI " + cfg.vni());
             }
-            dp.fdb().put(key, new FdbValue(dst, ifindex, FdbValue.F_STATIC, System.nanoTime()));
+            FdbValue now = new FdbValue(dst, ifindex, FdbValue.F_STATIC, System.nanoTime());
+            dp.fdb().put(key, now);
+            v.fdbCounts.changed(old.orElse(null), now);
             if (dst != null) {
                 v.vtepAdded(dst);
             }
@@ -131,6 +133,7 @@ public final class FdbService {
                 dp.flood().replace(cfg.vni(), floodList.get(0), dst);
             } else {
                 dp.flood().add(cfg.vni(), dst, 0);
+                v.fdbCounts.flood(1);
             }
             v.vtepAdded(dst);
             return new FdbWrite(fe, floodList.isEmpty());
@@ -143,6 +146,7 @@ public final class FdbService {
                     + " flood destinations");
         }
         dp.flood().add(cfg.vni(), dst, 0);
+        v.fdbCounts.flood(1);
         v.vtepAdded(dst);
         return new FdbWrite(fe, true);
     }
@@ -199,6 +203,7 @@ public final class FdbService {
                         throw VtepException.notFound("dst", dst + " is not a flood destination of VNI " + cfg.vni());
                     }
                     dp.flood().remove(cfg.vni(), dst, 0);
+                    v.fdbCounts.flood(-1);
                     return;
                 }
                 if (flood.isEmpty()) {
@@ -207,6 +212,7 @@ public final class FdbService {
                 for (IpAddress d : flood) {
                     dp.flood().remove(cfg.vni(), d, 0);
                 }
+                v.fdbCounts.flood(-flood.size());
                 return;
             }
             FdbKey key = new FdbKey(cfg.vni(), mac);
@@ -218,6 +224,7 @@ public final class FdbService {
                 throw VtepException.notFound("dst", mac + " in VNI " + cfg.vni() + " does not point at " + dst);
             }
             dp.fdb().delete(key);
+            v.fdbCounts.changed(cur.get(), null);
             v.localChanged(cfg.vni());
         }
     }
@@ -259,22 +266,28 @@ public final class FdbService {
         synchronized (v) {
             // decided here, under the lock the API writes under, not on the caller's earlier read: an
             // operator's static entry written meanwhile stays, and only cluster entries are deleted
-            batch.keySet().removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_STATIC) != 0).isPresent());
+            Map<FdbKey, FdbValue> old = dp.fdb().getAll(batch.keySet());
+            batch.keySet().removeIf(k -> old.containsKey(k) && (old.get(k).flags() & FdbValue.F_STATIC) != 0);
             // a VNI is one family: a VTEP of the other family (a node without an address of it) is left out
             Map<Integer, Optional<IpAddress.Family>> families = new HashMap<>();
             batch.entrySet().removeIf(en -> families.computeIfAbsent(en.getKey().vni(),
                     n -> dp.vnis().get(n).map(Vteps::family)).filter(f -> f != en.getValue().remote().family()).isPresent());
-            dels.removeIf(k -> dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_CLUSTER) != 0).isEmpty());
+            Map<FdbKey, FdbValue> deleting = new HashMap<>();
+            for (FdbKey k : dels) {
+                dp.fdb().get(k).filter(e -> (e.flags() & FdbValue.F_CLUSTER) != 0).ifPresent(e -> deleting.put(k, e));
+            }
             if (batch.size() > 8) {
                 dp.fdb().putBatch(batch);
             } else {
                 batch.forEach(dp.fdb()::put);
             }
-            if (dels.size() > 8) {
-                dp.fdb().deleteBatch(dels);
+            v.fdbCounts.changed(old, batch);
+            if (deleting.size() > 8) {
+                dp.fdb().deleteBatch(deleting.keySet());
             } else {
-                dels.forEach(dp.fdb()::delete);
+                deleting.keySet().forEach(dp.fdb()::delete);
             }
+            deleting.values().forEach(e -> v.fdbCounts.changed(e, null));
         }
     }
 
@@ -307,6 +320,7 @@ public final class FdbService {
                 return false;
             }
             dp.flood().add(vni.value(), d, FloodDst.F_CLUSTER);
+            v.fdbCounts.flood(1);
             return true;
         }
     }
@@ -314,7 +328,11 @@ public final class FdbService {
     /** Removes {@code dst} if the cluster sync added it (an operator's entry stays). */
     public boolean removeClusterFlood(Vni vni, IpAddress dst) {
         synchronized (v) {
-            return dp.flood().remove(vni.value(), Vteps.underlayAddress(dst, "dst"), FloodDst.F_CLUSTER);
+            boolean removed = dp.flood().remove(vni.value(), Vteps.underlayAddress(dst, "dst"), FloodDst.F_CLUSTER);
+            if (removed) {
+                v.fdbCounts.flood(-1);
+            }
+            return removed;
         }
     }
 

@@ -25,7 +25,6 @@ public final class Housekeeping {
 
     private final Vteps v;
     private final Datapath dp;
-    private volatile Map<FdbType, Long> fdbCounts;
     private volatile long[] neighCounts; // IPv4, IPv6
 
     Housekeeping(Vteps v) {
@@ -42,6 +41,7 @@ public final class Housekeeping {
      */
     public int reap() {
         long now = System.nanoTime();
+        long writesBefore = v.fdbCounts.writes(); // a write during the walk makes its static/cluster counts partial
         Map<Integer, VniCfg> cfgs = new HashMap<>();
         Map<FdbType, Long> counts = new EnumMap<>(FdbType.class);
         for (FdbType t : FdbType.values()) {
@@ -75,12 +75,13 @@ public final class Housekeeping {
                     count(e.getKey(), e.getValue(), counts, learnedFound); // refreshed meanwhile: it stays
                 }
             }
-            fdbCounts = counts;
+            v.fdbCounts.walked(counts, writesBefore);
             neighCounts = new long[] {dp.neigh().count(IpAddress.Family.IPV4), dp.neigh().count(IpAddress.Family.IPV6)};
             dp.learnBudgets().reconcile(learnedBefore, learnedFound);
             for (int ifindex : dp.ports().all().keySet()) {
                 // Only a definite "no such device" removes a port; a failed lookup (EMFILE) decides nothing.
                 if (Interfaces.gone(ifindex) && dp.ports().detach(ifindex)) {
+                    v.fdbCounts.unknown();
                     removed++;
                 }
             }
@@ -110,14 +111,15 @@ public final class Housekeeping {
     }
 
     /**
-     * Entries of every VNI counted by type (flood-list entries count as static), as of the
-     * reaper's last pass: walking a large FDB costs seconds, so a metrics scrape must not do it.
+     * Entries of every VNI counted by type (flood-list entries count as static): the reaper's last
+     * pass, with the services' writes since (static and cluster exact: {@link FdbCounts}); walking a
+     * large FDB costs seconds, so a metrics scrape must not do it.
      */
     public Map<FdbType, Long> fdbCounts() {
-        Map<FdbType, Long> c = fdbCounts;
+        Map<FdbType, Long> c = v.fdbCounts.get();
         if (c == null) {
             reap(); // first call before the reaper ran
-            c = fdbCounts;
+            c = v.fdbCounts.get();
         }
         return c;
     }
@@ -172,6 +174,7 @@ public final class Housekeeping {
             for (VniCfg c : dp.vnis().list()) {
                 dp.stats().ensure(c.vni(), false);
             }
+            v.fdbCounts.unknown(); // detached ports' entries went with them
         }
     }
 }

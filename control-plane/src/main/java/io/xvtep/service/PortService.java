@@ -98,6 +98,7 @@ public final class PortService {
                 throw VtepException.notFound("ifname", ifname + " is not a port of VNI " + cfg.vni());
             }
             dp.ports().detach(ifindex);
+            v.fdbCounts.unknown(); // the port's entries went with it (as a bridge port's do)
             dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
             v.localChanged(cfg.vni());
         }

@@ -89,6 +89,7 @@ public final class VniService {
                 dp.learnBudgets().setMax(LearnBudgets.Key.vni(vni), maxaddress); // before learning can start
                 dp.createVni(cfg, flood);
                 created = true;
+                v.fdbCounts.flood(flood.size());
                 if (peerIfindex != 0) {
                     dp.ports().attach(peerIfindex, vni, 0);
                 }
@@ -96,6 +97,7 @@ public final class VniService {
                 dp.learnBudgets().remove(LearnBudgets.Key.vni(vni));
                 if (created) {
                     dp.deleteVni(vni);
+                    v.fdbCounts.unknown();
                 } else {
                     dp.allowedSrc().set(vni, List.of());
                 }
@@ -150,6 +152,7 @@ public final class VniService {
             VniCfg cfg = v.requireVni(vni);
             Optional<String> device = cfg.devIfindex() == 0 ? Optional.empty() : Interfaces.name(cfg.devIfindex());
             List<Integer> ports = dp.deleteVni(cfg.vni());
+            v.fdbCounts.unknown(); // its entries, of every type, counted by the next walk
             // a VNI or port created again with the same number starts with its own budget
             dp.learnBudgets().remove(LearnBudgets.Key.vni(cfg.vni()));
             ports.forEach(p -> dp.learnBudgets().remove(LearnBudgets.Key.port(p)));

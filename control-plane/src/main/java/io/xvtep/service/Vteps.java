@@ -25,6 +25,8 @@ final class Vteps {
     final int[] defaultSrcports;
     final List<VtepListener> listeners = new CopyOnWriteArrayList<>();
     volatile PortPolicy portPolicy = PortPolicy.ANY;
+    /** FDB entries by type (xvtep_fdb_entries): every FDB write of the services tells it. */
+    final FdbCounts fdbCounts = new FdbCounts();
 
     Vteps(Datapath dp, int underlayIfindex, Locals locals, int underlayMtu, int[] defaultSrcports) {
         this.dp = dp;
