@@ -25,6 +25,7 @@ public final class Housekeeping {
 
     private final Vteps v;
     private final Datapath dp;
+    private static final int REMOVE_CHUNK = 4096;
     private volatile long[] neighCounts; // IPv4, IPv6
 
     Housekeeping(Vteps v) {
@@ -65,18 +66,27 @@ public final class Housekeeping {
                 count(k, val, counts, learnedFound);
             }
         });
-        synchronized (v) {
-            int removed = 0;
-            for (Map.Entry<FdbKey, FdbValue> e : stale) {
-                if (dp.fdb().deleteIf(e.getKey(), e.getValue())) {
-                    removed++;
-                    aged(e.getKey().vni(), e.getKey().mac(), e.getValue());
-                } else if (dp.fdb().get(e.getKey()).isPresent()) {
-                    count(e.getKey(), e.getValue(), counts, learnedFound); // refreshed meanwhile: it stays
+        // Removals are taken under the lock a chunk at a time, so a mass ageing (a million entries after a
+        // long outage) never holds API writers and /metrics for the whole list.
+        int removed = 0;
+        for (int from = 0; from < stale.size(); from += REMOVE_CHUNK) {
+            synchronized (v) {
+                for (Map.Entry<FdbKey, FdbValue> e : stale.subList(from, Math.min(stale.size(), from + REMOVE_CHUNK))) {
+                    if (dp.fdb().deleteIf(e.getKey(), e.getValue())) {
+                        removed++;
+                        aged(e.getKey().vni(), e.getKey().mac(), e.getValue());
+                    } else if (dp.fdb().get(e.getKey()).isPresent()) {
+                        count(e.getKey(), e.getValue(), counts, learnedFound); // refreshed meanwhile: it stays
+                    }
                 }
             }
+        }
+        // A key walk of each neighbour table, like the FDB walk without the lock (it took over 60 s of a
+        // worker under the lock at load 30 with large tables).
+        long[] neigh = {dp.neigh().count(IpAddress.Family.IPV4), dp.neigh().count(IpAddress.Family.IPV6)};
+        synchronized (v) {
             v.fdbCounts.walked(counts, writesBefore);
-            neighCounts = new long[] {dp.neigh().count(IpAddress.Family.IPV4), dp.neigh().count(IpAddress.Family.IPV6)};
+            neighCounts = neigh;
             dp.learnBudgets().reconcile(learnedBefore, learnedFound);
             for (int ifindex : dp.ports().all().keySet()) {
                 // Only a definite "no such device" removes a port; a failed lookup (EMFILE) decides nothing.
