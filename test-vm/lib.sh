@@ -165,6 +165,9 @@ lab_down() {
 		[ -e "$pin" ] && rm -rf "$pin"
 	done
 	rm -f /run/xvtep/_sys_fs_bpf_"$LAB_P"-* # the agents' saved sysctl values and pin root lock files
+	for ns in "$LAB_STATE"/netns/*; do # namespaces bind-mounted outside /run/netns (unnamed for ip netns)
+		[ -e "$ns" ] && umount "$ns" 2>/dev/null && rm -f "$ns"
+	done
 	[ -n "${LAB_KEEP_STATE:-}" ] || rm -rf "$LAB_STATE"
 }
 

@@ -11,6 +11,7 @@
  * A thin client: every call is one short HTTP request to the agent on the host (agent.c).
  */
 #include "cni.h"
+#include "offload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -307,7 +308,9 @@ static void cmd_add(struct conf *c)
 		add_fail(&u, ERR_AGENT, why(&r), "xvtep agent: GET VNI %lld: HTTP %d", c->vni, r.status);
 	trace("vni");
 	long long vni_mtu = 0;
-	json_is_int(json_get(json_parse(r.body, NULL), "mtu"), &vni_mtu);
+	struct jv *vni = json_parse(r.body, NULL);
+	json_is_int(json_get(vni, "mtu"), &vni_mtu);
+	int no_gso = vni_refuses_gso(vni);
 	s.mtu = c->mtu ? c->mtu : (int)vni_mtu;
 	if (vni_mtu && c->mtu > vni_mtu)
 		add_fail(&u, ERR_CONFIG, NULL, "\"mtu\" %d exceeds VNI %lld's MTU %lld", c->mtu, c->vni, vni_mtu);
@@ -424,6 +427,11 @@ static void cmd_add(struct conf *c)
 			close(fd);
 		}
 	}
+	/* Before the link is up, so no GSO frame ever leaves: a checksumming IPv6 VNI refuses them (offload.h).
+	 * The VNI's udp6zerocsumtx is fixed at create, so the choice holds for the container's life. */
+	char still_on[ETH_GSTRING_LEN_CNI] = "";
+	if (!rc && no_gso && (rc = segmentation_off(e.ifname, still_on, sizeof(still_on))) < 0)
+		step = *still_on ? still_on : "segmentation offloads off";
 	for (int i = 0; !rc && i < s.nips; i++)
 		if ((rc = nl_addr_add((int)cidx, &ipc[i].addr)) < 0)
 			step = ipc[i].text;

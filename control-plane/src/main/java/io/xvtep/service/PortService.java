@@ -5,6 +5,7 @@ import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.PortCfg;
 import io.xvtep.datapath.VniCfg;
 import io.xvtep.host.Interfaces;
+import io.xvtep.host.PeerOffloads;
 import io.xvtep.model.Vni;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ public final class PortService {
     /** The API's and CLI's name of a port's learning limit (the bridge's `bridge link set ... fdb_max_learned`). */
     public static final String FDB_MAX_LEARNED = "fdb_max_learned";
     static final long MAX_LEARNED = 0xffffffffL;
+    private static final System.Logger LOG = System.getLogger("xvtep.service");
 
     private final Vteps v;
     private final Datapath dp;
@@ -63,6 +65,12 @@ public final class PortService {
             // the budget first: a port reusing an ifindex must not inherit what an old one learned
             dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
             dp.learnBudgets().setMax(LearnBudgets.Key.port(ifindex), maxLearned);
+            if (cfg.ipv6() && (cfg.flags() & VniCfg.F_UDP_ZERO_CSUM6_TX) == 0) {
+                // a checksumming IPv6 VNI refuses GSO frames (drop_gso_csum): its ports' senders segment (PeerOffloads)
+                PeerOffloads.segmentationOff(ifname).ifPresent(why -> LOG.log(System.Logger.Level.WARNING,
+                        "port " + ifname + " in VNI " + cfg.vni() + " (IPv6, UDP checksums): TCP/UDP GSO frames from it "
+                                + "will be refused (drop_gso_csum): " + why));
+            }
             dp.ports().attach(ifindex, cfg.vni(), flags);
             v.localChanged(cfg.vni());
             return view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni(), maxLearned);
