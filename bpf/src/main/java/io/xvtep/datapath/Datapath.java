@@ -91,11 +91,16 @@ public final class Datapath implements AutoCloseable {
      */
     public static Datapath open(Path pinRoot, Capacities caps) {
         Bpffs.ensureMounted(pinRoot);
-        PinnedLayouts.unpinStaleStats(pinRoot);
         BpfObject u = null;
         BpfObject p = null;
         try {
             u = BpfObject.open(resource(UNDERLAY_OBJECT), "xvtep_underlay", pinRoot);
+            p = BpfObject.open(resource(PORT_OBJECT), "xvtep_port", pinRoot);
+            PinnedLayouts.requireReadable(pinRoot, u); // before anything under pinRoot changes
+            PinnedLayouts.requireReadable(pinRoot, p);
+            p.close();
+            p = null;
+            PinnedLayouts.unpinStaleStats(pinRoot);
             size(u, caps);
             PinnedResize resize = PinnedResize.prepare(pinRoot, u);
             u.load();

@@ -1,7 +1,9 @@
 package io.xvtep.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.xvtep.libbpf.BpfMap;
 import io.xvtep.libbpf.Bpffs;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Ipv4;
@@ -48,6 +50,47 @@ class PinnedLayoutsTest {
                 assertThat(dp.map(MapNames.STATS).valueSize()).isEqualTo(VniStats.SIZE);
                 assertThat(dp.stats().get(0)).contains(VniStats.ZERO);
                 assertThat(dp.map(MapNames.FDB).lookup(key.encode()).map(FdbValue::decode)).contains(value);
+            }
+        } finally {
+            Bpffs.removeTree(root);
+        }
+    }
+
+    /**
+     * A forwarding map of another version's layout (here an FDB whose value is 20 bytes, as before the 16-byte
+     * underlay addresses) cannot be carried over: the start is refused before anything changes, the message says
+     * what to run, and doing it (cleanup) lets this version start.
+     */
+    @Test
+    void foreignLayoutIsRefusedWithWhatToRunAndNothingChanged() throws Exception {
+        Path root = Path.of("/sys/fs/bpf", Unique.name("xvtep-pl"));
+        try {
+            try (Datapath dp = Datapath.open(root)) {
+                dp.createVni(new VniCfg(42, 0, null, null, 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0), java.util.List.of());
+            }
+            Path fdb = root.resolve(MapNames.FDB), stats = root.resolve(MapNames.STATS);
+            Files.delete(fdb);
+            Command.of("bpftool", "map", "create", fdb.toString(), "type", "hash", "key", "12", "value", "20",
+                    "entries", "1024", "name", MapNames.FDB).check();
+            int fdbId, statsId;
+            try (BpfMap a = BpfMap.openPinned(fdb); BpfMap b = BpfMap.openPinned(stats)) {
+                fdbId = a.id();
+                statsId = b.id();
+            }
+            assertThatThrownBy(() -> Datapath.open(root)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("pinned map " + fdb + " was made by another xvtep version (type 1, key 12 B, "
+                            + "value 20 B; this version: type 1, key 12 B, value ")
+                    .hasMessageContaining("nothing was changed. To start this version, stop the old agent and run "
+                            + "`xvtep agent --cleanup --pin-root " + root + " --underlay <underlay device>`");
+            try (BpfMap a = BpfMap.openPinned(fdb); BpfMap b = BpfMap.openPinned(stats)) {
+                assertThat(a.id()).as("the old FDB pin is left as it was").isEqualTo(fdbId);
+                assertThat(b.id()).as("so are the counters").isEqualTo(statsId);
+            }
+            assertThat(root.resolve(MapNames.VNIS)).exists();
+
+            Datapath.cleanup(root, 0); // what the message says to run
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(dp.map(MapNames.FDB).valueSize()).isNotEqualTo(20);
             }
         } finally {
             Bpffs.removeTree(root);
