@@ -136,7 +136,7 @@ kernel_vtep6() {
 	local n=$1 vni=$2 dstport=$3; shift 3
 	local h; h=$(ns_host "$n")
 	ip -n "$h" link add vxlan0 type vxlan id "$vni" dstport "$dstport" local "$(underlay_ip6 "$n")" dev eth0 "$@"
-	ip -n "$h" link set vxlan0 mtu 1430 # 70 bytes of outer Ethernet + IPv6 + UDP + VXLAN on a 1500-byte underlay
+	# no mtu set: with `dev eth0` the kernel gives it eth0's less 70 (outer Ethernet + IPv6 + UDP + VXLAN): 1430
 	ip -n "$h" link add br0 type bridge
 	ip -n "$h" link set vxlan0 master br0
 	ip -n "$h" link set vxlan0 up
