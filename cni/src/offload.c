@@ -52,21 +52,26 @@ int segmentation_off(const char *ifname, char *left, int left_len)
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_sfeatures *set = NULL;
 	struct ethtool_gfeatures *get = NULL;
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} info = {.hdr = {.cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES}};
+	/* the header and its one length: allocated, as a flexible array member can't sit inside a struct (ISO C) */
+	struct ethtool_sset_info *info = calloc(1, sizeof(*info) + sizeof(__u32));
 	int fd, rc;
 	__u32 n, blocks;
 
 	if (left_len > 0)
 		*left = 0;
+	if (!info)
+		return -ENOMEM;
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ULL << ETH_SS_FEATURES;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if ((rc = ethtool(fd, ifname, &info)) < 0)
+	if (fd < 0) {
+		rc = -errno;
+		free(info);
+		return rc;
+	}
+	if ((rc = ethtool(fd, ifname, info)) < 0)
 		goto out;
-	n = info.hdr.sset_mask ? info.len : 0;
+	n = info->sset_mask ? info->data[0] : 0;
 	blocks = (n + 31) / 32;
 	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
 	set = calloc(1, sizeof(*set) + blocks * sizeof(set->features[0]));
@@ -103,6 +108,7 @@ int segmentation_off(const char *ifname, char *left, int left_len)
 		}
 	}
 out:
+	free(info);
 	free(names);
 	free(set);
 	free(get);
