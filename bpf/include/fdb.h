@@ -6,12 +6,23 @@
 #include "parse.h"
 #include "events.h"
 
+/*
+ * The FDB's clock: CLOCK_MONOTONIC at tick resolution (the timekeeper's last tick, where
+ * bpf_ktime_get_ns reads the clock source: 40-80 ns per call in a VM, docs/benchmarks.md "Decap
+ * profile"). Entry times are compared in seconds (ageing, the 1 s refresh), so a tick is plenty;
+ * comparisons are signed, as a coarse reading may lag a precise one written elsewhere.
+ */
+static __always_inline __u64 fdb_clock(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 /* A learned entry older than the VNI's ageing time no longer forwards (the control plane reaps it). */
 static __always_inline int fdb_is_stale(const struct fdb_entry *e, const struct vni_cfg *cfg, __u64 now)
 {
 	if (e->flags & (FDB_F_STATIC | FDB_F_CLUSTER) || !cfg->ageing)
 		return 0;
-	return now - e->updated_ns > (__u64)cfg->ageing * NSEC_PER_SEC;
+	return (__s64)(now - e->updated_ns) > (__s64)(cfg->ageing * NSEC_PER_SEC);
 }
 
 static __always_inline struct fdb_entry *fdb_lookup(__u32 vni, const __u8 *mac)
@@ -80,12 +91,11 @@ enum learn_result {
  * timestamp refreshed (at most once a second, to keep map writes off the hot path).
  * A frame claiming a static MAC from elsewhere is reported (the kernel's vxlan_snoop drops it).
  */
-static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, const union vtep_addr *remote, __u32 ifindex,
-				      struct vni_stats *st)
+static __always_inline enum learn_result fdb_learn_at(__u32 vni, const __u8 *mac, const union vtep_addr *remote,
+						     __u32 ifindex, struct vni_stats *st, __u64 now)
 {
 	struct fdb_key k = { .vni = vni };
 	struct fdb_entry *e, ne = {};
-	__u64 now = bpf_ktime_get_ns();
 	__u32 ev = XVTEP_EV_LEARN;
 
 	if (mac_is_multicast(mac) || mac_is_zero(mac))
@@ -100,7 +110,7 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, c
 		 * control plane claim it in the store. */
 		if (addr_eq(&e->remote, remote) && e->ifindex == ifindex) {
 			if (!(e->flags & FDB_F_STATIC) && !((e->flags & FDB_F_CLUSTER) && !ifindex) &&
-			    now - e->updated_ns > FDB_REFRESH_NS)
+			    (__s64)(now - e->updated_ns) > (__s64)FDB_REFRESH_NS)
 				e->updated_ns = now;
 			return LEARN_OK;
 		}
@@ -129,6 +139,13 @@ static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, c
 		STAT_INC(st, learned);
 	event_emit(ev, vni, mac, remote, ifindex, 0, 0);
 	return LEARN_OK;
+}
+
+/* fdb_learn_at now: for callers that read no clock of their own for the frame. */
+static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, const union vtep_addr *remote, __u32 ifindex,
+				      struct vni_stats *st)
+{
+	return fdb_learn_at(vni, mac, remote, ifindex, st, fdb_clock());
 }
 
 #endif /* XVTEP_FDB_H */

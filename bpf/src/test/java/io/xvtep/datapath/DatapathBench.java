@@ -18,6 +18,11 @@ public final class DatapathBench {
     record Row(String name, String program, String ingress, byte[] frame, Consumer<Harness> setup) {}
 
     public static void main(String[] args) throws Exception {
+        String profile = System.getProperty("bench.decapProfile");
+        if (profile != null) {
+            DecapProfile.run(Path.of(profile));
+            return;
+        }
         byte[] decapFrame = fromVtep(V2, 4789, 42, PING_R1_TO_C1);
         byte[] decap6Frame = Ipv6UnderlayPacketTest.from6(Ipv6UnderlayPacketTest.W2, PING_R1_TO_C1);
         byte[] decap6Zero = Ipv6UnderlayPacketTest.from6(Ipv6UnderlayPacketTest.W2, 42, 0, false, PING_R1_TO_C1);
@@ -53,7 +58,7 @@ public final class DatapathBench {
                 ITERATIONS, ROUNDS);
         System.out.printf("| %-32s | %10s | %12s |%n", "program", "ns/packet", "vs empty XDP");
         System.out.printf("|%s|%s|%s|%n", "-".repeat(34), "-".repeat(12), "-".repeat(14));
-        double ceiling = emptyNs(decapFrame);
+        double ceiling = emptyNs("xdp_empty", decapFrame);
         System.out.printf("| %-32s | %10.1f | %12s |%n", "empty XDP program (ceiling)", ceiling, "1.00x");
         for (Row r : rows) {
             try (Harness h = Harness.start()) {
@@ -66,15 +71,21 @@ public final class DatapathBench {
 
     /** ns/packet of the empty XDP program on `frame`: the ceiling every row is compared with. */
     static double emptyNs(byte[] frame) throws Exception {
+        return emptyNs("xdp_empty", frame);
+    }
+
+    /** Mean ns of the empty XDP (`xdp_empty`) or TC (`tc_empty`) program on `frame`: the test run's own cost. */
+    static double emptyNs(String program, byte[] frame) throws Exception {
         try (Harness h = Harness.start()) {
             return h.ns.call(() -> {
                 var url = DatapathBench.class.getResource("/bpf/empty.bpf.o");
                 try (BpfObject empty = BpfObject.open(Path.of(url.toURI()), null)) {
                     empty.load();
-                    var prog = empty.program("xdp_empty");
+                    var prog = empty.program(program);
+                    byte[] ctx = program.startsWith("tc") ? new byte[192] : null;
                     return best(() -> {
                         long total = 0;
-                        for (int i = 0; i < ITERATIONS; i++) total += prog.testRun(frame, 1).durationNs();
+                        for (int i = 0; i < ITERATIONS; i++) total += prog.testRunCtx(frame, ctx, 1).durationNs();
                         return (double) total / ITERATIONS;
                     });
                 }

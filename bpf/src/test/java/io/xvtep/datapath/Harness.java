@@ -43,7 +43,7 @@ final class Harness implements AutoCloseable {
     record Captured(String ifname, byte[] frame) {}
 
     final Netns ns;
-    private final Path pinRoot;
+    private final Path pinRoot, underlayObject;
     private long loadMs;
     private BpfObject underlay, port, tap;
     private RingBuffer tapRing, events;
@@ -67,13 +67,22 @@ final class Harness implements AutoCloseable {
     }
 
     static Harness start() {
-        return start(null);
+        return start(null, null);
     }
 
     /** With another build of the port object (the profile's variants, test-vm/bench profile); null: the real one. */
     static Harness start(Path portObject) {
+        return start(portObject, null);
+    }
+
+    /** With another build of the underlay object (the decap profile's variants, one piece compiled out). */
+    static Harness withUnderlay(Path underlayObject) {
+        return start(null, underlayObject);
+    }
+
+    private static Harness start(Path portObject, Path underlayObject) {
         Netns ns = Netns.create("xvtep-pt");
-        Harness h = new Harness(ns, portObject);
+        Harness h = new Harness(ns, portObject, underlayObject);
         try {
             ns.disableIpv6(); // no ND/MLD chatter on the taps: only what the datapath sends
             h.setUp();
@@ -86,9 +95,10 @@ final class Harness implements AutoCloseable {
 
     private final Path portObject;
 
-    private Harness(Netns ns, Path portObject) {
+    private Harness(Netns ns, Path portObject, Path underlayObject) {
         this.ns = ns;
         this.portObject = portObject;
+        this.underlayObject = underlayObject;
         this.pinRoot = Path.of("/sys/fs/bpf", ns.name());
     }
 
@@ -127,7 +137,7 @@ final class Harness implements AutoCloseable {
             for (String d : List.of("u0", "u0t", "p1", "p1t", "p2", "p2t", "p3", "p3t")) ifindex.put(d, Net.ifindex(d));
             Bpffs.ensureMounted(Path.of("/sys/fs/bpf"));
             long t0 = System.nanoTime();
-            underlay = BpfObject.open(resource("xvtep_underlay.bpf.o"), pinRoot);
+            underlay = BpfObject.open(underlayObject != null ? underlayObject : resource("xvtep_underlay.bpf.o"), pinRoot);
             underlay.load();
             port = BpfObject.open(portObject != null ? portObject : resource("xvtep_port.bpf.o"), pinRoot);
             port.load();
@@ -366,19 +376,26 @@ final class Harness implements AutoCloseable {
      * own output from the second run on.
      */
     double meanNs(String program, byte[] frame, String ingress, int iterations) {
+        long total = 0;
+        for (long d : durationsNs(program, frame, ingress, iterations)) total += d;
+        return (double) total / iterations;
+    }
+
+    /** Kernel-measured ns of each of `iterations` single runs (see meanNs). */
+    long[] durationsNs(String program, byte[] frame, String ingress, int iterations) {
         return ns.call(() -> {
             BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
             var prog = obj.program(program);
             byte[] ctx = new byte[192];
             ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.getOrDefault(ingress, 1));
-            long total = 0;
+            long[] ns = new long[iterations];
             for (int i = 0; i < iterations; i++) {
                 TestRunResult r = program.startsWith("xdp") ? prog.testRun(frame, 1) : prog.testRunCtx(frame, ctx, 1);
-                total += r.durationNs();
+                ns[i] = r.durationNs();
                 if ((i & 255) == 0) while (tapRing.poll(0) > 0) captured.clear();
             }
             captured.clear();
-            return (double) total / iterations;
+            return ns;
         });
     }
 
