@@ -79,6 +79,9 @@ class DatapathPacketTest {
         h.map("xvtep_vnis").update(key, c.withCounts(nPorts, nFlood).encode(), UpdateFlag.ANY);
     }
 
+    /** The timestamp a case wrote into a learned entry at its setup (cases run one at a time). */
+    static final java.util.concurrent.atomic.AtomicLong STAMPED = new java.util.concurrent.atomic.AtomicLong();
+
     static byte[] with(byte[] frame, int off, int... bytes) {
         byte[] f = frame.clone();
         for (int i = 0; i < bytes.length; i++) f[off + i] = (byte) bytes[i];
@@ -113,6 +116,46 @@ class DatapathPacketTest {
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(XDP_PASS, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .counter(42, "rx_packets", 0).counter(0, "pass_not_vxlan", 0),
+            PacketCase.of("decap_stale_learned_entry_floods",
+                    "a learned entry older than the VNI's ageing (300 s) forwards nothing: the frame floods the VNI's ports")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0)
+                        .fdb(42, C1, new FdbValue(null, h.ifindex.get("p1"), 0, System.nanoTime() - 301_000_000_000L)))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .copy("p1", PING_R1_TO_C1)
+                .counter(42, "flooded_packets", 1),
+            PacketCase.of("xdp_stale_learned_entry_passes",
+                    "XDP leaves a frame whose learned entry has aged out to TC, untouched")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP)
+                        .fdb(42, C1, new FdbValue(null, h.ifindex.get("p1"), 0, System.nanoTime() - 301_000_000_000L)))
+                .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(XDP_PASS, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .counter(42, "rx_packets", 0),
+            PacketCase.of("decap_entry_stamped_ahead_of_fdb_clock_delivers",
+                    "an entry stamped ahead of the datapath's tick-resolution FDB clock (a finer clock's stamp lags by up to a"
+                            + " tick; 60 s here to be sure) is fresh, not aged out by an unsigned wrap: unicast, no flood")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0)
+                        .fdb(42, C1, new FdbValue(null, h.ifindex.get("p1"), 0, System.nanoTime() + 60_000_000_000L)))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "flooded_packets", 0).counter(42, "rx_packets", 1),
+            PacketCase.of("decap_learning_leaves_fresh_entry_unwritten",
+                    "a remote MAC seen again within a second of its timestamp is not written (no map write per frame)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)
+                        .fdb(42, R1, new FdbValue(IpAddress.parse(V2), 0, 0, STAMPED.updateAndGet(x -> System.nanoTime()))))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "learned", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1).orElseThrow().updatedNs()).isEqualTo(STAMPED.get())),
+            PacketCase.of("decap_learning_refreshes_entry_after_a_second",
+                    "the same MAC seen again 2 s after its timestamp gets a new one (ageing restarts), still no new entry")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)
+                        .fdb(42, R1, new FdbValue(IpAddress.parse(V2), 0, 0, System.nanoTime() - 2_000_000_000L)))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "learned", 0)
+                .then(h -> assertThat(h.fdbGet(42, R1).orElseThrow().updatedNs())
+                        .isGreaterThan(System.nanoTime() - 1_000_000_000L)),
             PacketCase.of("decap_broadcast_floods_local_ports",
                     "a decapsulated broadcast reaches every local port of its VNI exactly once, as the inner frame")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).port("p2", 42, 0))
@@ -176,6 +219,21 @@ class DatapathPacketTest {
                 .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
                 .expect(TC_ACT_OK, eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP, ipv4(V2, LOCAL_IP, 17, udp(5353, 53, new byte[20]))))
                 .counter(0, "pass_not_vxlan", 1),
+            PacketCase.of("udp_to_other_port_naming_served_vni_passes",
+                    "UDP to a port no VNI uses, whose payload reads as VXLAN for served VNI 42, is not taken: a VNI counts"
+                            + " only on its own dstport (the VNI is looked up before xvtep_dstports)")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, udp(50000, 53, vxlanRaw(0x08000000, 42 << 8, PING_R1_TO_C1)))))
+                .expect(TC_ACT_OK, eth(UNDERLAY_MAC, remoteMac(V2), ETH_P_IP,
+                        ipv4(V2, LOCAL_IP, 17, udp(50000, 53, vxlanRaw(0x08000000, 42 << 8, PING_R1_TO_C1)))))
+                .counter(0, "pass_not_vxlan", 1).counter(42, "rx_packets", 0),
+            PacketCase.of("decap_vni_on_other_of_our_dstports_passes_unknown",
+                    "VXLAN to 4789 (VNI 43's port) naming VNI 42 (served on 8472) is VXLAN for someone else: unknown VNI")
+                .setup(h -> h.vni(42, L, 8472).vni(43, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .expect(TC_ACT_OK, fromVtep(V2, 4789, 42, PING_R1_TO_C1))
+                .counter(0, "pass_unknown_vni", 1).counter(42, "rx_packets", 0),
             PacketCase.of("vxlan_without_i_flag_drops",
                     "a VXLAN header without the I flag is dropped (RFC 7348: receivers must check it)")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0))
