@@ -71,9 +71,9 @@ ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
 # stop a process group this script started (its leader's pid)
 stop_group() {
 	local pid=$1
-	kill -INT -- "-$pid" 2>/dev/null
+	kill -INT -- "-$pid" 2>/dev/null || true
 	for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
 
