@@ -35,8 +35,10 @@ public final class PortService {
 
     /** With {@code fdbMaxLearned}: most MACs learned behind the port (null: the default, 0: no limit of its own). */
     public PortView add(Vni vni, String ifname, boolean xdp, Long fdbMaxLearned) {
+        VniCfg cfg;
+        PortView port;
         synchronized (v) {
-            VniCfg cfg = v.requireVni(vni);
+            cfg = v.requireVni(vni);
             long maxLearned = fdbMaxLearned == null ? LearnBudgets.Scope.PORT.defaultMax() : fdbMaxLearned;
             if (maxLearned < 0 || maxLearned > MAX_LEARNED) {
                 throw VtepException.invalid(FDB_MAX_LEARNED, FDB_MAX_LEARNED + " must be in 0.." + MAX_LEARNED + ": "
@@ -65,16 +67,18 @@ public final class PortService {
             // the budget first: a port reusing an ifindex must not inherit what an old one learned
             dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
             dp.learnBudgets().setMax(LearnBudgets.Key.port(ifindex), maxLearned);
-            if (cfg.ipv6() && (cfg.flags() & VniCfg.F_UDP_ZERO_CSUM6_TX) == 0) {
-                // a checksumming IPv6 VNI refuses GSO frames (drop_gso_csum): its ports' senders segment (PeerOffloads)
-                PeerOffloads.segmentationOff(ifname).ifPresent(why -> LOG.log(System.Logger.Level.WARNING,
-                        "port " + ifname + " in VNI " + cfg.vni() + " (IPv6, UDP checksums): TCP/UDP GSO frames from it "
-                                + "will be refused (drop_gso_csum): " + why));
-            }
             dp.ports().attach(ifindex, cfg.vni(), flags);
             v.localChanged(cfg.vni());
-            return view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni(), maxLearned);
+            port = view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni(), maxLearned);
         }
+        if (cfg.ipv6() && (cfg.flags() & VniCfg.F_UDP_ZERO_CSUM6_TX) == 0) {
+            // a checksumming IPv6 VNI refuses GSO frames (drop_gso_csum): its ports' senders segment (PeerOffloads).
+            // Outside the lock: a few ip/ethtool runs must not hold up other API writers (50 CNI ADDs at once).
+            PeerOffloads.segmentationOff(ifname).ifPresent(why -> LOG.log(System.Logger.Level.WARNING,
+                    "port " + ifname + " in VNI " + cfg.vni() + " (IPv6, UDP checksums): TCP/UDP GSO frames from it "
+                            + "will be refused (drop_gso_csum): " + why));
+        }
+        return port;
     }
 
     public List<PortView> list(Vni vni) {
