@@ -68,6 +68,11 @@ done
 [ -f "$RES/xvtep.jar" ] || { echo "bench-decap: no xvtep.jar (mvn -B package)" >&2; exit 2; }
 
 ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
+# the veth XDP counters of a device (xdp_redirect, xdp_packets, ...: "name value" lines, summed over queues)
+xdp_counters() {
+	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -F: '/xdp/ { k = $1; sub(/^ *rx_queue_[0-9]+_/, "", k); sub(/^ +/, "", k); s[k] += $2 } END { for (k in s) print k, s[k] }' | sort
+}
 # stop a process group this script started (its leader's pid)
 stop_group() {
 	local pid=$1
@@ -156,15 +161,19 @@ run_column() {
 	kill -0 "$TPID" 2>/dev/null || { log "trafgen exited:"; tail -n 5 "$RES/trafgen.log" >&2; return 1; }
 	local stat0="" tx0 rx0 in0 t0 tx rx in t
 	[ "$col" != kernel ] && stat0=$(api 2 GET "/api/v1/vnis/$VNI/stats")
+	xdp_counters "$h2" eth0 >"$RES/xdp0"
 	tx0=$(ctr_pkts "$h1" eth0 tx); in0=$(ctr_pkts "$h2" eth0 rx); rx0=$(ctr_pkts "$c2" eth0 rx); t0=$(now_ns)
 	sleep "$DUR"
 	tx=$(ctr_pkts "$h1" eth0 tx); in=$(ctr_pkts "$h2" eth0 rx); rx=$(ctr_pkts "$c2" eth0 rx); t=$(now_ns)
+	xdp_counters "$h2" eth0 >"$RES/xdp1"
 	stop_group "$TPID"; TPID=""
 	{
 		echo "pps=$(( (rx - rx0) * 1000000000 / (t - t0) ))"
 		echo "sent_pps=$(( (tx - tx0) * 1000000000 / (t - t0) ))"
 		echo "taken_in_pps=$(( (in - in0) * 1000000000 / (t - t0) ))"
 		echo "xdp_prog_h2_eth0=$(ip -n "$h2" -j link show eth0 | jq -c '.[0].xdp.prog.name // "none"')"
+		# evidence of the path: the veth's XDP verdict counters over the window (xdp_redirect = XDP decapsulated)
+		echo "xdp_h2_eth0_delta=$(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d) printf "%s%s=%d", sep, $1, d; sep = " " } END { print "" }' "$RES/xdp0" "$RES/xdp1")"
 		if [ -n "$stat0" ]; then
 			local stat1; stat1=$(api 2 GET "/api/v1/vnis/$VNI/stats")
 			echo "xvtep_h2_stats_delta=$(jq -nc --argjson a "$stat0" --argjson b "$stat1" \
