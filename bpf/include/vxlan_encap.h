@@ -9,6 +9,9 @@
 #include "vxlan.h"
 #include "events.h"
 #include "tunnel_mtu.h"
+#include "encap_cache.h"
+#include "encap_csum.h"
+#include "encap_tags.h"
 #include "prof.h"
 
 struct encap_ctx {
@@ -20,8 +23,13 @@ struct encap_ctx {
 	__u8  csum;              /* compute the IPv6 outer UDP checksum (else 0: udp6zerocsumtx) */
 	__u8  pad;
 	__u32 inner_sum;         /* one's-complement sum of the VXLAN header and inner frame (same for every copy) */
-	union vtep_addr src;     /* the outer source */
-	union vtep_addr dst;     /* the copy being sent's outer destination (set by vx_send_to) */
+	union {
+		struct encap_cache_key key; /* src and dst as one: the key of xvtep_encap_cache */
+		struct {
+			union vtep_addr src; /* the outer source */
+			union vtep_addr dst; /* the copy being sent's outer destination (set by vx_send_to) */
+		};
+	};
 	/* vx_send's working space, here rather than on its stack (a flood loop's three frames share 512 bytes) */
 	union vtep_addr nh_ip;
 	struct bpf_redir_neigh nh;
@@ -68,82 +76,6 @@ static __always_inline __be16 vx_srcport(const struct vni_cfg *cfg, __u32 hash)
 	return bpf_htons(lo + (__u16)(((__u64)hash * (hi - lo + 1)) >> 32));
 }
 
-/* Outer Ethernet addresses for `dst`: derived for multicast groups, from the FIB otherwise. */
-enum nh_result {
-	NH_OK,         /* outer->eth filled, *ifindex set */
-	NH_NO_NEIGH,   /* route found but neighbour unresolved: nh_ip/ifindex set */
-	NH_FAIL,       /* no route */
-};
-
-static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
-						 const union vtep_addr *src, const union vtep_addr *dst,
-						 struct ethhdr *eth, __u32 *ifindex, union vtep_addr *nh,
-						 struct bpf_fib_lookup *fibp)
-{
-	struct bpf_fib_lookup *f = fibp;
-	const __u8 *d = &dst->a8[12];
-	int v4 = addr_is_v4(dst);
-	int rc;
-
-	if (PROF_SKIPS(PROF_SKIP_FIB)) {
-		__builtin_memcpy(eth->h_dest, gc->underlay_mac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
-		*ifindex = gc->underlay_ifindex;
-		return NH_OK;
-	}
-	if (v4 && ipv4_is_multicast(addr_v4(dst))) {
-		eth->h_dest[0] = IPV4_MCAST_MAC0;
-		eth->h_dest[1] = IPV4_MCAST_MAC1;
-		eth->h_dest[2] = IPV4_MCAST_MAC2;
-		eth->h_dest[3] = d[1] & IPV4_MCAST_MAC_LOW;
-		eth->h_dest[4] = d[2];
-		eth->h_dest[5] = d[3];
-		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
-		*ifindex = gc->underlay_ifindex;
-		return NH_OK;
-	}
-	if (!v4 && dst->a8[0] == 0xff) {
-		/* RFC 2464: 33:33 and the group's last 32 bits */
-		eth->h_dest[0] = IPV6_MCAST_MAC0;
-		eth->h_dest[1] = IPV6_MCAST_MAC0;
-		__builtin_memcpy(&eth->h_dest[2], d, 4);
-		__builtin_memcpy(eth->h_source, gc->underlay_mac, ETH_ALEN);
-		*ifindex = gc->underlay_ifindex;
-		return NH_OK;
-	}
-	__builtin_memset(f, 0, sizeof(*f));
-	f->l4_protocol = IPPROTO_UDP;
-	/*
-	 * tot_len stays 0: given a length, the FIB lookup checks it against the route MTU and
-	 * refuses GSO super-frames (FRAG_NEEDED). bpf_check_mtu already judged the frame,
-	 * segment by segment for GSO.
-	 */
-	if (v4) {
-		f->family = AF_INET;
-		f->ipv4_src = addr_v4(src);
-		f->ipv4_dst = addr_v4(dst);
-	} else {
-		f->family = AF_INET6;
-		__builtin_memcpy(f->ipv6_src, src->a32, sizeof(f->ipv6_src));
-		__builtin_memcpy(f->ipv6_dst, dst->a32, sizeof(f->ipv6_dst));
-	}
-	f->ifindex = gc->underlay_ifindex;
-	rc = bpf_fib_lookup(skb, f, sizeof(*f), BPF_FIB_LOOKUP_OUTPUT);
-	*ifindex = f->ifindex;
-	/* the next hop (the gateway when there is one) */
-	if (v4)
-		addr_set_v4(nh, f->ipv4_dst);
-	else
-		__builtin_memcpy(nh->a32, f->ipv6_dst, sizeof(nh->a32));
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		__builtin_memcpy(eth->h_dest, f->dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, f->smac, ETH_ALEN);
-		return NH_OK;
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return NH_NO_NEIGH;
-	return NH_FAIL;
-}
 
 /* Bytes encapsulation adds for the VNI's underlay family. */
 static __always_inline __u32 vx_encap_len(const struct vni_cfg *cfg)
@@ -161,102 +93,9 @@ static __always_inline int mtu_ok(struct __sk_buff *skb, const struct vni_cfg *c
 	return bpf_check_mtu(skb, gc->underlay_ifindex, &mtu, vx_encap_len(cfg), 0) != BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
-/*
- * The one's-complement sum of `len` bytes of the frame from `off` (the VXLAN payload of an IPv6 VNI's
- * frame, for its outer UDP checksum), or -1. A global function: checked once, its loop of chunks
- * never multiplies the caller's states.
- */
-__attribute__((noinline)) __s64 vx_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
-{
-	if (!skb)
-		return -1;
-	return csum_add_range(skb, 0, off, len, 0, CSUM_MAX_CHUNKS);
-}
 
 _Static_assert(DROP_TRUNCATED == 0, "vx_encap returns 0 for success and never DROP_TRUNCATED");
 
-#define VLAN_TAG_LEN  4
-#define VX_MAX_TAGS   2 /* 802.1ad over 802.1Q */
-
-/*
- * A tag the port's veth took out of the frame (skb->vlan_tci) belongs inside the inner frame:
- * left in the metadata it would go out on the underlay's outer header (bpf_redirect keeps it),
- * letting a tenant pick the VLAN of its tunnel traffic. Pops up to VX_MAX_TAGS (popping one
- * moves the next in-band tag into the metadata) and returns them, outer first, as they go on
- * the wire (TPID, TCI); -1 if the kernel refused or more tags are stacked.
- */
-static __always_inline int vx_take_tags(struct __sk_buff *skb, __be32 *tags)
-{
-	int n = 0;
-
-	for (int i = 0; i < VX_MAX_TAGS; i++) {
-		if (!skb->vlan_present)
-			break;
-		tags[i] = bpf_htonl(bpf_ntohs((__u16)skb->vlan_proto) << 16 | (skb->vlan_tci & 0xffff));
-		if (bpf_skb_vlan_pop(skb))
-			return -1;
-		n++;
-	}
-	return skb->vlan_present ? -1 : n;
-}
-
-/*
- * The one's-complement sum of the inner frame (`len` bytes from `off`, its L3 header at `l3`) as the outer
- * UDP checksum must count it. An inner TCP or UDP segment counts as the complement of its pseudo-header
- * sum: what it sums to once its own checksum is right (the kernel's local checksum offload, lco_csum).
- * That is exact whether the inner checksum is complete or still a CHECKSUM_PARTIAL seed that a NIC or the
- * stack fills in after us (a container's offloaded TCP). Anything else is summed as it stands; -1 on failure.
- */
-__attribute__((noinline)) __s64 vx_sum_inner(struct __sk_buff *skb, __u32 off, __u32 len, __u32 l3)
-{
-	union {
-		struct iphdr v4;
-		struct ipv6hdr v6;
-	} ip;
-	__be32 p4[3], p6[2];
-	__u32 l4 = 0, l4len = 0, proto = 0, end = off + len;
-	__be16 type, check;
-	__s64 sum, p;
-
-	if (!skb || bpf_skb_load_bytes(skb, l3 - 2, &type, sizeof(type)))
-		return -1;
-	if (type == bpf_htons(ETH_P_IP) && !bpf_skb_load_bytes(skb, l3, &ip.v4, sizeof(ip.v4)) &&
-	    ip.v4.version == 4 && ip.v4.ihl >= 5 && !(ip.v4.frag_off & bpf_htons(IP_MF | IP_OFFSET))) {
-		__u32 ihl = ip.v4.ihl * 4, tot = bpf_ntohs(ip.v4.tot_len);
-
-		if (tot >= ihl && l3 + tot == end) {
-			l4 = l3 + ihl;
-			l4len = tot - ihl;
-			proto = ip.v4.protocol;
-			p4[0] = ip.v4.saddr;
-			p4[1] = ip.v4.daddr;
-			p4[2] = bpf_htonl(proto << 16 | l4len);
-		}
-	} else if (type == bpf_htons(ETH_P_IPV6) && !bpf_skb_load_bytes(skb, l3, &ip.v6, sizeof(ip.v6)) &&
-		   ip.v6.version == 6 && l3 + sizeof(ip.v6) + bpf_ntohs(ip.v6.payload_len) == end) {
-		l4 = l3 + sizeof(ip.v6);
-		l4len = bpf_ntohs(ip.v6.payload_len);
-		proto = ip.v6.nexthdr;
-		p6[0] = bpf_htonl(l4len);
-		p6[1] = bpf_htonl(proto);
-	}
-	if (!((proto == IPPROTO_TCP && l4len >= 20) || (proto == IPPROTO_UDP && l4len >= 8)) ||
-	    bpf_skb_load_bytes(skb, l4 + (proto == IPPROTO_TCP ? 16 : 6), &check, sizeof(check)) ||
-	    (type == bpf_htons(ETH_P_IP) && proto == IPPROTO_UDP && !check))
-		return vx_sum_bytes(skb, off, len); /* not a checksummed TCP/UDP segment: the bytes as they are */
-	if (type == bpf_htons(ETH_P_IP)) {
-		p = bpf_csum_diff(0, 0, p4, sizeof(p4), 0);
-	} else {
-		p = bpf_csum_diff(0, 0, (__be32 *)&ip.v6.saddr, 2 * sizeof(struct in6_addr), 0);
-		p = bpf_csum_diff(0, 0, p6, sizeof(p6), p);
-	}
-	sum = vx_sum_bytes(skb, off, l4 - off); /* an even length: Ethernet, tags, IP header */
-	if (sum < 0 || p < 0)
-		return -1;
-	sum += csum_fold32(p); /* + ~pseudo: the segment's sum once its checksum is right */
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return (sum & 0xffffffff) + (sum >> 32); /* a 32-bit partial sum, as bpf_csum_diff's */
-}
 
 /* The IPv6 header's first word: version, traffic class, flow label (RFC 8200). */
 static __always_inline __be32 ip6_flow_word(__u8 tclass, __u32 label)
@@ -464,7 +303,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 		eth = &c->o.eth;
 	}
 	__builtin_memset(&c->nh_ip, 0, sizeof(c->nh_ip));
-	r = vx_nexthop(skb, gc, &c->src, &c->dst, eth, &ifindex, &c->nh_ip, &c->fib);
+	r = vx_nexthop_cached(skb, gc, &c->key, eth, &ifindex, &c->nh_ip, &c->fib);
 
 	if (r == NH_FAIL)
 		return drop(st, DROP_FIB);

@@ -24,6 +24,7 @@
 #define XVTEP_MAX_MISS_KEYS     16384  /* miss events rate-limited per key */
 #define XVTEP_EVENTS_BYTES      (1 << 22)
 #define XVTEP_MAX_LEARN_SCOPES  (1 + XVTEP_MAX_VNIS + XVTEP_MAX_PORTS) /* learning budgets: host, VNIs, ports */
+#define XVTEP_MAX_ENCAP_CACHE   16384  /* (source, remote VTEP) pairs whose outer Ethernet header is cached */
 
 /* ---- learning limits (the kernel's maxaddress, the bridge's fdb_max_learned) ---- */
 /* FDB entries learning never takes: static, cluster and agent-written local entries always fit. */
@@ -140,6 +141,7 @@ enum pass_reason {
 #define NSEC_PER_SEC       1000000000ull
 #define FDB_REFRESH_NS     NSEC_PER_SEC  /* write a seen entry's timestamp at most once a second */
 #define MISS_RATELIMIT_NS  NSEC_PER_SEC  /* one miss event per key per second */
+#define ENCAP_CACHE_MAX_AGE_NS NSEC_PER_SEC /* a cached next hop is asked of the FIB again after 1 s */
 #define DEFAULT_TTL        64            /* outer TTL when the VNI sets none */
 #define SRCPORT_DEFAULT_MIN 32768        /* outer UDP source ports: the kernel's ip_local_port_range */
 #define SRCPORT_DEFAULT_MAX 60999

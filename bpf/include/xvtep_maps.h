@@ -140,4 +140,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xvtep_learn_count SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XVTEP_MAX_ENCAP_CACHE);
+	__type(key, struct encap_cache_key);
+	__type(value, struct encap_cache_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xvtep_encap_cache SEC(".maps");
+
 #endif /* XVTEP_MAPS_H */

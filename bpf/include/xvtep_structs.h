@@ -169,4 +169,22 @@ struct miss_key {
 	__be32 ip;
 };
 
+/*
+ * ---- outer-header cache: xvtep_encap_cache (LRU_HASH), written by the datapath only ----
+ * What bpf_fib_lookup answered for a unicast remote VTEP: the outer Ethernet header and the device.
+ * An entry older than ENCAP_CACHE_MAX_AGE_NS is asked again; the agent empties the map when an
+ * underlay route or neighbour changes (io.xvtep.host.UnderlayWatch), so a new next-hop MAC is used
+ * from the next frame after the kernel's notification.
+ */
+struct encap_cache_key {
+	union vtep_addr src; /* outer source */
+	union vtep_addr dst; /* remote VTEP (never a group: groups need no FIB) */
+};
+struct encap_cache_entry {
+	__u64 built_ns; /* bpf_ktime_get_ns() of the FIB lookup */
+	__u32 ifindex;  /* where frames to dst leave */
+	__u8  dmac[6];  /* the next hop's MAC */
+	__u8  smac[6];  /* the egress device's MAC */
+};
+
 #endif /* XVTEP_STRUCTS_H */

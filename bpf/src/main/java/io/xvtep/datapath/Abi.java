@@ -28,6 +28,8 @@ public final class Abi {
     public static final int MAX_NEIGH = 262144;
     /** Distinct underlay UDP destination ports. */
     public static final int MAX_DSTPORTS = 64;
+    /** (source, remote VTEP) pairs of the outer-header cache (xvtep_encap_cache, an LRU). */
+    public static final int MAX_ENCAP_CACHE = 16384;
 
     /** Bytes encapsulation adds in front of the inner frame (outer Ethernet + IPv4 + UDP + VXLAN). */
     public static final int ENCAP_LEN = 50;

@@ -52,6 +52,7 @@ public final class Datapath implements AutoCloseable {
     private final AllowedSrcTable allowedSrc;
     private final StatsTable stats;
     private final EventRing events;
+    private final EncapCacheTable encapCache;
 
     /** Host-side state that lives as long as the pins (the FDB bulk log; the agent's locks sit here too). */
     public static final Path STATE_DIR = Path.of("/run/xvtep");
@@ -75,6 +76,7 @@ public final class Datapath implements AutoCloseable {
         this.allowedSrc = new AllowedSrcTable(lock, u.map(MapNames.ALLOWED_SRC));
         this.stats = new StatsTable(lock, u.map(MapNames.STATS));
         this.events = new EventRing(u.map(MapNames.EVENTS));
+        this.encapCache = new EncapCacheTable(u.map(MapNames.ENCAP_CACHE));
     }
 
     /** {@link #open(Path, Capacities)} with the default capacities. */
@@ -101,6 +103,7 @@ public final class Datapath implements AutoCloseable {
             p.close();
             p = null;
             PinnedLayouts.unpinStaleStats(pinRoot);
+            PinnedLayouts.unpinStaleEncapCache(pinRoot);
             size(u, caps);
             PinnedResize resize = PinnedResize.prepare(pinRoot, u);
             u.load();
@@ -243,6 +246,11 @@ public final class Datapath implements AutoCloseable {
 
     public EventRing events() {
         return events;
+    }
+
+    /** The datapath's outer-header cache: emptied when the underlay's routes or neighbours change. */
+    public EncapCacheTable encapCache() {
+        return encapCache;
     }
 
     /** Whether a failure is a map refusing a new entry because it is full (E2BIG from the kernel). */

@@ -23,7 +23,10 @@ import java.util.function.ToIntFunction;
  * <li>each VNI's port list is dense (0..n_ports-1) and holds exactly the ports whose port_cfg names it;</li>
  * <li>no entry of any table (flood, port lists, ports, FDB, neighbours, allowed sources) names a VNI that
  * does not exist, and no local FDB entry points at an interface that is not a port of its VNI;</li>
- * <li>no bulk FDB write is half done ({@link FdbJournal}).</li>
+ * <li>no bulk FDB write is half done ({@link FdbJournal});</li>
+ * <li>the outer-header cache (xvtep_encap_cache, written by the datapath) holds unicast VTEPs only, each
+ * from an outer source of its own family that the host or a VNI uses (others are dropped: the datapath
+ * asks the FIB again).</li>
  * </ul>
  * {@link #check} lists the violations (for `xvtep check`); {@link #repair} fixes them in place (at every
  * start, before the agent serves), each with a line saying what it did.
@@ -98,6 +101,7 @@ public final class Invariants {
         }
         localEntries(out, fix, ports);
         dstports(out, fix, vnis);
+        encapCache(out, fix, vnis);
         return out;
     }
 
@@ -219,6 +223,45 @@ public final class Invariants {
         }
         bad.forEach((ifindex, n) -> out.add(n + " FDB entr" + (n == 1 ? "y" : "ies") + " behind ifindex " + ifindex
                 + ", which is not a port of their VNI"));
+    }
+
+    /** Cache entries the datapath could have written: a unicast VTEP, from a source of its family in use. */
+    private void encapCache(List<String> out, boolean fix, Map<Integer, VniCfg> vnis) {
+        BpfMap cache;
+        try {
+            cache = m(MapNames.ENCAP_CACHE);
+        } catch (RuntimeException e) {
+            return; // pins of a version before the cache: nothing to check
+        }
+        Set<IpAddress> sources = new LinkedHashSet<>();
+        m(MapNames.CONFIG).lookup(MapCodec.u32(0)).map(XvtepConfig::decode).ifPresent(c -> {
+            if (c.localIp() != null) {
+                sources.add(c.localIp());
+            }
+            if (c.localIp6() != null) {
+                sources.add(c.localIp6());
+            }
+        });
+        vnis.values().forEach(c -> {
+            if (c.local() != null) {
+                sources.add(c.local());
+            }
+        });
+        int bad = 0;
+        for (byte[] k : cache.keys()) {
+            EncapCacheKey key = EncapCacheKey.decode(k);
+            if (key.src() == null || key.dst() == null || key.src().isIpv4() != key.dst().isIpv4()
+                    || key.dst().isMulticast() || !sources.contains(key.src())) {
+                bad++;
+                if (fix) {
+                    cache.delete(k);
+                }
+            }
+        }
+        if (bad > 0) {
+            out.add(bad + " outer-header cache entr" + (bad == 1 ? "y" : "ies")
+                    + " of a source no VNI uses, a group, or mixed families (" + MapNames.ENCAP_CACHE + ")");
+        }
     }
 
     /** One reference per VNI on its dstport, nothing else. */

@@ -10,7 +10,8 @@ public final class MapNames {
             VNI_PORTS = "xvtep_vni_ports", FLOOD = "xvtep_flood", FDB = "xvtep_fdb",
             NEIGH = "xvtep_neigh", NEIGH6 = "xvtep_neigh6", DSTPORTS = "xvtep_dstports",
             STATS = "xvtep_stats", EVENTS = "xvtep_events", ALLOWED_SRC = "xvtep_allowed_src",
-            LEARN_LIMIT = "xvtep_learn_limit", LEARN_COUNT = "xvtep_learn_count";
+            LEARN_LIMIT = "xvtep_learn_limit", LEARN_COUNT = "xvtep_learn_count",
+            ENCAP_CACHE = "xvtep_encap_cache";
 
     private MapNames() {
     }

@@ -14,6 +14,8 @@ import java.nio.file.Path;
  * The counters are the one map whose value grows from version to version (a new drop
  * reason adds a slot to vni_stats.drop[]): a stats map of another layout is unpinned and
  * created afresh, so only the counters restart from zero; every forwarding map is reused.
+ * The outer-header cache holds only what the FIB answers again on the next frame: one of another
+ * layout or size is unpinned and created afresh too (a version without it simply gets one).
  * A forwarding map of another layout (the 16-byte underlay addresses of the IPv6 ABI change, say)
  * cannot be read by this version: the start is refused before anything changes, the message
  * saying what to run ({@link #requireReadable}).
@@ -29,8 +31,8 @@ final class PinnedLayouts {
      */
     static void requireReadable(Path pinRoot, BpfObject obj) {
         for (BpfMap want : obj.maps()) {
-            if (want.name().equals(MapNames.STATS)) {
-                continue; // re-created on a layout change (unpinStaleStats)
+            if (want.name().equals(MapNames.STATS) || want.name().equals(MapNames.ENCAP_CACHE)) {
+                continue; // re-created on a layout change (unpinStaleStats, unpinStaleEncapCache)
             }
             for (Path pin : new Path[] {pinRoot.resolve(want.name()), pinRoot.resolve(want.name() + PinnedResize.SUFFIX)}) {
                 if (!Files.exists(pin)) {
@@ -72,6 +74,26 @@ final class PinnedLayouts {
         }
         try {
             Files.delete(pin); // programs still attached keep the old map until they are replaced
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Unpins {@code pinRoot}/xvtep_encap_cache unless it is today's (key, value, size); true if it did. */
+    static boolean unpinStaleEncapCache(Path pinRoot) {
+        Path pin = pinRoot.resolve(MapNames.ENCAP_CACHE);
+        if (!Files.exists(pin)) {
+            return false;
+        }
+        try (BpfMap m = BpfMap.openPinned(pin)) {
+            if (m.keySize() == EncapCacheKey.SIZE && m.valueSize() == EncapCacheEntry.SIZE
+                    && m.maxEntries() == Abi.MAX_ENCAP_CACHE) {
+                return false;
+            }
+        }
+        try {
+            Files.delete(pin); // a cache: the next frame asks the FIB again
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

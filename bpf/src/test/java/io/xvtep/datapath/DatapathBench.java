@@ -45,6 +45,10 @@ public final class DatapathBench {
             new Row("encap IPv6 (TC, udp6zerocsumtx)", "tc_port_ingress", "p1", PING_C1_TO_R1,
                     h -> h.vni(42, L | v6 | zeroTx, 4789).port("p1", 42, 0)
                             .fdbRemote(42, R1, Ipv6UnderlayPacketTest.W2, 0)),
+            new Row("flood to 1 VTEP (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
+                    h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2)),
+            new Row("flood to 2 VTEPs (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
+                    h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)),
             new Row("flood to 4 VTEPs (TC)", "tc_port_ingress", "p1", ARP_FROM_C1,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)
                             .flood(42, "198.18.0.4").flood(42, "198.18.0.5")),

@@ -359,6 +359,63 @@ class DatapathPacketTest {
                 .run("tc_port_ingress", "p1", PING_C1_TO_R1)
                 .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
                 .counter(42, "tx_packets", 1).counter(42, "tx_bytes", PING_C1_TO_R1.length),
+            // ---------------------------------------------------------------- outer-header cache (encap_cache.h)
+            PacketCase.of("encap_cache_hit_same_bytes_as_miss",
+                    "the second frame to a VTEP takes its outer Ethernet header from the cache, byte for byte what the FIB gave the first")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, FdbValue.F_STATIC)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
+                .counter(42, "tx_packets", 2)
+                .then(h -> assertThat(h.encapCache()).containsOnlyKeys(new EncapCacheKey(IpAddress.parse(LOCAL_IP),
+                        IpAddress.parse(V2))).allSatisfy((k, e) -> {
+                            assertThat(e.dmac()).isEqualTo(Mac.parse(remoteMac(V2)));
+                            assertThat(e.smac()).isEqualTo(Mac.parse(UNDERLAY_MAC));
+                            assertThat(e.ifindex()).isEqualTo(h.ifindex.get("u0"));
+                        })),
+            PacketCase.of("encap_cache_fresh_entry_is_used",
+                    "a fresh cache entry is what the frame gets (no FIB lookup): a MAC only the cache knows goes out")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .encapCacheEntry(LOCAL_IP, V2, System.nanoTime(), "02:cc:00:00:00:02"))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, with(toVtep(V2, 4789, 42, PING_C1_TO_R1), 0, 0x02, 0xcc, 0, 0, 0, 0x02)),
+            PacketCase.of("encap_cache_expired_entry_asks_fib",
+                    "an entry older than 1 s is looked up again: the FIB's MAC goes out and replaces the cached one")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .encapCacheEntry(LOCAL_IP, V2, System.nanoTime() - 2_000_000_000L, "02:cc:00:00:00:02"))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, PING_C1_TO_R1))
+                .then(h -> assertThat(h.encapCache().values()).singleElement()
+                        .satisfies(e -> assertThat(e.dmac()).isEqualTo(Mac.parse(remoteMac(V2))))),
+            PacketCase.of("encap_cache_new_neighbour_mac_after_flush",
+                    "the next hop's MAC changes (ip neigh replace) and the agent empties the cache: the next frame carries the new MAC")
+                .setup(h -> {
+                    h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0).run("tc_port_ingress", PING_C1_TO_R1, "p1");
+                    h.ns.ip("neigh", "replace", V2, "lladdr", "02:dd:00:00:00:02", "dev", "u0", "nud", "permanent");
+                    assertThat(new EncapCacheTable(h.map(MapNames.ENCAP_CACHE)).flush()).isEqualTo(1);
+                })
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, with(toVtep(V2, 4789, 42, PING_C1_TO_R1), 0, 0x02, 0xdd, 0, 0, 0, 0x02)),
+            PacketCase.of("encap_cache_no_route_deletes_entry",
+                    "an expired entry whose VTEP the FIB no longer reaches is deleted and the frame dropped as drop_fib")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, "198.19.7.7", 0)
+                        .encapCacheEntry(LOCAL_IP, "198.19.7.7", System.nanoTime() - 2_000_000_000L, "02:cc:00:00:00:02"))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_fib", 1)
+                .then(h -> assertThat(h.encapCache()).isEmpty()),
+            PacketCase.of("encap_cache_flood_hit_same_copies",
+                    "a second broadcast to four VTEPs, every next hop now cached, sends exactly the copies of the first")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0)
+                        .flood(42, V2).flood(42, V3).flood(42, "198.18.0.4").flood(42, "198.18.0.5")
+                        .run("tc_port_ingress", ARP_FROM_C1, "p1"))
+                .run("tc_port_ingress", "p1", ARP_FROM_C1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep("198.18.0.5", 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep(V2, 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep(V3, 4789, 42, ARP_FROM_C1))
+                .copyEncap("u0", toVtep("198.18.0.4", 4789, 42, ARP_FROM_C1))
+                .counter(42, "tx_packets", 8)
+                .then(h -> assertThat(h.encapCache()).hasSize(4)),
             PacketCase.of("encap_dstport_8472",
                     "the outer UDP destination is the VNI's dstport")
                 .setup(h -> h.vni(42, L, 8472).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))

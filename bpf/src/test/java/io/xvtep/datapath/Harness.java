@@ -337,6 +337,19 @@ final class Harness implements AutoCloseable {
         return this;
     }
 
+    /** An outer-header cache entry as the datapath writes it, MAC from u0 to `dmac`, built at `builtNs` (CLOCK_MONOTONIC). */
+    Harness encapCacheEntry(String src, String dst, long builtNs, String dmac) {
+        map(MapNames.ENCAP_CACHE).update(new EncapCacheKey(IpAddress.parse(src), IpAddress.parse(dst)).encode(),
+                new EncapCacheEntry(builtNs, ifindex.get("u0"), Mac.parse(dmac), Mac.parse(UNDERLAY_MAC)).encode(),
+                UpdateFlag.ANY);
+        return this;
+    }
+
+    /** What the outer-header cache holds. */
+    Map<EncapCacheKey, EncapCacheEntry> encapCache() {
+        return new EncapCacheTable(map(MapNames.ENCAP_CACHE)).entries();
+    }
+
     LearnBudgets learnBudgets() {
         return new LearnBudgets(map("xvtep_learn_limit"), map("xvtep_learn_count"));
     }

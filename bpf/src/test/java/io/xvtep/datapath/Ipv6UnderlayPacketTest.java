@@ -375,6 +375,15 @@ class Ipv6UnderlayPacketTest {
                 .run("tc_port_ingress", "p1", PING_C1_TO_R1)
                 .expectEncap(TC_ACT_REDIRECT, to6(W2, PING_C1_TO_R1))
                 .counter(42, "tx_packets", 1).counter(42, "tx_bytes", PING_C1_TO_R1.length),
+            PacketCase.of("encap6_cache_hit_same_bytes_as_miss",
+                    "the second frame to an IPv6 VTEP takes its next hop from the cache: the same 70 bytes and checksum as the first")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, PING_C1_TO_R1))
+                .counter(42, "tx_packets", 2)
+                .then(h -> assertThat(h.encapCache()).containsOnlyKeys(
+                        new EncapCacheKey(IpAddress.parse(LOCAL_IP6), IpAddress.parse(W2)))),
             PacketCase.of("encap6_odd_length_checksum",
                     "the checksum is right for an odd-length datagram too (a padded last byte)")
                 .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))

@@ -69,6 +69,15 @@ class MapCodecTest {
         OFFSETS.put("vni_idx_key.vni", VniIdxKey.OFF_VNI);
         OFFSETS.put("vni_idx_key.idx", VniIdxKey.OFF_IDX);
 
+        SIZES.put("encap_cache_key", EncapCacheKey.SIZE);
+        OFFSETS.put("encap_cache_key.src", EncapCacheKey.OFF_SRC);
+        OFFSETS.put("encap_cache_key.dst", EncapCacheKey.OFF_DST);
+        SIZES.put("encap_cache_entry", EncapCacheEntry.SIZE);
+        OFFSETS.put("encap_cache_entry.built_ns", EncapCacheEntry.OFF_BUILT_NS);
+        OFFSETS.put("encap_cache_entry.ifindex", EncapCacheEntry.OFF_IFINDEX);
+        OFFSETS.put("encap_cache_entry.dmac", EncapCacheEntry.OFF_DMAC);
+        OFFSETS.put("encap_cache_entry.smac", EncapCacheEntry.OFF_SMAC);
+
         SIZES.put("flood_dst", FloodDst.SIZE);
         OFFSETS.put("flood_dst.dst", FloodDst.OFF_DST);
         OFFSETS.put("flood_dst.flags", FloodDst.OFF_FLAGS);

@@ -96,4 +96,30 @@ class PinnedLayoutsTest {
             Bpffs.removeTree(root);
         }
     }
+
+    /** Pins of a version before the outer-header cache get one; a cache of another layout is replaced. */
+    @Test
+    void encapCacheAbsentOrOfAnotherLayoutIsCreatedAfresh() throws Exception {
+        Path root = Path.of("/sys/fs/bpf", Unique.name("xvtep-pl"));
+        Path cache = root.resolve(MapNames.ENCAP_CACHE);
+        try {
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(Files.exists(cache)).isTrue();
+            }
+            Files.delete(cache); // as an older version left its pins
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(dp.map(MapNames.ENCAP_CACHE).keySize()).isEqualTo(EncapCacheKey.SIZE);
+                assertThat(dp.encapCache().entries()).isEmpty();
+            }
+            Files.delete(cache);
+            Command.of("bpftool", "map", "create", cache.toString(), "type", "lru_hash", "key", "20",
+                    "value", "96", "entries", "4096", "name", "xvtep_old_cache").check();
+            try (Datapath dp = Datapath.open(root)) {
+                assertThat(dp.map(MapNames.ENCAP_CACHE).valueSize()).isEqualTo(EncapCacheEntry.SIZE);
+                assertThat(dp.map(MapNames.ENCAP_CACHE).maxEntries()).isEqualTo(Abi.MAX_ENCAP_CACHE);
+            }
+        } finally {
+            Bpffs.removeTree(root);
+        }
+    }
 }

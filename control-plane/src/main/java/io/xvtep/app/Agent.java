@@ -33,6 +33,7 @@ import io.xvtep.datapath.Programs;
 import io.xvtep.host.Interfaces;
 import io.xvtep.host.MulticastGroups;
 import io.xvtep.host.NeighProber;
+import io.xvtep.host.UnderlayWatch;
 import io.xvtep.host.UnderlaySysctl;
 import io.xvtep.libbpf.XdpMode;
 import io.xvtep.metrics.DatapathMetrics;
@@ -75,6 +76,7 @@ public final class Agent implements AutoCloseable {
     private final AgentLock lock;
     private final Path apiSocket;
     private ClusterCoordinator cluster;
+    private UnderlayWatch underlayWatch;
 
     private Agent(Datapath dp, AgentLock lock, Vertx vertx, HttpServer server, EventConsumer events,
             NeighProber prober, Path apiSocket) {
@@ -215,6 +217,13 @@ public final class Agent implements AutoCloseable {
 
             Agent self = new Agent(dp, lock, vertx, server, events, prober, s.apiSocket());
             self.cluster = cluster;
+            // a new next-hop MAC or route empties the datapath's outer-header cache (bpf/include/encap_cache.h)
+            self.underlayWatch = UnderlayWatch.start(() -> {
+                int n = services.housekeeping().underlayChanged();
+                if (n > 0) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "underlay changed: " + n + " cached next hops dropped");
+                }
+            });
             events.start();
             LOG.log(System.Logger.Level.INFO, "xvtep agent: underlay " + s.underlay() + " (ifindex " + underlay
                     + "), local " + s.locals() + ", pin root " + s.pinRoot() + ", API " + (s.apiSocket() != null
@@ -303,6 +312,9 @@ public final class Agent implements AutoCloseable {
         }
         if (apiSocket != null) {
             ApiSocket.removeQuietly(apiSocket);
+        }
+        if (underlayWatch != null) {
+            underlayWatch.close();
         }
         events.close();
         prober.close();

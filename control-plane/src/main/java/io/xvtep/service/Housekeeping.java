@@ -34,6 +34,16 @@ public final class Housekeeping {
     }
 
     /**
+     * An underlay route or neighbour changed (io.xvtep.host.UnderlayWatch): the datapath's outer-header
+     * cache is emptied so the next frame to every VTEP asks the FIB again (bpf/include/encap_cache.h).
+     *
+     * @return entries removed
+     */
+    public int underlayChanged() {
+        return dp.encapCache().flush();
+    }
+
+    /**
      * One pass over the FDB: removes learned entries older than their VNI's ageing time (the
      * datapath only ignores them; listeners are told, they emit ageout events) and counts what
      * stays, by type; then drops ports whose interface disappeared (a deleted container's veth).
