@@ -11,14 +11,15 @@ import java.util.Set;
 
 /**
  * Tells the agent when the underlay's next hops may have changed: the kernel's rtnetlink notifications of
- * neighbours and routes, read from {@code ip monitor neigh route} (iproute2, as the other host helpers use),
+ * neighbours, routes and links, read from {@code ip monitor neigh route link} (iproute2, as the other host
+ * helpers use),
  * in the agent's network namespace. The datapath caches what bpf_fib_lookup answered per remote VTEP
  * (bpf/include/encap_cache.h); {@code onChange} empties that cache, so the frames after a new next-hop MAC
  * or route carry the new one.
  *
  * <p>Called for: a neighbour whose MAC is new or differs from the last one seen (a neighbour's state going
  * REACHABLE/STALE/DELAY with the same MAC is not a change), a neighbour without a MAC any more (FAILED,
- * deleted), and every route change. A monitor that dies is restarted (after a pause), with a call, since
+ * deleted), and every route or link change (a device's own MAC is the outer source MAC). A monitor that dies is restarted (after a pause), with a call, since
  * notifications may have been missed meanwhile; the datapath's own 1 s bound on an entry covers that gap.
  */
 public final class UnderlayWatch implements AutoCloseable {
@@ -50,7 +51,7 @@ public final class UnderlayWatch implements AutoCloseable {
     private void run() {
         while (!closed) {
             try {
-                Process p = new ProcessBuilder("ip", "monitor", "neigh", "route").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("ip", "monitor", "neigh", "route", "link").redirectErrorStream(true).start();
                 process = p;
                 if (closed) {
                     p.destroy();
@@ -90,7 +91,7 @@ public final class UnderlayWatch implements AutoCloseable {
         }
     }
 
-    /** Whether a line of {@code ip monitor neigh route} can change a next hop (see the class comment). */
+    /** Whether a line of {@code ip monitor neigh route link} can change a next hop (see the class comment). */
     boolean changes(String line) {
         List<String> t = List.of(line.trim().split("\\s+"));
         if (t.isEmpty() || t.get(0).isEmpty()) {
@@ -100,7 +101,7 @@ public final class UnderlayWatch implements AutoCloseable {
         boolean neigh = t.size() >= at + 3 && t.get(at + 1).equals("dev") && !t.get(at).contains("/")
                 && NUD_STATES.contains(t.get(t.size() - 1));
         if (!neigh) {
-            return true; // a route (added, replaced, deleted)
+            return true; // a route or a link (added, changed, deleted)
         }
         String key = t.get(at) + " " + t.get(at + 2);
         int ll = t.indexOf("lladdr");
