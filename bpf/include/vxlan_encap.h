@@ -330,6 +330,8 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, __u32 clone, __u32 
 		return bpf_redirect_neigh(ifindex, &c->nh, sizeof(c->nh), 0);
 	}
 	if (clone) {
+		if (PROF_SKIPS(PROF_SKIP_CLONE))
+			return TC_ACT_OK;
 		if (bpf_clone_redirect(skb, ifindex, 0))
 			return drop(st, DROP_REDIRECT);
 		return TC_ACT_OK;
