@@ -21,6 +21,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "bench-hostile: needs root (network namespaces, BPF)" >&2; exit 2; }
 DUR=3
@@ -40,31 +42,18 @@ PORT=4789
 ATTACKS=(bad_flags unknown_vni denied_src)
 RES=$(mktemp -d /tmp/xvtep-bench-hostile.XXXXXX)
 trap 'rm -rf "$RES"' EXIT
-log() { printf '%s\n' "$*" >&2; }
-rx_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.rx.packets"; }
+rx_pkts() { ctr_pkts "$1" "$2" rx; }
 
-# trafgen NS DEV CONF: started in its own process group (trafgen forks a worker), pid in $LAB_STATE
-start_trafgen() {
-	local ns=$1 dev=$2 conf=$3 name=$4
-	setsid ip netns exec "$ns" trafgen --dev "$dev" --conf "$conf" --no-sock-mem -P 1 -C >"$LAB_STATE/$name.log" 2>&1 &
-	echo $! >"$LAB_STATE/$name.pid"
-	local i
-	for i in $(seq 1 30); do # running and sending (no fixed sleep: a loaded box starts it slowly)
-		kill -0 "$(cat "$LAB_STATE/$name.pid")" 2>/dev/null || { log "trafgen $name exited:"; tail -n 5 "$LAB_STATE/$name.log" >&2; return 1; }
-		[ "$(ip -n "$ns" -j -s link show "$dev" | jq '.[0].stats64.tx.packets')" -gt 1000 ] && return 0
-		sleep 0.1
-	done
-	return 1
+# trafgen_on NS DEV CONF NAME: bench-lib's start_trafgen, its pid kept in $LAB_STATE/NAME.pid
+trafgen_on() {
+	local pid
+	pid=$(start_trafgen "$1" "$2" "$3" "$LAB_STATE/$4.log") || return 1
+	echo "$pid" >"$LAB_STATE/$4.pid"
 }
-stop_trafgen() {
-	local pidf="$LAB_STATE/$1.pid" pid
-	[ -f "$pidf" ] || return 0
-	pid=$(cat "$pidf")
-	kill -INT -- "-$pid" 2>/dev/null
-	for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$pidf"
+trafgen_off() {
+	[ -f "$LAB_STATE/$1.pid" ] || return 0
+	stop_group "$(cat "$LAB_STATE/$1.pid")"
+	rm -f "$LAB_STATE/$1.pid"
 }
 
 # rate NS DEV: packets per second received on DEV over $DUR seconds
@@ -126,18 +115,18 @@ run_column() {
 		EOF
 		local a c2 h2; c2=$(ns_ctr 2 1); h2=$(ns_host 2)
 		for a in "${ATTACKS[@]}"; do
-			start_trafgen "$(ns_ctr 1 1)" eth0 "$LAB_STATE/legit.cfg" legit || { echo "error=legit trafgen" >>"$out"; exit 1; }
+			trafgen_on "$(ns_ctr 1 1)" eth0 "$LAB_STATE/legit.cfg" legit || { echo "error=legit trafgen" >>"$out"; exit 1; }
 			echo "$a.legit_before=$(rate "$c2" eth0)" >>"$out"
 			attack_conf "$a" >"$LAB_STATE/attack.cfg"
-			start_trafgen "$(ns_host 3)" eth0 "$LAB_STATE/attack.cfg" attack || { echo "error=attack trafgen" >>"$out"; exit 1; }
+			trafgen_on "$(ns_host 3)" eth0 "$LAB_STATE/attack.cfg" attack || { echo "error=attack trafgen" >>"$out"; exit 1; }
 			local r0 t0 l0 r1 t1 l1
 			r0=$(rx_pkts "$h2" eth0); l0=$(rx_pkts "$c2" eth0); t0=$(now_ns)
 			sleep "$DUR"
 			r1=$(rx_pkts "$h2" eth0); l1=$(rx_pkts "$c2" eth0); t1=$(now_ns)
 			echo "$a.absorbed=$(( (r1 - r0) * 1000000000 / (t1 - t0) ))" >>"$out"
 			echo "$a.legit_during=$(( (l1 - l0) * 1000000000 / (t1 - t0) ))" >>"$out"
-			stop_trafgen attack
-			stop_trafgen legit
+			trafgen_off attack
+			trafgen_off legit
 		done
 		if [ "$col" != kernel ]; then
 			echo "drops_h2=$(api 2 GET /api/v1/stats | jq -c '.total | with_entries(select((.key | startswith("drop_") or startswith("pass_")) and .value != 0))')" >>"$out"
@@ -145,9 +134,6 @@ run_column() {
 	)
 }
 
-get() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-kpps() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf "%.0fk", a/1000; else printf "n/a" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else printf "n/a" }'; }
 
 IFS=, read -r -a COLS <<<"$ONLY"
 log "bench-hostile: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), ${DUR}s windows"
@@ -167,12 +153,12 @@ for a in "${ATTACKS[@]}"; do
 		key=${m%%|*}; label=${m#*|}
 		line="| $a | $label |"
 		for c in "${COLS[@]}"; do
-			if [ "$key" = kept ]; then line+=" $(ratio "$(get "$RES/$c" "$a.legit_during")" "$(get "$RES/$c" "$a.legit_before")") |"
+			if [ "$key" = kept ]; then line+=" $(ratio "$(get "$RES/$c" "$a.legit_during")" "$(get "$RES/$c" "$a.legit_before")" "") |"
 			else line+=" $(kpps "$(get "$RES/$c" "$a.$key")") |"; fi
 		done
 		for c in "${COLS[@]}"; do
 			[ "$c" = kernel ] && continue
-			if [ "$key" = kept ]; then line+=" |"; else line+=" $(ratio "$(get "$RES/$c" "$a.$key")" "$(get "$RES/kernel" "$a.$key")") |"; fi
+			if [ "$key" = kept ]; then line+=" |"; else line+=" $(ratio "$(get "$RES/$c" "$a.$key")" "$(get "$RES/kernel" "$a.$key")" "") |"; fi
 		done
 		echo "$line"
 	done

@@ -35,6 +35,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "bench-net: needs root (network namespaces, BPF)" >&2; exit 2; }
 
@@ -64,44 +66,10 @@ trap 'rm -rf "$RES"; rmdir /run/xvtep-bench 2>/dev/null' EXIT
 # (a lab session next to the bench would tear the bench's topology down mid-run).
 BENCH_RUN=/run/xvtep-bench
 
-# One snapshot of the agent jar for the whole run: a rebuild in the work tree meanwhile
-# (mvn package replaces control-plane/target/xvtep.jar) must not break or change the agents.
-snapshot_agent() {
-	local jar
-	for jar in ${XVTEP_JAR:-} "$XVTEP_ROOT/control-plane/target/xvtep.jar" /usr/local/lib/xvtep/xvtep.jar; do
-		[ -f "$jar" ] || continue
-		cp "$jar" "$RES/xvtep.jar"
-		printf '#!/bin/sh\nexec java ${XVTEP_JAVA_OPTS:-} -jar "%s" "$@"\n' "$RES/xvtep.jar" >"$RES/xvtep"
-		chmod +x "$RES/xvtep"
-		XVTEP_BIN=$RES/xvtep
-		return 0
-	done
-	return 1
-}
 trap 'exit 130' INT TERM
 
-log() { printf '%s\n' "$*" >&2; }
-
-# link counters read with `ip -n` (netlink, so per namespace without remounting /sys)
-ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
-ctr_drops() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.dropped"; }
 # busy and total jiffies of all CPUs
 cpu_jiffies() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
-# the veth XDP counters of a device ("name value" lines, summed over queues)
-xdp_counters() {
-	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
-		awk -F: '/xdp/ { k = $1; sub(/^ *rx_queue_[0-9]+_/, "", k); sub(/^ +/, "", k); s[k] += $2 } END { for (k in s) print k, s[k] }'
-}
-# non-zero differences of two xdp_counters outputs, on one line
-xdp_delta() { awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d) printf "%s%s=%d", sep, $1, d; sep = " " } END { print "" }' "$1" "$2"; }
-# stop a process group this script started (its leader's pid), INT first, KILL after 3 s
-stop_group() {
-	local pid=$1
-	kill -INT -- "-$pid" 2>/dev/null
-	for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
 
 # ---------------------------------------------------------------- datapaths
 
@@ -178,14 +146,9 @@ measure_pps() {
 	# the machine's busy rate without our traffic, to subtract from the CPU figure
 	local cb0 cb1 tb0 tb1
 	cb0=$(cpu_jiffies); tb0=$(now_ns); sleep 1; cb1=$(cpu_jiffies); tb1=$(now_ns)
-	# own process group (trafgen forks a worker), so that both can be stopped by this pid
-	setsid ip netns exec "$c1" trafgen --dev eth0 --conf "$cfg" --no-sock-mem -P 1 -C >"$LAB_STATE/trafgen.log" 2>&1 &
-	tpid=$!
+	tpid=$(start_trafgen "$c1" eth0 "$cfg" "$LAB_STATE/trafgen.log") || return 1
 	echo "$tpid" >"$LAB_STATE/trafgen.pid"
-	sleep 1
-	if ! kill -0 "$tpid" 2>/dev/null; then
-		log "trafgen exited:"; tail -n 5 "$LAB_STATE/trafgen.log" >&2; return 1
-	fi
+	sleep 1 # past the generator's start-up burst
 	local rx0 tx0 t0 cpu0 rx tx t cpu i samples=() stat0=""
 	[ "${COL#xvtep}" != "$COL" ] && stat0=$(api 2 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null)
 	local u1tx0 u2rx0 c2drop0
@@ -307,8 +270,6 @@ run_column() {
 	)
 }
 
-get() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
-
 # best value of a key over the rounds of a column: max, or min with "min"
 best() {
 	local col=$1 key=$2 mode=${3:-max} v f vals=()
@@ -326,7 +287,7 @@ best() {
 IFS=, read -r -a COLS <<<"$ONLY"
 case ",$ONLY," in
 *,xvtep*)
-	snapshot_agent || { echo "bench-net: no xvtep.jar (mvn -B package); drop the xvtep columns with --only" >&2; exit 2; } ;;
+	snapshot_agent "$RES" || { echo "bench-net: no xvtep.jar (mvn -B package); drop the xvtep columns with --only" >&2; exit 2; } ;;
 esac
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -338,8 +299,6 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f×", a/b; else printf "n/a" }'; }
-kpps() { awk -v a="$1" 'BEGIN{ if (a ~ /^[0-9.]+$/) printf "%.0fk", a/1000; else printf "n/a" }'; }
 
 # the column a column is compared with: kernel6 for the IPv6 ones, kernel for the others ("" = none run)
 base_of() {
