@@ -24,8 +24,9 @@
 /*
  * vx_nexthop through the cache: `key` holds the outer source and destination (`src`/`dst` point into
  * it). Fills eth's addresses and *ifindex from a fresh entry, else from the FIB (caching an answer).
+ * `ctx`: the program's context, TC or XDP (see vx_nexthop).
  */
-static __always_inline enum nh_result vx_nexthop_cached(struct __sk_buff *skb, struct xvtep_config *gc,
+static __always_inline enum nh_result vx_nexthop_cached(void *ctx, struct xvtep_config *gc,
 							const struct encap_cache_key *key, struct ethhdr *eth,
 							__u32 *ifindex, union vtep_addr *nh, struct bpf_fib_lookup *fib)
 {
@@ -35,7 +36,7 @@ static __always_inline enum nh_result vx_nexthop_cached(struct __sk_buff *skb, s
 	__u64 now;
 
 	if (addr_is_v4(dst) ? ipv4_is_multicast(addr_v4(dst)) : dst->a8[0] == 0xff)
-		return vx_nexthop(skb, gc, &key->src, dst, eth, ifindex, nh, fib);
+		return vx_nexthop(ctx, gc, &key->src, dst, eth, ifindex, nh, fib);
 	now = bpf_ktime_get_ns();
 	e = bpf_map_lookup_elem(&xvtep_encap_cache, key);
 	if (e && now - e->built_ns < ENCAP_CACHE_MAX_AGE_NS) {
@@ -44,7 +45,7 @@ static __always_inline enum nh_result vx_nexthop_cached(struct __sk_buff *skb, s
 		*ifindex = e->ifindex;
 		return NH_OK;
 	}
-	r = vx_nexthop(skb, gc, &key->src, dst, eth, ifindex, nh, fib);
+	r = vx_nexthop(ctx, gc, &key->src, dst, eth, ifindex, nh, fib);
 	if (r == NH_OK) {
 		ne.built_ns = now;
 		ne.ifindex = *ifindex;

@@ -9,14 +9,18 @@
 #include "vxlan.h"
 #include "prof.h"
 
-/* Outer Ethernet addresses for `dst`: derived for multicast groups, from the FIB otherwise. */
 enum nh_result {
 	NH_OK,         /* outer->eth filled, *ifindex set */
 	NH_NO_NEIGH,   /* route found but neighbour unresolved: nh_ip/ifindex set */
 	NH_FAIL,       /* no route */
 };
 
-static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct xvtep_config *gc,
+/*
+ * Outer Ethernet addresses for `dst`: derived for multicast groups, from the FIB otherwise. `ctx` is the
+ * program's context (struct __sk_buff or struct xdp_md: bpf_fib_lookup takes either), so the TC port
+ * program and the XDP one (xvtep_port_xdp.bpf.c) share it.
+ */
+static __always_inline enum nh_result vx_nexthop(void *ctx, struct xvtep_config *gc,
 						 const union vtep_addr *src, const union vtep_addr *dst,
 						 struct ethhdr *eth, __u32 *ifindex, union vtep_addr *nh,
 						 struct bpf_fib_lookup *fibp)
@@ -69,7 +73,7 @@ static __always_inline enum nh_result vx_nexthop(struct __sk_buff *skb, struct x
 		__builtin_memcpy(f->ipv6_dst, dst->a32, sizeof(f->ipv6_dst));
 	}
 	f->ifindex = gc->underlay_ifindex;
-	rc = bpf_fib_lookup(skb, f, sizeof(*f), BPF_FIB_LOOKUP_OUTPUT);
+	rc = bpf_fib_lookup(ctx, f, sizeof(*f), BPF_FIB_LOOKUP_OUTPUT);
 	*ifindex = f->ifindex;
 	/* the next hop (the gateway when there is one) */
 	if (v4)
