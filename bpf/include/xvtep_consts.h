@@ -70,6 +70,7 @@ enum learn_scope {
 /* ---- port_cfg.flags ---- */
 #define PORT_F_XDP  (1u << 0) /* XDP_REDIRECT into this port works (its veth peer has NAPI/XDP) */
 #define PORT_F_PEER (1u << 1) /* a veth: TC may deliver straight into its peer (bpf_redirect_peer) */
+#define PORT_F_XDP_ENCAP (1u << 2) /* xdp_port (XDP) is attached to it: unicast to remote VTEPs encapsulated in XDP */
 
 /* ---- flood_dst.flags ---- */
 #define FLOOD_F_CLUSTER (1u << 0) /* added from the cluster store (ignored by the datapath) */

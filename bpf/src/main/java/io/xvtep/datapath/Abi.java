@@ -64,6 +64,8 @@ public final class Abi {
     public static final int PORT_F_XDP = 1;
     /** A veth whose peer is in another namespace: TC delivers with bpf_redirect_peer. */
     public static final int PORT_F_PEER = 1 << 1;
+    /** xdp_port is attached to the port (xdp_encap): unicast to remote VTEPs is encapsulated in XDP. */
+    public static final int PORT_F_XDP_ENCAP = 1 << 2;
 
     // ---- flood_dst.flags
     /** Added from the cluster store (control-plane bookkeeping; the datapath ignores it). */

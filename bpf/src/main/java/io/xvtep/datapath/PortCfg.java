@@ -7,7 +7,7 @@ import static io.xvtep.datapath.MapCodec.le;
 public record PortCfg(int vni, int flags) {
     public static final int SIZE = 8;
     public static final int OFF_VNI = 0, OFF_FLAGS = 4;
-    public static final int F_XDP = Abi.PORT_F_XDP, F_PEER = Abi.PORT_F_PEER;
+    public static final int F_XDP = Abi.PORT_F_XDP, F_PEER = Abi.PORT_F_PEER, F_XDP_ENCAP = Abi.PORT_F_XDP_ENCAP;
 
     public byte[] encode() {
         byte[] b = new byte[SIZE];

@@ -40,6 +40,8 @@ public final class DatapathBench {
                     h -> h.vni(42, L | v6, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0)),
             new Row("encap (TC, unicast to VTEP)", "tc_port_ingress", "p1", PING_C1_TO_R1,
                     h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)),
+            new Row("encap (XDP xdp_port, to VTEP)", "xdp_port", "p1", PING_C1_TO_R1,
+                    h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP_ENCAP).fdbRemote(42, R1, V2, 0)),
             new Row("encap IPv6 (TC, csum computed)", "tc_port_ingress", "p1", PING_C1_TO_R1,
                     h -> h.vni(42, L | v6, 4789).port("p1", 42, 0).fdbRemote(42, R1, Ipv6UnderlayPacketTest.W2, 0)),
             new Row("encap IPv6 (TC, udp6zerocsumtx)", "tc_port_ingress", "p1", PING_C1_TO_R1,

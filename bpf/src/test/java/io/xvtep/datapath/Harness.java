@@ -45,7 +45,7 @@ final class Harness implements AutoCloseable {
     final Netns ns;
     private final Path pinRoot, underlayObject;
     private long loadMs;
-    private BpfObject underlay, port, tap;
+    private BpfObject underlay, port, portXdp, tap;
     private RingBuffer tapRing, events;
     private final List<Captured> captured = new ArrayList<>();
     private final List<XvtepEvent> eventLog = new ArrayList<>();
@@ -141,6 +141,8 @@ final class Harness implements AutoCloseable {
             underlay.load();
             port = BpfObject.open(portObject != null ? portObject : resource("xvtep_port.bpf.o"), pinRoot);
             port.load();
+            portXdp = BpfObject.open(resource("xvtep_port_xdp.bpf.o"), pinRoot);
+            portXdp.load();
             loadMs = (System.nanoTime() - t0) / 1_000_000;
             tap = BpfObject.open(resource("tap.bpf.o"), null);
             tap.load();
@@ -269,6 +271,11 @@ final class Harness implements AutoCloseable {
         return this;
     }
 
+    /** The VNI as the last vni() call wrote it (without the list counts). */
+    VniCfg vniCfg(int vni) {
+        return vnis.get(vni);
+    }
+
     private void writeVni(int vni) {
         VniCfg c = vnis.get(vni).withCounts(nPorts.getOrDefault(vni, 0), nFlood.getOrDefault(vni, 0));
         map("xvtep_vnis").update(MapCodec.u32(vni), c.encode(), UpdateFlag.ANY);
@@ -368,9 +375,12 @@ final class Harness implements AutoCloseable {
         captured.clear();
         eventLog.clear();
         return ns.call(() -> {
-            BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
+            BpfObject obj = objectOf(program);
             TestRunResult r;
-            if (program.startsWith("xdp")) {
+            if (program.equals("xdp_port")) { // arrives on the port: ingress_ifindex selects it
+                r = obj.program(program).testRunCtx(frame,
+                        io.xvtep.libbpf.BpfProgram.xdpContext(ifindex.get(ingress), 0, frame.length), 1);
+            } else if (program.startsWith("xdp")) {
                 r = obj.program(program).testRun(frame, 1);
             } else {
                 byte[] ctx = new byte[192]; // struct __sk_buff; ifindex at 40 selects the device
@@ -397,13 +407,14 @@ final class Harness implements AutoCloseable {
     /** Kernel-measured ns of each of `iterations` single runs (see meanNs). */
     long[] durationsNs(String program, byte[] frame, String ingress, int iterations) {
         return ns.call(() -> {
-            BpfObject obj = program.equals("tc_port_ingress") ? port : underlay;
-            var prog = obj.program(program);
+            var prog = objectOf(program).program(program);
             byte[] ctx = new byte[192];
             ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putInt(40, ifindex.getOrDefault(ingress, 1));
+            byte[] xdpCtx = io.xvtep.libbpf.BpfProgram.xdpContext(ifindex.getOrDefault(ingress, 1), 0, frame.length);
             long[] ns = new long[iterations];
             for (int i = 0; i < iterations; i++) {
-                TestRunResult r = program.startsWith("xdp") ? prog.testRun(frame, 1) : prog.testRunCtx(frame, ctx, 1);
+                TestRunResult r = program.equals("xdp_port") ? prog.testRunCtx(frame, xdpCtx, 1)
+                        : program.startsWith("xdp") ? prog.testRun(frame, 1) : prog.testRunCtx(frame, ctx, 1);
                 ns[i] = r.durationNs();
                 if ((i & 255) == 0) while (tapRing.poll(0) > 0) captured.clear();
             }
@@ -439,7 +450,16 @@ final class Harness implements AutoCloseable {
     }
 
     io.xvtep.libbpf.BpfProgram program(String name) {
-        return (name.equals("tc_port_ingress") ? port : underlay).program(name);
+        return objectOf(name).program(name);
+    }
+
+    /** The object holding `program`: the port's TC or XDP one, else the underlay's. */
+    private BpfObject objectOf(String program) {
+        return switch (program) {
+            case "tc_port_ingress" -> port;
+            case "xdp_port" -> portXdp;
+            default -> underlay;
+        };
     }
 
     /** What the taps saw since the last call, without waiting (events are consumed and dropped). Inside only. */
@@ -470,7 +490,7 @@ final class Harness implements AutoCloseable {
             ns.call(() -> {
                 if (tapRing != null) tapRing.close();
                 if (events != null) events.close();
-                for (BpfObject o : new BpfObject[] {tap, port, underlay}) if (o != null) o.close();
+                for (BpfObject o : new BpfObject[] {tap, portXdp, port, underlay}) if (o != null) o.close();
                 return null;
             });
         } catch (RuntimeException ignored) {
