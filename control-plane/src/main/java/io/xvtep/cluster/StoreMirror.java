@@ -102,7 +102,7 @@ final class StoreMirror implements AutoCloseable {
                 n++;
             }
         }
-        view.streamedTo(rev);
+        view.revisions().streamedTo(rev);
         metrics.eventsApplied.increment(n);
         // until a list was applied completely, every list is a full pass (mark and sweep)
         boolean full = !applied;
@@ -151,7 +151,7 @@ final class StoreMirror implements AutoCloseable {
                 n++;
             }
         }
-        view.streamedTo(upTo);
+        view.revisions().streamedTo(upTo);
         metrics.eventsApplied.increment(n);
         try {
             sink.changed(d);
@@ -177,7 +177,7 @@ final class StoreMirror implements AutoCloseable {
         }
         String prefix = claimKeys.get(0) + (claimKeys.size() > 1 ? " and " + (claimKeys.size() - 1) + " more" : "");
         store.readKeys("get", claimKeys, l -> {
-            if (view.behind(l.revision())) {
+            if (view.revisions().behind(l.revision())) {
                 return; // the watch has delivered all of it already, maybe a deletion since
             }
             Dirty d = new Dirty();
@@ -197,7 +197,7 @@ final class StoreMirror implements AutoCloseable {
      * already delivered that revision); the changes, or null when nothing changed.
      */
     Dirty wrote(List<Write> writes, long rev) {
-        if (view.behind(rev)) {
+        if (view.revisions().behind(rev)) {
             return null;
         }
         Dirty d = new Dirty();

@@ -26,11 +26,7 @@ import java.util.TreeSet;
  * is guarded by mod revision: an event older than what the mirror holds for a key is ignored,
  * so replaying a list and a watch over each other never goes backwards.
  *
- * Two kinds of input: the stream (a list, then the watch from the list's revision: ordered, complete)
- * and side results (per-key lookups, responses to this node's own writes), which can be handed over
- * after newer watch events. A side result taken at or before {@link #streamed()} adds nothing and
- * is skipped ({@link #behind}); a deletion is remembered until the stream has passed it, so that a
- * side result older than the deletion cannot bring the key back.
+ * Which revision of each key is held, and how far the stream has delivered, is kept by {@link Revisions}.
  */
 public final class StoreView {
 
@@ -80,8 +76,7 @@ public final class StoreView {
     private final String self;
     private final Set<IpAddress> selfVteps;
     private final Rejects rejects;
-    /** key -> [mod revision, lease] for every key mirrored (tombstones are not kept). */
-    private final Map<String, long[]> revs = new HashMap<>();
+    private final Revisions revs = new Revisions();
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Integer, VniRecord> vnis = new HashMap<>();
     /** VNI -> mod revision of its tombstone (deleted through some agent's API, bounded life). */
@@ -96,11 +91,6 @@ public final class StoreView {
 
     private record NodeClaims(String name, Set<Ep> eps) {
     }
-    private long revision;
-    /** Revision through which list + watch have delivered every event. */
-    private long streamed;
-    /** key -> revision it was deleted at, kept while that revision is ahead of {@link #streamed}. */
-    private final Map<String, Long> deletedAt = new HashMap<>();
 
     public StoreView(Keys keys) {
         this(keys, null, null, (reason, key, why) -> {
@@ -115,46 +105,18 @@ public final class StoreView {
         this.rejects = rejects;
     }
 
-    /** The highest revision applied (from events or a list's header). */
-    public long revision() {
-        return revision;
-    }
-
-    public void seenRevision(long rev) {
-        revision = Math.max(revision, rev);
-    }
-
-    /** The stream (list header, or watch events applied in order) is complete through {@code rev}. */
-    public void streamedTo(long rev) {
-        if (rev > streamed) {
-            streamed = rev;
-            deletedAt.values().removeIf(r -> r <= streamed);
-        }
-        seenRevision(rev);
-    }
-
-    public long streamed() {
-        return streamed;
-    }
-
-    /** True when a side result taken at {@code snapshotRev} is no newer than the stream: skip it. */
-    public boolean behind(long snapshotRev) {
-        return snapshotRev <= streamed;
+    /** The mod revisions and leases of the keys, and how far the stream has delivered. */
+    public Revisions revisions() {
+        return revs;
     }
 
     /** Current mod revision of {@code key} (0: absent). */
     public long rev(String key) {
-        long[] r = revs.get(key);
-        return r == null ? 0 : r[0];
-    }
-
-    public long lease(String key) {
-        long[] r = revs.get(key);
-        return r == null ? 0 : r[1];
+        return revs.rev(key);
     }
 
     public Set<String> keys() {
-        return revs.keySet();
+        return revs.keys();
     }
 
     public Map<String, Node> nodes() {
@@ -236,7 +198,7 @@ public final class StoreView {
 
     /** Puts {@code key}; false (and nothing changes) when the mirror already holds this or a newer revision. */
     public boolean put(String key, String value, long rev, long lease, Dirty d) {
-        seenRevision(rev);
+        revs.seen(rev);
         var parsed = keys.parse(key);
         if (parsed.isEmpty()) {
             if (key.startsWith(keys.prefix())) {
@@ -244,7 +206,7 @@ public final class StoreView {
             }
             return false;
         }
-        if (rev(key) >= rev || deletedAt.getOrDefault(key, 0L) >= rev) {
+        if (revs.stale(key, rev)) {
             return false;
         }
         Keys.Parsed pk = parsed.get();
@@ -281,8 +243,7 @@ public final class StoreView {
         }
         Node before = pk instanceof NodeKey bk ? nodes.get(bk.node()) : null;
         removeIndexes(key, pk, d);
-        deletedAt.remove(key);
-        revs.put(key, new long[] {rev, lease});
+        revs.put(key, rev, lease);
         if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
             long prevLease = before == null ? 0 : before.lease() != lease ? before.lease() : before.prevLease();
             Node n = new Node(r.vtep(), r.vtep6(), Set.copyOf(r.vnis()), rev, lease, prevLease);
@@ -358,11 +319,11 @@ public final class StoreView {
 
     /** Deletes {@code key} at revision {@code rev} (0: unconditionally, as a re-list found it gone). */
     public boolean delete(String key, long rev, Dirty d) {
-        seenRevision(rev);
+        revs.seen(rev);
         var parsed = keys.parse(key);
         long cur = rev(key);
-        if (parsed.isPresent() && rev > streamed && cur <= rev) {
-            deletedAt.merge(key, rev, Math::max); // even when absent here: a lookup in flight may still hold it
+        if (parsed.isPresent()) {
+            revs.deletedAt(key, rev); // even when absent here: a lookup in flight may still hold it
         }
         if (parsed.isEmpty() || cur == 0 || (rev != 0 && cur > rev)) {
             return false;
@@ -373,7 +334,7 @@ public final class StoreView {
     }
 
     private void removeIndexes(String key, Keys.Parsed p, Dirty d) {
-        if (!revs.containsKey(key)) {
+        if (!revs.has(key)) {
             return;
         }
         if (p instanceof NodeKey nk) {

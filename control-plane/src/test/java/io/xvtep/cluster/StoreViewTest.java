@@ -82,7 +82,7 @@ class StoreViewTest {
         assertThat(v.delete(keys.endpoint(42, mac, "h1"), 11, d)).isFalse();
         assertThat(v.delete(keys.endpoint(42, mac, "h1"), 14, d)).isTrue();
         assertThat(v.winner(ep, null).node()).isEqualTo("h2");
-        assertThat(v.revision()).isEqualTo(14);
+        assertThat(v.revisions().revision()).isEqualTo(14);
         // one claim left (kept without a map of its own), then none
         assertThat(v.claims(ep)).containsOnlyKeys("h2");
         assertThat(v.claimedBy("h1")).isEmpty();
@@ -102,14 +102,14 @@ class StoreViewTest {
         String k = keys.endpoint(42, mac, "h3");
         Dirty d = new Dirty();
         v.put(k, claim("h3", "198.18.0.13"), 10, 3, d);
-        v.streamedTo(10);
+        v.revisions().streamedTo(10);
         // an l2miss lookup is answered at revision 11 (the claim still there); h3's lease expires at 12
         // and the watch's delete is applied before the lookup's answer is handed over
         assertThat(v.delete(k, 12, d)).isTrue();
-        v.streamedTo(12);
-        assertThat(v.behind(11)).isTrue(); // the answer is skipped: the watch has delivered all of it
+        v.revisions().streamedTo(12);
+        assertThat(v.revisions().behind(11)).isTrue(); // the answer is skipped: the watch has delivered all of it
         // answers newer than the stream still count
-        assertThat(v.behind(13)).isFalse();
+        assertThat(v.revisions().behind(13)).isFalse();
         assertThat(v.claims(ep)).isEmpty();
     }
 
@@ -118,20 +118,20 @@ class StoreViewTest {
         String k = keys.endpoint(42, mac, "h1");
         Dirty d = new Dirty();
         v.put(k, claim("h1", "198.18.0.11"), 10, 1, d);
-        v.streamedTo(12);
+        v.revisions().streamedTo(12);
         // this node's own delete is acknowledged at 20, before the watch gets there
         assertThat(v.delete(k, 20, d)).isTrue();
         // a re-list taken at 15 still holds the key: it must not come back
         assertThat(v.put(k, claim("h1", "198.18.0.11"), 10, 1, d)).isFalse();
-        v.streamedTo(15);
+        v.revisions().streamedTo(15);
         assertThat(v.claims(ep)).isEmpty();
         // the watch then delivers the delete; a later put (re-created) is taken
         assertThat(v.delete(k, 20, d)).isFalse();
-        v.streamedTo(20);
+        v.revisions().streamedTo(20);
         assertThat(v.put(k, claim("h1", "198.18.0.11"), 21, 1, d)).isTrue();
         // a delete the stream delivered leaves no memory behind once passed
         assertThat(v.delete(k, 22, d)).isTrue();
-        v.streamedTo(22);
+        v.revisions().streamedTo(22);
         assertThat(v.put(k, claim("h1", "198.18.0.11"), 23, 1, d)).isTrue();
     }
 
