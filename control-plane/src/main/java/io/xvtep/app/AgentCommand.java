@@ -101,6 +101,13 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: 10)")
     int etcdLeaseTtl;
 
+    @Option(names = "--etcd-lease-ttl-max", paramLabel = "SECONDS",
+            defaultValue = "" + io.xvtep.cluster.ClusterOptions.MAX_LEASE_TTL,
+            description = {"Longest lease TTL another node's key may be under, --etcd-lease-ttl to 3600 (default: 3600):"
+                    + " a node under a longer one (its endpoints would outlive it that long) is not live here,",
+                    "its key refused and counted (xvtep_cluster_rejected_total{reason=\"lease_ttl\"})"})
+    int etcdLeaseTtlMax;
+
     @Option(names = "--etcd-cacert", paramLabel = "FILE",
             description = "CA certificate (PEM) that etcd's certificate must be signed by: TLS to etcd")
     Path etcdCacert;
@@ -274,7 +281,7 @@ public final class AgentCommand implements Callable<Integer> {
         io.xvtep.cluster.ClusterOptions cluster = null;
         if (etcd != null && !etcd.isEmpty()) {
             String name = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
-            cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, etcdLeaseTtl,
+            cluster = new io.xvtep.cluster.ClusterOptions(etcd, name, etcdPrefix, etcdLeaseTtl, etcdLeaseTtlMax,
                     macMoveLimit, Math.max(1, macMoveWindow), 1_000, etcdNodeMaxaddress, etcdTombstoneTtl, new io.xvtep.cluster.ClusterOptions.Security(
                             etcdCacert, etcdCert, etcdKey, etcdUser, etcdPasswordFile));
         }

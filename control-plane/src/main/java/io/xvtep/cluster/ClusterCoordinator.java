@@ -54,7 +54,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         this.store = id.store;
         metrics.synced(() -> synced);
         this.rejections = new Rejections(registry);
-        this.view = new StoreView(keys, o.node(), vtep.all(), rejections);
+        this.view = new StoreView(keys, o.node(), vtep.all(), rejections, o.leaseTtlMax());
         this.mirror = new StoreMirror(keys, store, thread, metrics, view);
         this.mobility = new Mobility(o.moveLimit(), TimeUnit.SECONDS.toNanos(o.moveWindowSeconds()));
         this.vnis = new VniReplicator(o, keys, store, mirror, tables, thread, rejections);
@@ -81,7 +81,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         });
         thread.every(this::tick, 200);
         LOG.log(System.Logger.Level.INFO, "cluster: node " + o.node() + ", vtep " + vtep + ", store " + o.endpoints()
-                + ", prefix " + keys.prefix() + ", lease ttl " + o.leaseTtl() + " s");
+                + ", prefix " + keys.prefix() + ", lease ttl " + o.leaseTtl() + " s (others' at most " + o.leaseTtlMax() + " s)");
         return this;
     }
 
@@ -190,6 +190,29 @@ public final class ClusterCoordinator implements AutoCloseable {
         d.floodVnis.forEach(flood::program);
         metrics.frozen.set(mobility.frozenCount(System.nanoTime()));
         registrar.publish();
+        checkLeases();
+    }
+
+    /**
+     * Looks up the granted TTL of each new lease other nodes' keys are under ({@link LeaseTtls}); a lease
+     * too long makes its node not live. A failed lookup is asked again on the next tick.
+     */
+    private void checkLeases() {
+        LeaseTtls leases = view.leases();
+        for (long lease : leases.takeWanted()) {
+            store.grantedTtl(lease, ttl -> {
+                Dirty d = new Dirty();
+                view.leaseChecked(lease, ttl, d);
+                try {
+                    apply(d);
+                } catch (RuntimeException e) {
+                    mirror.failed("applying the check of lease " + Long.toHexString(lease), e);
+                }
+            }, e -> {
+                leases.failed(lease);
+                LOG.log(System.Logger.Level.DEBUG, "cluster: lease " + Long.toHexString(lease) + ": " + e.getMessage());
+            });
+        }
     }
 
     private void l2miss(Ep ep) {
@@ -232,6 +255,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         }
         metrics.frozen.set(mobility.frozenCount(now));
         registrar.publish();
+        checkLeases();
         vnis.tick();
     }
 

@@ -11,6 +11,8 @@ import java.util.List;
  * @param root the key prefix root (default /xvtep; keys live under ROOT/v2/)
  * @param leaseTtl seconds the node's lease lives without keep-alive, {@value #MIN_LEASE_TTL} to
  *        {@value #MAX_LEASE_TTL}
+ * @param leaseTtlMax the longest TTL a node key's lease may have (other nodes', and {@code leaseTtl}): a
+ *        node key under a longer one is not a live node ({@value #MIN_LEASE_TTL} to {@value #MAX_LEASE_TTL})
  * @param moveLimit MAC moves within {@code moveWindowSeconds} that freeze a MAC (0: never)
  * @param scanMs period of the local FDB/ports scan that republishes what events missed
  * @param nodeMaxaddress most entries programmed here from one other node's claims in one VNI (0: no
@@ -18,7 +20,7 @@ import java.util.List;
  * @param tombstoneTtl seconds a VNI tombstone lives (a node down longer brings the VNI back)
  * @param security TLS and etcd authentication (all null: plain, anonymous)
  */
-public record ClusterOptions(List<String> endpoints, String node, String root, int leaseTtl, int moveLimit,
+public record ClusterOptions(List<String> endpoints, String node, String root, int leaseTtl, int leaseTtlMax, int moveLimit,
         int moveWindowSeconds, long scanMs, int nodeMaxaddress, long tombstoneTtl, Security security) {
 
     /** Default of {@code --etcd-node-maxaddress}: two ports' learning budgets. */
@@ -60,6 +62,10 @@ public record ClusterOptions(List<String> endpoints, String node, String root, i
         if (leaseTtl < MIN_LEASE_TTL || leaseTtl > MAX_LEASE_TTL) {
             throw new IllegalArgumentException("--etcd-lease-ttl must be " + MIN_LEASE_TTL + " to " + MAX_LEASE_TTL
                     + " seconds: " + leaseTtl);
+        }
+        if (leaseTtlMax < leaseTtl || leaseTtlMax > MAX_LEASE_TTL) {
+            throw new IllegalArgumentException("--etcd-lease-ttl-max must be --etcd-lease-ttl (" + leaseTtl + ") to "
+                    + MAX_LEASE_TTL + " seconds: " + leaseTtlMax);
         }
         if (nodeMaxaddress < 0 || tombstoneTtl < 1) {
             throw new IllegalArgumentException("--etcd-node-maxaddress must be >= 0 and --etcd-tombstone-ttl >= 1");

@@ -31,7 +31,7 @@ final class Rejections implements StoreView.Rejects {
     @Override
     public void rejected(String reason, String key, String why) {
         counters.computeIfAbsent(reason, r -> Counter.builder("xvtep_cluster_rejected").tag("reason", r)
-                .description("Store keys or values skipped as invalid (key, value, version, vtep, owner, vni, refused)")
+                .description("Store keys or values skipped as invalid (key, value, version, vtep, owner, vni, refused, lease, lease_ttl)")
                 .register(registry)).increment();
         boolean first = logged.size() < LOGGED_KEYS ? logged.add(reason + " " + key) : reasonsLogged.add(reason);
         if (first) {

@@ -206,6 +206,12 @@ final class StoreClient implements AutoCloseable {
         return new long[] {r.getTTL(), r.getGrantedTTL()};
     }
 
+    /** The granted TTL of {@code lease} in seconds ({@code ok} gets -1 when the lease is gone). */
+    void grantedTtl(long lease, LongConsumer ok, Consumer<Throwable> failed) {
+        op("ttl", client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT),
+                r -> ok.accept(r.getTTL() < 0 ? -1 : r.getGrantedTTL()), failed);
+    }
+
     /** {@link #putIf}, waiting: the revision of the write, or -1 when the key had changed. */
     long putIfNow(String key, String value, long lease, long expectMod) throws Exception {
         TxnResponse r = timed("put", putIfTxn(key, value, lease, expectMod));

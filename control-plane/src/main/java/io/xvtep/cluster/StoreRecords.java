@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.IpAddress.Family;
+import io.xvtep.model.Ipv4;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -97,7 +98,7 @@ public final class StoreRecords {
             List<InetAddress> ips = new ArrayList<>();
             for (Object x : array(o, "ips")) {
                 try {
-                    ips.add(StoreView.literal(String.valueOf(x)));
+                    ips.add(literal(String.valueOf(x)));
                 } catch (RuntimeException e) {
                     // a bad address is left out, the rest of the claim stands
                 }
@@ -332,6 +333,21 @@ public final class StoreRecords {
             return x instanceof String s ? IpAddress.parse(s) : null;
         } catch (IllegalArgumentException e) {
             return null;
+        }
+    }
+
+    /** An IP literal (never a name lookup). */
+    static InetAddress literal(String s) {
+        if (s.indexOf(':') < 0) {
+            return Ipv4.parse(s).toInet();
+        }
+        if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+            throw new IllegalArgumentException("not an IPv6 literal: " + s);
+        }
+        try {
+            return InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
     }
 }

@@ -9,7 +9,6 @@ import io.xvtep.cluster.StoreRecords.NodeRecord;
 import io.xvtep.cluster.StoreRecords.VniRecord;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.IpAddress.Family;
-import io.xvtep.model.Ipv4;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -74,8 +73,9 @@ public final class StoreView {
 
     private final Keys keys;
     private final String self;
-    private final Set<IpAddress> selfVteps;
     private final Rejects rejects;
+    private final LeaseTtls leases;
+    private final RecordChecks checks;
     private final Revisions revs = new Revisions();
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<Integer, VniRecord> vnis = new HashMap<>();
@@ -94,15 +94,25 @@ public final class StoreView {
 
     public StoreView(Keys keys) {
         this(keys, null, null, (reason, key, why) -> {
-        });
+        }, 0);
     }
 
-    /** {@code self}/{@code selfVteps}: this node (no other node may claim its addresses). */
-    public StoreView(Keys keys, String self, java.util.Collection<IpAddress> selfVteps, Rejects rejects) {
+    /**
+     * {@code self}/{@code selfVteps}: this node (no other node may claim its addresses); {@code leaseTtlMax}:
+     * the longest TTL another node's lease may have, in seconds (0: not checked).
+     */
+    public StoreView(Keys keys, String self, java.util.Collection<IpAddress> selfVteps, Rejects rejects,
+            long leaseTtlMax) {
         this.keys = keys;
         this.self = self;
-        this.selfVteps = selfVteps == null ? Set.of() : Set.copyOf(selfVteps);
         this.rejects = rejects;
+        this.leases = new LeaseTtls(leaseTtlMax);
+        this.checks = new RecordChecks(self, selfVteps == null ? Set.of() : Set.copyOf(selfVteps));
+    }
+
+    /** The leases of other nodes' keys, and which of them to look up. */
+    LeaseTtls leases() {
+        return leases;
     }
 
     /** The mod revisions and leases of the keys, and how far the stream has delivered. */
@@ -187,7 +197,48 @@ public final class StoreView {
             return true;
         }
         Node n = nodes.get(c.node());
-        return n != null && c.lease() != 0 && (c.lease() == n.lease() || c.lease() == n.prevLease());
+        return n != null && c.lease() != 0 && (c.lease() == n.lease() || c.lease() == n.prevLease())
+                && !leases.tooLong(c.lease());
+    }
+
+    /**
+     * etcd answered that {@code lease} is granted {@code ttl} seconds (-1: gone). Beyond the maximum, the
+     * nodes whose key is under it are not live: each node key is refused ({@code lease_ttl}) and dropped
+     * here, with everything that pointed at the node; the key put again under that lease is refused at
+     * once, under a new lease checked again.
+     */
+    public void leaseChecked(long lease, long ttl, Dirty d) {
+        leases.checked(lease, ttl);
+        if (!leases.tooLong(lease)) {
+            return;
+        }
+        List<String> under = new ArrayList<>();
+        nodes.forEach((name, n) -> {
+            if (n.lease() == lease && !name.equals(self)) {
+                under.add(name);
+            }
+        });
+        for (String name : under) {
+            rejects.rejected("lease_ttl", keys.node(name), tooLong(lease));
+            delete(keys.node(name), 0, d);
+        }
+    }
+
+    /** Bounds the leases known to about the live nodes' (checked only when past the bound: O(1) mostly). */
+    private void pruneLeases() {
+        if (leases.known() > 2 * nodes.size() + LeaseTtls.KEPT_TOO_LONG) {
+            Set<Long> inUse = new HashSet<>();
+            nodes.values().forEach(n -> {
+                inUse.add(n.lease());
+                inUse.add(n.prevLease());
+            });
+            leases.prune(inUse);
+        }
+    }
+
+    private String tooLong(long lease) {
+        return "lease_ttl: the node key's lease " + Long.toHexString(lease) + " is granted more than "
+                + leases.max() + " s (--etcd-lease-ttl-max): its endpoints would outlive the node that long";
     }
 
     /** The VTEP a claim points at: its node's current address of family {@code f} (null: no key, or none of it). */
@@ -218,7 +269,7 @@ public final class StoreView {
                     : pk instanceof VniKey ? VniRecord.decode(value)
                     : pk instanceof EndpointKey ? EndpointRecord.decode(value)
                     : StoreRecords.TombstoneRecord.decode(value);
-            why = check(pk, rec);
+            why = checks.why(pk, rec);
             reason = why == null ? null : why.substring(0, why.indexOf(':'));
         } catch (StoreRecords.VersionException e) {
             rec = null;
@@ -234,12 +285,16 @@ public final class StoreView {
             reason = "lease";
             why = "lease: a node key or claim must be under its node's lease (it was written without one)";
         }
+        if (reason == null && pk instanceof NodeKey && !own(pk) && leases.tooLong(lease)) {
+            reason = "lease_ttl";
+            why = tooLong(lease);
+        }
         if (reason != null) {
             // Not a valid record: skipped, what the key held before stands (a bad VNI value must not
             // delete the VNI everywhere). This node's own keys are dropped instead: they are put again.
             // So is a node key or claim rewritten without a lease: it no longer expires with its lease.
             rejects.rejected(reason, key, why);
-            return (own(pk) || "lease".equals(reason)) && delete(key, rev, d);
+            return (own(pk) || reason.startsWith("lease")) && delete(key, rev, d);
         }
         Node before = pk instanceof NodeKey bk ? nodes.get(bk.node()) : null;
         removeIndexes(key, pk, d);
@@ -248,6 +303,9 @@ public final class StoreView {
             long prevLease = before == null ? 0 : before.lease() != lease ? before.lease() : before.prevLease();
             Node n = new Node(r.vtep(), r.vtep6(), Set.copyOf(r.vnis()), rev, lease, prevLease);
             nodes.put(nk.node(), n);
+            if (!own(pk)) {
+                leases.want(lease); // counts at once: refused when the lookup finds the lease too long
+            }
             d.floodVnis.addAll(n.vnis());
             d.nodes.add(nk.node());
             d.eps.addAll(claimedBy(nk.node()));
@@ -275,48 +333,6 @@ public final class StoreView {
                 || pk instanceof EndpointKey ek && ek.node().equals(self));
     }
 
-    /** Why {@code rec} cannot stand at key {@code pk} ("reason: detail"), or null when it is valid. */
-    private String check(Keys.Parsed pk, Object rec) {
-        if (pk instanceof NodeKey nk && rec instanceof NodeRecord r) {
-            if (r.vtep() == null || !r.vtep().isUsableUnicast()) {
-                return "vtep: a node's VTEP must be a unicast address: " + r.vtep();
-            }
-            if (r.vtep6() != null && (r.vtep().family() != Family.IPV4 || r.vtep6().family() != Family.IPV6
-                    || !r.vtep6().isUsableUnicast())) {
-                return "vtep: vtep6 is a dual-stack node's unicast IPv6 VTEP (beside an IPv4 vtep): " + r.vtep6();
-            }
-            for (IpAddress a : new IpAddress[] {r.vtep(), r.vtep6()}) {
-                if (a != null && !nk.node().equals(self) && selfVteps.contains(a)) {
-                    return "vtep: node " + nk.node() + " claims this node's VTEP " + a;
-                }
-            }
-            if (r.vnis().stream().anyMatch(v -> v < 1 || v > MAX_VNI)) {
-                return "value: VNIs are 1.." + MAX_VNI + ": " + r.vnis();
-            }
-        } else if (pk instanceof VniKey vk && rec instanceof VniRecord r) {
-            if (vk.vni() < 1 || vk.vni() > MAX_VNI || r.vni() != vk.vni()) {
-                return "vni: key VNI " + vk.vni() + ", value VNI " + r.vni();
-            }
-        } else if (pk instanceof Keys.TombstoneKey tk && rec instanceof StoreRecords.TombstoneRecord r) {
-            if (r.vni() != tk.vni()) {
-                return "vni: key VNI " + tk.vni() + ", value VNI " + r.vni();
-            }
-        } else if (pk instanceof EndpointKey ek && rec instanceof EndpointRecord r) {
-            Ep ep = ek.ep();
-            if (ep.vni() < 1 || ep.vni() > MAX_VNI || ep.mac().isZero() || ep.mac().isMulticast()) {
-                return "key: an endpoint is a unicast MAC in a VNI 1.." + MAX_VNI;
-            }
-            if (r.node() != null && !r.node().equals(ek.node())) {
-                return "owner: a claim under node " + ek.node() + "'s key names node " + r.node();
-            }
-            if (r.vtep() != null && (!r.vtep().isUsableUnicast()
-                    || (!ek.node().equals(self) && selfVteps.contains(r.vtep())))) {
-                return "vtep: a claim's VTEP must be its node's unicast address: " + r.vtep();
-            }
-        }
-        return null;
-    }
-
     /** Deletes {@code key} at revision {@code rev} (0: unconditionally, as a re-list found it gone). */
     public boolean delete(String key, long rev, Dirty d) {
         revs.seen(rev);
@@ -341,6 +357,7 @@ public final class StoreView {
                 Node old = nodes.remove(nk.node());
                 if (old != null) {
                     d.floodVnis.addAll(old.vnis());
+                    pruneLeases();
                 }
                 d.nodes.add(nk.node());
                 d.eps.addAll(claimedBy(nk.node()));
@@ -392,21 +409,6 @@ public final class StoreView {
             } else if (m.isEmpty()) {
                 claims.remove(ep);
             }
-        }
-    }
-
-    /** An IP literal (never a name lookup). */
-    static InetAddress literal(String s) {
-        if (s.indexOf(':') < 0) {
-            return Ipv4.parse(s).toInet();
-        }
-        if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
-            throw new IllegalArgumentException("not an IPv6 literal: " + s);
-        }
-        try {
-            return InetAddress.getByName(s);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException(e.getMessage());
         }
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class LeaseTtlOptionTest {
 
     static ClusterOptions withTtl(int ttl) {
-        return new ClusterOptions(List.of("http://198.18.0.100:2379"), "h1", "/xvtep", ttl, 5, 180, 1000,
+        return new ClusterOptions(List.of("http://198.18.0.100:2379"), "h1", "/xvtep", ttl, 3600, 5, 180, 1000,
                 ClusterOptions.DEFAULT_NODE_MAXADDRESS, ClusterOptions.DEFAULT_TOMBSTONE_TTL, null);
     }
 

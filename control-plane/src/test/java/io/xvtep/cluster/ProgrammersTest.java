@@ -85,7 +85,7 @@ class ProgrammersTest {
     private final Keys keys = new Keys("/t");
     private final StoreView view = new StoreView(keys);
     private final MemoryTables tables = new MemoryTables();
-    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 5, 180, 1000, 2, 60, null);
+    private final ClusterOptions o = new ClusterOptions(List.of(), "h1", "/t", 5, 60, 5, 180, 1000, 2, 60, null);
     private final SimpleMeterRegistry metricsRegistry = new SimpleMeterRegistry();
     private final ClusterMetrics metrics = new ClusterMetrics(metricsRegistry);
     private final ClusterThread thread = new ClusterThread();

@@ -63,7 +63,7 @@ class StoreRecordsTest {
     @Test
     void endpointRecordFormat() {
         EndpointRecord r = new EndpointRecord("h1", H1,
-                List.of(StoreView.literal("10.20.1.12"), StoreView.literal("10.20.1.11")));
+                List.of(StoreRecords.literal("10.20.1.12"), StoreRecords.literal("10.20.1.11")));
         String golden = "{\"v\":1,\"node\":\"h1\",\"vtep\":\"198.18.0.11\",\"ips\":[\"10.20.1.11\",\"10.20.1.12\"]}";
         assertThat(r.encode()).isEqualTo(golden);
         assertThat(EndpointRecord.decode(golden)).isEqualTo(r);
@@ -96,7 +96,7 @@ class StoreRecordsTest {
         assertThat(NodeRecord.decode("{\"vtep\":\"198.18.0.11\",\"vnis\":[42]}"))
                 .isEqualTo(new NodeRecord(H1, List.of(42)));
         assertThat(EndpointRecord.decode("{\"node\":\"h1\",\"vtep\":\"198.18.0.11\",\"ips\":[\"10.20.1.11\"]}"))
-                .isEqualTo(new EndpointRecord("h1", H1, List.of(StoreView.literal("10.20.1.11"))));
+                .isEqualTo(new EndpointRecord("h1", H1, List.of(StoreRecords.literal("10.20.1.11"))));
         // the HTTP API's VNI JSON without local/remote/device, as ClusterSync stored it
         String old = "{\"vni\":42,\"dstport\":4789,\"ttl\":64,\"tos\":\"inherit\",\"df\":\"unset\",\"learning\":true,"
                 + "\"proxy\":false,\"l2miss\":false,\"l3miss\":false,\"ageing\":300,\"srcport_min\":49152,"

@@ -175,7 +175,7 @@ class StoreViewTest {
     void invalidDualStackNodeValuesAreRejected() {
         List<String> seen = new java.util.ArrayList<>();
         StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11"), IpAddress.parse("2001:db8::1")),
-                (reason, key, why) -> seen.add(reason));
+                (reason, key, why) -> seen.add(reason), 0);
         Dirty d = new Dirty();
         String h2 = keys.node("h2");
         // this node's IPv6 VTEP, in either field
@@ -224,7 +224,7 @@ class StoreViewTest {
     @Test
     void invalidKeysAndValuesAreRejectedByReason() {
         List<String> seen = new java.util.ArrayList<>();
-        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason));
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason), 0);
         Dirty d = new Dirty();
         long r = 0;
         String h2 = keys.node("h2");
@@ -280,7 +280,7 @@ class StoreViewTest {
     @Test
     void leaseLessNodeKeysAndClaimsAreRefused() {
         List<String> seen = new java.util.ArrayList<>();
-        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason));
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason), 0);
         Dirty d = new Dirty();
         assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42), 1, 0, d)).isFalse();
         assertThat(s.nodes()).isEmpty();
@@ -299,6 +299,61 @@ class StoreViewTest {
         // VNI definitions carry no lease
         assertThat(s.put(keys.vni(42), "{\"vni\":42}", 7, 0, d2)).isTrue();
         assertThat(seen).containsExactly("lease", "lease", "lease", "lease");
+    }
+
+    /**
+     * Another node's key under a lease granted more than the maximum (it would keep the node's endpoints
+     * everywhere that long after it dies) is not a live node: once etcd answers the lease's TTL, the key is
+     * refused ({@code lease_ttl}), its claims win nothing, its flood entries go; put again under that lease
+     * it is refused at once; under a new lease within the maximum it is checked again and counts.
+     */
+    @Test
+    void aNodeKeyUnderALeaseLongerThanTheMaximumIsNotALiveNode() {
+        List<String> seen = new java.util.ArrayList<>();
+        StoreView s = new StoreView(keys, "h1", List.of(IpAddress.parse("198.18.0.11")), (reason, key, why) -> seen.add(reason), 60);
+        Dirty d = new Dirty();
+        s.put(keys.node("h2"), node("198.18.0.12", 42), 1, 7, d);
+        s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 2, 7, d);
+        assertThat(s.leases().takeWanted()).containsExactly(7L); // looked up; counts until etcd answers
+        assertThat(s.winner(ep, null).node()).isEqualTo("h2");
+        Dirty d2 = new Dirty();
+        s.leaseChecked(7, 86_400, d2);
+        assertThat(s.nodes()).isEmpty();
+        assertThat(s.winner(ep, null)).isNull();
+        assertThat(s.floodOf(42, "h1", Family.IPV4)).isEmpty();
+        assertThat(d2.eps).containsExactly(ep);
+        assertThat(d2.floodVnis).containsExactly(42);
+        assertThat(seen).containsExactly("lease_ttl");
+        // put again under the same lease (its vnis changed): refused at once, no new lookup
+        assertThat(s.put(keys.node("h2"), node("198.18.0.12", 42, 43), 3, 7, new Dirty())).isFalse();
+        assertThat(s.nodes()).isEmpty();
+        assertThat(seen).containsExactly("lease_ttl", "lease_ttl");
+        assertThat(s.leases().takeWanted()).isEmpty();
+        // under a new lease within the maximum: checked again, live, its claims (re-put under it) count
+        s.put(keys.node("h2"), node("198.18.0.12", 42), 4, 8, new Dirty());
+        s.put(keys.endpoint(42, mac, "h2"), claim("h2", "198.18.0.12"), 5, 8, new Dirty());
+        assertThat(s.leases().takeWanted()).containsExactly(8L);
+        Dirty d3 = new Dirty();
+        s.leaseChecked(8, 60, d3);
+        assertThat(d3.isEmpty()).isTrue();
+        assertThat(s.winner(ep, null).node()).isEqualTo("h2");
+        assertThat(s.floodOf(42, "h1", Family.IPV4)).containsExactly(IpAddress.parse("198.18.0.12"));
+        // this node's own key is never looked up; a failed lookup is asked again
+        s.put(keys.node("h1"), node("198.18.0.11", 42), 6, 9, new Dirty());
+        s.put(keys.node("h3"), node("198.18.0.13", 42), 7, 10, new Dirty());
+        assertThat(s.leases().takeWanted()).containsExactly(10L);
+        s.leases().failed(10);
+        assertThat(s.leases().takeWanted()).containsExactly(10L);
+        s.leaseChecked(10, -1, new Dirty()); // gone: its key's deletion follows
+        assertThat(s.nodes()).containsKey("h3");
+        assertThat(seen).containsExactly("lease_ttl", "lease_ttl");
+    }
+
+    /** Without a maximum (0) nothing is looked up. */
+    @Test
+    void leaseTtlsAreNotLookedUpWithoutAMaximum() {
+        v.put(keys.node("h2"), node("198.18.0.12", 42), 1, 7, new Dirty());
+        assertThat(v.leases().takeWanted()).isEmpty();
     }
 
     /** A claim counts under its node's lease, or the one before while the node re-puts its claims. */
