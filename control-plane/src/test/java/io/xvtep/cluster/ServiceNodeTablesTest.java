@@ -110,4 +110,22 @@ class ServiceNodeTablesTest {
         assertThat(tables.flood(42)).containsExactly(new Flood(H3, false));
         assertThat(tables.addClusterFlood(43, H2)).isFalse(); // no such VNI
     }
+
+    /**
+     * An operator's flood entry removed from before a cluster entry: the list stays dense (the last entry
+     * moves into the hole) and the moved entry is still the cluster's, so the cluster can remove it later
+     * (a rewrite with flags 0 left a stale cluster destination for the agent's lifetime).
+     */
+    @Test
+    void aClusterFloodEntryKeepsItsOriginThroughAnIndexMove() {
+        IpAddress h4 = IpAddress.parse("198.18.0.14");
+        node.services.fdb().add(new io.xvtep.model.Vni(42), Mac.ZERO, H3, null); // an operator's, index 0
+        assertThat(tables.addClusterFlood(42, H2)).isTrue(); // index 1
+        assertThat(tables.addClusterFlood(42, h4)).isTrue(); // index 2
+        node.services.fdb().delete(new io.xvtep.model.Vni(42), Mac.ZERO, H3); // h4 moves to index 0
+        assertThat(tables.flood(42)).containsExactly(new Flood(h4, true), new Flood(H2, true));
+        tables.removeClusterFlood(42, h4);
+        tables.removeClusterFlood(42, H2);
+        assertThat(tables.flood(42)).isEmpty();
+    }
 }
