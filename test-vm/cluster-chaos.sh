@@ -222,18 +222,18 @@ case_cluster_underlay_cut() {
 	cluster_pings || return 1
 }
 
-# A node key under a lease granted longer than --etcd-lease-ttl-max (120 s here) is not a live node: a node
+# A node key under a lease granted longer than --etcd-lease-ttl-max (600 s here) is not a live node: a node
 # without an agent (h8, as a compromised node would) registers under a lease of a day, so that its
 # endpoints would stay everywhere for a day after it dies. Every host looks the lease up, refuses the key
 # (xvtep_cluster_rejected_total{reason="lease_ttl"}) and programs none of its claims nor a flood entry,
-# while h7, under a 120 s lease (no keep-alive: it must outlast the case), is programmed. h8 registering
-# again under a 120 s lease is checked again and counts. (CLUSTER_LEASE_MAX_ARGS= runs it without the
+# while h7, under a 600 s lease (no keep-alive: it must outlast the case), is programmed. h8 registering
+# again under a 600 s lease is checked again and counts. (CLUSTER_LEASE_MAX_ARGS= runs it without the
 # option, as an agent before it.)
 case_cluster_lease_ttl() {
-	export CLUSTER_AGENT_ARGS="${CLUSTER_LEASE_MAX_ARGS---etcd-lease-ttl-max 120}"
+	export CLUSTER_AGENT_ARGS="${CLUSTER_LEASE_MAX_ARGS---etcd-lease-ttl-max 600}"
 	cluster_three_hosts || return 1
 	entries_of() { cluster_fdb "$1" 42 | grep -c "^$2:.* cluster\$"; }
-	cluster_sim_claims h7 198.18.0.17 42 10 02:77:00 120 || fail "h7's claims" || return 1
+	cluster_sim_claims h7 198.18.0.17 42 10 02:77:00 600 || fail "h7's claims" || return 1
 	cluster_sim_claims h8 198.18.0.18 42 10 02:88:00 86400 || fail "h8's claims" || return 1
 	local n
 	for n in 1 2 3; do
@@ -246,12 +246,12 @@ case_cluster_lease_ttl() {
 		flood_of "$n" 42 | grep -q '198\.18\.0\.17' || fail "host $n does not flood to h7: $(flood_of "$n" 42)" || return 1
 	done
 	grep -q "rejected lease_ttl .*/nodes/h8" "$LAB_STATE/agent-h1.log" || fail "host 1 did not log h8's refusal" || return 1
-	echo "    h8 under a lease of 86400 s refused on every host (lease_ttl), h7 under 120 s programmed"
+	echo "    h8 under a lease of 86400 s refused on every host (lease_ttl), h7 under 600 s programmed"
 	# under a new lease within the maximum: checked again, programmed
-	cluster_sim_claims h8 198.18.0.18 42 10 02:88:00 120 || fail "h8's claims again" || return 1
+	cluster_sim_claims h8 198.18.0.18 42 10 02:88:00 600 || fail "h8's claims again" || return 1
 	for n in 1 2 3; do
 		wait_for 30 eval "[ \$(entries_of $n 02:88) = 10 ]" ||
-			fail "host $n: $(entries_of "$n" 02:88) of h8's claims programmed after its new 120 s lease" || return 1
+			fail "host $n: $(entries_of "$n" 02:88) of h8's claims programmed after its new 600 s lease" || return 1
 	done
 	for n in h7 h8; do etcd_revoke_lease_of "$(cluster_prefix)/v2/nodes/$n" || fail "revoke $n's lease" || return 1; done
 	for n in 1 2 3; do
