@@ -66,7 +66,9 @@ int xdp_underlay(struct xdp_md *ctx)
 		return XDP_PASS; /* RFC 6040 rewriting (outer CE or ECT(1)) is done on the skb path */
 	gc = config_get(); /* an array entry: no hash lookup */
 	if (!gc || (gc->flags & XVTEP_CFG_F_NO_XDP_REDIRECT))
-		return XDP_PASS; /* a veth underlay: everything goes to TC, so look nothing up */
+		return XDP_PASS; /* a veth underlay: everything goes to TC (skb->pkt_type), so look nothing up */
+	if (vx_otherhost(data, gc))
+		return xdp_drop(stats_get(vx.vni), DROP_OTHERHOST);
 
 	inner = data + vx.outer_len;
 	if ((void *)(inner + 1) > data_end)
@@ -143,6 +145,9 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 #ifdef XVTEP_BENCH_PARSE_ONLY
 	return TC_ACT_OK;
 #endif
+	/* Addressed to another host's MAC (a flooding switch, a promiscuous device): the stack would drop it. */
+	if (skb->pkt_type == PACKET_OTHERHOST)
+		return drop(stats_get(vx.vni), DROP_OTHERHOST);
 	/* vx_parse found the inner Ethernet header in the linear part: copied from there, no helper. */
 	vni = vx.vni;
 	off = vx.outer_len;

@@ -252,6 +252,22 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 }
 
 /*
+ * XDP's PACKET_OTHERHOST (XDP has no pkt_type): the outer destination MAC is unicast and not the
+ * underlay device's, as xvtep_config.underlay_mac says (the agent rewrites it when the device's MAC
+ * changes). The kernel's stack drops such a frame (ip_rcv, ipv6_rcv), so decapsulation must too: the
+ * frame was switched to us by flooding, or by a promiscuous device, for another host. Multicast and
+ * broadcast destinations (a VNI's underlay group) stay accepted; an all-zero underlay_mac checks nothing.
+ */
+static __always_inline int vx_otherhost(const struct ethhdr *eth, const struct xvtep_config *gc)
+{
+	if (mac_is_multicast(eth->h_dest) || mac_is_zero(gc->underlay_mac))
+		return 0;
+	const __u8 *d = eth->h_dest, *m = gc->underlay_mac;
+
+	return (d[0] ^ m[0]) | (d[1] ^ m[1]) | (d[2] ^ m[2]) | (d[3] ^ m[3]) | (d[4] ^ m[4]) | (d[5] ^ m[5]);
+}
+
+/*
  * The inner frame of a decapsulated VXLAN frame, as the bridge judges a frame: an invalid
  * source MAC, or an IEEE link-local destination, is never forwarded. Returns 0 or the reason.
  */

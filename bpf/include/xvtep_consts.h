@@ -123,6 +123,7 @@ enum drop_reason {
 	DROP_UDP6_ZERO_CSUM, /* IPv6 outer UDP checksum 0 to a VNI without udp6zerocsumrx (RFC 6936) */
 	DROP_FAMILY,        /* an FDB/flood destination of the other address family than the VNI's: copy lost */
 	DROP_GSO_CSUM,      /* a GSO frame to an IPv6 VNI that must checksum (no udp6zerocsumtx): BPF can't checksum segments */
+	DROP_OTHERHOST,     /* VXLAN whose outer destination MAC is unicast and not the underlay's (the kernel's PACKET_OTHERHOST) */
 	DROP_REASON_MAX,
 };
 

@@ -58,7 +58,9 @@ public enum DropReason {
     /** An FDB or flood destination of the other address family than the VNI's: that copy is lost. */
     FAMILY,
     /** A GSO frame to an IPv6 VNI that checksums (no udp6zerocsumtx): BPF cannot checksum each segment. */
-    GSO_CSUM;
+    GSO_CSUM,
+    /** VXLAN whose outer destination MAC is unicast and not the underlay device's (the kernel's PACKET_OTHERHOST). */
+    OTHERHOST;
 
     /** The reason label: "mtu". */
     public String label() {

@@ -31,6 +31,8 @@ class DatapathPacketTest {
     static final String R1 = "02:00:00:00:02:01", R2 = "02:00:00:00:03:01";
     static final String IP_C1 = "10.20.1.11", IP_C2 = "10.20.1.12", IP_R1 = "10.20.1.21";
     static final String V2 = "198.18.0.2", V3 = "198.18.0.3";
+    /** Another host's MAC on the underlay segment: what a flooding switch hands us. */
+    static final String OTHER_HOST_MAC = "02:cc:00:00:00:09";
     static final int L = VniCfg.F_LEARNING, PROXY = VniCfg.F_PROXY, L3MISS = VniCfg.F_L3MISS;
     static final byte[] NS_FROM_C1 = ndisc("33:33:ff:00:00:21", C1, "fd00::11", "ff02::1:ff00:21", 135, 0,
             "fd00::21", 1, C1);
@@ -103,6 +105,37 @@ class DatapathPacketTest {
                 .run("xdp_underlay", "u0", fromVtep(V2, 4789, 42, PING_R1_TO_C1))
                 .expect(XDP_REDIRECT, PING_R1_TO_C1)
                 .counter(42, "rx_packets", 1),
+            PacketCase.of("decap_otherhost_dropped",
+                    "VXLAN whose outer destination MAC is another host's (PACKET_OTHERHOST: a flooding switch) is dropped"
+                            + " and counted, never delivered nor learned from, as the kernel's stack drops it")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", vxlanFrame(OTHER_HOST_MAC, remoteMac(V2), V2, LOCAL_IP, 50000, 4789, 42,
+                        PING_R1_TO_C1))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_otherhost", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
+            PacketCase.of("xdp_decap_otherhost_dropped",
+                    "XDP drops and counts the same frame for an XDP port: its outer destination MAC is not the underlay's")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", vxlanFrame(OTHER_HOST_MAC, remoteMac(V2), V2, LOCAL_IP, 50000, 4789, 42,
+                        PING_R1_TO_C1))
+                .expect(XDP_DROP, null)
+                .counter(42, "drop_otherhost", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
+            PacketCase.of("decap_to_group_mac_accepted",
+                    "VXLAN to the VNI's underlay group, outer destination the group's multicast MAC, is the VNI's: flooded")
+                .setup(h -> h.vni(new VniCfg(42, L, null, IpAddress.parse("239.1.1.1"), 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0))
+                        .port("p1", 42, 0))
+                .run("tc_underlay_ingress", "u0", vxlanFrame("01:00:5e:01:01:01", remoteMac(V2), V2, "239.1.1.1", 50000,
+                        4789, 42, ARP_FROM_R1))
+                .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
+                .counter(42, "rx_packets", 1).counter(42, "drop_otherhost", 0),
+            PacketCase.of("xdp_decap_to_group_mac_accepted",
+                    "XDP decapsulates unicast inner traffic that came to the VNI's group (multicast outer MAC) to an XDP port")
+                .setup(h -> h.vni(new VniCfg(42, L, null, IpAddress.parse("239.1.1.1"), 4789, 0, 0, 64, 0, 0, 0, 300, 0, 0))
+                        .port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", vxlanFrame("01:00:5e:01:01:01", remoteMac(V2), V2, "239.1.1.1", 50000,
+                        4789, 42, PING_R1_TO_C1))
+                .expect(XDP_REDIRECT, PING_R1_TO_C1)
+                .counter(42, "rx_packets", 1).counter(42, "drop_otherhost", 0),
             PacketCase.of("xdp_never_redirects_on_veth_underlay",
                     "with XVTEP_CFG_F_NO_XDP_REDIRECT (veth underlay) XDP leaves even an XDP port's frame to TC, untouched")
                 .setup(h -> h.vni(42, L, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0)

@@ -182,6 +182,18 @@ class Ipv6UnderlayPacketTest {
                         ipv6(W2, GROUP6, 17, 0, 0, 1, udp6(W2, GROUP6, 50000, 4789, true, vxlan(42, ARP_FROM_R1)))))
                 .expect(TC_ACT_REDIRECT, ARP_FROM_R1)
                 .counter(42, "rx_packets", 1).counter(42, "flooded_packets", 1),
+            PacketCase.of("decap6_otherhost_dropped",
+                    "IPv6 VXLAN whose outer destination MAC is another host's (PACKET_OTHERHOST) is dropped and counted")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbPort(42, C1, "p1", 0))
+                .run("tc_underlay_ingress", "u0", with(from6(W2, PING_R1_TO_C1), 0, 0x02, 0xcc, 0, 0, 0, 0x09))
+                .expect(TC_ACT_SHOT, null)
+                .counter(42, "drop_otherhost", 1).counter(42, "rx_packets", 0).counter(42, "learned", 0),
+            PacketCase.of("xdp_decap6_otherhost_dropped",
+                    "XDP drops and counts the same IPv6 frame for an XDP port")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0))
+                .run("xdp_underlay", "u0", with(from6(W2, PING_R1_TO_C1), 0, 0x02, 0xcc, 0, 0, 0, 0x09))
+                .expect(XDP_DROP, null)
+                .counter(42, "drop_otherhost", 1).counter(42, "rx_packets", 0),
             PacketCase.of("decap6_source_filter_refuses",
                     "with a source filter only listed IPv6 VTEPs are accepted")
                 .setup(h -> h.vni(vni6(L | VniCfg.F_SRC_FILTER, 64, 0, 0)).port("p1", 42, 0).allowedSrc(42, W3))

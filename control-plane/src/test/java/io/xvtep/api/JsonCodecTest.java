@@ -84,7 +84,7 @@ class JsonCodecTest {
                 "drop_hairpin", "drop_fib", "drop_mtu", "drop_ecn", "drop_adjust", "drop_src", "drop_redirect",
                 "drop_list_gap", "drop_internal", "drop_ip_csum", "drop_udp_len", "drop_udp_csum", "drop_martian",
                 "drop_src_mac", "drop_static_mac", "drop_link_local", "drop_fragment", "drop_too_big", "drop_frag_needed",
-                "drop_udp6_zero_csum", "drop_family", "drop_gso_csum",
+                "drop_udp6_zero_csum", "drop_family", "drop_gso_csum", "drop_otherhost",
                 "events_emitted", "events_lost");
     }
 }
