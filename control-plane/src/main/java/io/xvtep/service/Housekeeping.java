@@ -5,6 +5,7 @@ import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.FdbKey;
 import io.xvtep.datapath.FdbValue;
 import io.xvtep.datapath.VniCfg;
+import io.xvtep.datapath.XvtepConfig;
 import io.xvtep.host.Interfaces;
 import io.xvtep.model.EventType;
 import io.xvtep.model.FdbType;
@@ -34,13 +35,29 @@ public final class Housekeeping {
     }
 
     /**
-     * An underlay route or neighbour changed (io.xvtep.host.UnderlayWatch): the datapath's outer-header
-     * cache is emptied so the next frame to every VTEP asks the FIB again (bpf/include/encap_cache.h).
+     * An underlay route, neighbour or link changed (io.xvtep.host.UnderlayWatch): the datapath's outer-header
+     * cache is emptied so the next frame to every VTEP asks the FIB again (bpf/include/encap_cache.h), and the
+     * underlay's MAC in xvtep_config follows the device's (XDP decap drops unicast to any other MAC: otherhost).
      *
      * @return entries removed
      */
     public int underlayChanged() {
+        followUnderlayMac();
         return dp.encapCache().flush();
+    }
+
+    private void followUnderlayMac() {
+        XvtepConfig c = dp.config().get().orElse(null);
+        if (c == null || c.underlayIfindex() == 0) {
+            return;
+        }
+        try {
+            Interfaces.name(c.underlayIfindex()).map(Interfaces::mac).filter(m -> !m.equals(c.underlayMac()))
+                    .ifPresent(m -> dp.config().set(new XvtepConfig(c.underlayIfindex(), c.localIp(), c.localIp6(), m,
+                            c.flags())));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "underlay MAC not read: " + e.getMessage());
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xvtep.datapath.Capacities;
 import io.xvtep.datapath.FdbKey;
 import io.xvtep.datapath.FdbValue;
+import io.xvtep.datapath.XvtepConfig;
 import io.xvtep.model.FdbType;
 import io.xvtep.model.IpAddress;
 import io.xvtep.model.Mac;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class HousekeepingTest {
 
-    static final IpAddress H2 = IpAddress.parse("198.18.0.12");
+    static final IpAddress H2 = IpAddress.parse("198.18.0.12"), LOCAL4 = IpAddress.parse("198.18.0.1");
 
     ServicesOnMaps node;
     Vni vni;
@@ -41,6 +42,18 @@ class HousekeepingTest {
         if (node != null) {
             node.close();
         }
+    }
+
+    @Test
+    void underlayChangeFollowsTheDevicesMac() {
+        // lo (ifindex 1) as the underlay: its MAC is all-zero, so a stale one in xvtep_config is rewritten to it
+        Mac stale = Mac.parse("02:aa:00:00:00:01");
+        node.dp.config().set(new XvtepConfig(1, LOCAL4, null, stale, XvtepConfig.F_NO_XDP_REDIRECT));
+        node.services.housekeeping().underlayChanged();
+        XvtepConfig now = node.dp.config().get().orElseThrow();
+        assertThat(now.underlayMac()).isEqualTo(io.xvtep.host.Interfaces.mac("lo")).isNotEqualTo(stale);
+        assertThat(now.flags()).isEqualTo(XvtepConfig.F_NO_XDP_REDIRECT);
+        assertThat(now.localIp()).isEqualTo(LOCAL4);
     }
 
     @Test
