@@ -32,6 +32,7 @@ public final class Datapath implements AutoCloseable {
 
     public static final String UNDERLAY_OBJECT = "xvtep_underlay.bpf.o";
     public static final String PORT_OBJECT = "xvtep_port.bpf.o";
+    public static final String PORT_XDP_OBJECT = "xvtep_port_xdp.bpf.o";
 
     public static final int MAX_PORTS_PER_VNI = Abi.MAX_PORTS_PER_VNI;
     public static final int MAX_FLOOD = Abi.MAX_FLOOD;
@@ -42,6 +43,7 @@ public final class Datapath implements AutoCloseable {
     private final Capacities capacities;
     private final BpfObject underlayObj;
     private final BpfObject portObj;
+    private final BpfObject portXdpObj;
     private final Programs programs;
     private final ConfigTable config;
     private final VniTable vnis;
@@ -61,12 +63,13 @@ public final class Datapath implements AutoCloseable {
     /** A capacity change's old maps, kept until {@link #finishResize} (the old programs may still write them). */
     private PinnedResize resize;
 
-    private Datapath(BpfObject u, BpfObject p, Capacities capacities, Path pinRoot) {
+    private Datapath(BpfObject u, BpfObject p, BpfObject px, Capacities capacities, Path pinRoot) {
         this.capacities = capacities;
         this.underlayObj = u;
         this.portObj = p;
-        // Both objects share every map through the pin root; take them from one.
-        this.programs = new Programs(u, p);
+        this.portXdpObj = px;
+        // The objects share every map through the pin root; take them from one.
+        this.programs = new Programs(u, p, px);
         this.config = new ConfigTable(lock, u.map(MapNames.CONFIG));
         this.vnis = new VniTable(lock, u.map(MapNames.VNIS), u.map(MapNames.DSTPORTS));
         this.fdb = new FdbTable(lock, u.map(MapNames.FDB), new FdbJournal(FdbJournal.pathFor(STATE_DIR, pinRoot)));
@@ -95,6 +98,7 @@ public final class Datapath implements AutoCloseable {
         Bpffs.ensureMounted(pinRoot);
         BpfObject u = null;
         BpfObject p = null;
+        BpfObject px = null;
         try {
             u = BpfObject.open(resource(UNDERLAY_OBJECT), "xvtep_underlay", pinRoot);
             p = BpfObject.open(resource(PORT_OBJECT), "xvtep_port", pinRoot);
@@ -111,13 +115,19 @@ public final class Datapath implements AutoCloseable {
             p = BpfObject.open(resource(PORT_OBJECT), "xvtep_port", pinRoot);
             size(p, caps);
             p.load();
-            Datapath dp = new Datapath(u, p, caps, pinRoot);
+            px = BpfObject.open(resource(PORT_XDP_OBJECT), "xvtep_port_xdp", pinRoot);
+            size(px, caps);
+            px.load();
+            Datapath dp = new Datapath(u, p, px, caps, pinRoot);
             dp.resize = resize;
             dp.stats.ensure(0, false);
             dp.repairAfterCrash();
             dp.learnBudgets().setMax(LearnBudgets.Key.HOST, caps.learnMaxHost());
             return dp;
         } catch (RuntimeException e) {
+            if (px != null) {
+                px.close();
+            }
             if (p != null) {
                 p.close();
             }
@@ -316,6 +326,7 @@ public final class Datapath implements AutoCloseable {
             } catch (RuntimeException e) {
                 // the old pins stay: the next start merges them
             }
+            portXdpObj.close();
             portObj.close();
             underlayObj.close();
         }
@@ -343,7 +354,7 @@ public final class Datapath implements AutoCloseable {
         if (Files.exists(pinRoot.resolve(MapNames.PORTS))) {
             try (BpfMap p = BpfMap.openPinned(pinRoot.resolve(MapNames.PORTS))) {
                 for (byte[] k : p.keys()) {
-                    Programs.detachPort(MapCodec.u32(k));
+                    Programs.detachPort(MapCodec.u32(k), p.lookup(k).map(v -> PortCfg.decode(v).flags()).orElse(0));
                 }
             } catch (RuntimeException e) {
                 // ditto

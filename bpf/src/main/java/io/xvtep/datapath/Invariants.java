@@ -71,7 +71,7 @@ public final class Invariants {
                 out.add("port ifindex " + p.getKey() + " belongs to VNI " + p.getValue().vni() + ", which does not exist");
                 if (fix) {
                     m(MapNames.PORTS).delete(MapCodec.u32(p.getKey()));
-                    Programs.detachPort(p.getKey());
+                    Programs.detachPort(p.getKey(), p.getValue().flags());
                     ports.remove(p.getKey());
                 }
             }

@@ -81,7 +81,7 @@ public final class PortTable {
             try {
                 vniPorts.update(new VniIdxKey(vni, cfg.nPorts()).encode(), MapCodec.u32(ifindex), UpdateFlag.ANY);
                 vnis.setCounts(cfg, cfg.nPorts() + 1, cfg.nFlood());
-                programs.attachPort(ifindex);
+                programs.attachPort(ifindex, flags);
             } catch (RuntimeException e) {
                 detach(ifindex);
                 throw e;
@@ -92,7 +92,7 @@ public final class PortTable {
     /** The port program again (after a restart: the freshly loaded one replaces the old in place). */
     public void reattachProgram(int ifindex) {
         synchronized (lock) {
-            programs.attachPort(ifindex);
+            programs.attachPort(ifindex, get(ifindex).map(PortCfg::flags).orElse(0));
         }
     }
 
@@ -127,7 +127,7 @@ public final class PortTable {
             ports.delete(MapCodec.u32(ifindex));
             // The kernel flushes a bridge port's FDB entries when the port leaves; so do we.
             fdb.deletePort(ifindex);
-            Programs.detachPort(ifindex);
+            Programs.detachPort(ifindex, p.get().flags());
             return true;
         }
     }
@@ -135,8 +135,9 @@ public final class PortTable {
     /** Drops the port entries, list slots and programs of a VNI whose n_ports is already 0. */
     void clear(int vni, List<Integer> portList, int n) {
         for (int ifindex : portList) {
+            int flags = get(ifindex).map(PortCfg::flags).orElse(0);
             ports.delete(MapCodec.u32(ifindex));
-            Programs.detachPort(ifindex);
+            Programs.detachPort(ifindex, flags);
         }
         // the slots below n, and any written past it by an attach that did not finish
         for (int i = 0; i < Abi.MAX_PORTS_PER_VNI; i++) {

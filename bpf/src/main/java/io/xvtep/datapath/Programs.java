@@ -9,23 +9,27 @@ import io.xvtep.libbpf.XdpMode;
 
 /**
  * Where the programs attach: XDP xdp_underlay and TC tc_underlay_ingress on the underlay,
- * TC tc_port_ingress on each local port. Attaching replaces what is there (XDP without a
- * detach, TC with BPF_TC_F_REPLACE), so a restarted agent takes over without a gap.
+ * TC tc_port_ingress on each local port, plus XDP xdp_port (native) on a port with
+ * {@link PortCfg#F_XDP_ENCAP}. Attaching replaces what is there (XDP without a detach, TC with
+ * BPF_TC_F_REPLACE), so a restarted agent takes over without a gap.
  */
 public final class Programs {
 
     public static final String PROG_XDP_UNDERLAY = "xdp_underlay";
     public static final String PROG_TC_UNDERLAY = "tc_underlay_ingress";
     public static final String PROG_TC_PORT = "tc_port_ingress";
+    public static final String PROG_XDP_PORT = "xdp_port";
     public static final int TC_HANDLE = 1;
     public static final int TC_PRIORITY = 1;
 
     private final BpfObject underlayObj;
     private final BpfObject portObj;
+    private final BpfObject portXdpObj;
 
-    Programs(BpfObject underlayObj, BpfObject portObj) {
+    Programs(BpfObject underlayObj, BpfObject portObj, BpfObject portXdpObj) {
         this.underlayObj = underlayObj;
         this.portObj = portObj;
+        this.portXdpObj = portXdpObj;
     }
 
     /**
@@ -60,12 +64,25 @@ public final class Programs {
         quietly(() -> Tc.detach(ifindex, TcDirection.INGRESS, TC_HANDLE, TC_PRIORITY));
     }
 
-    /** TC ingress tc_port_ingress on a local port (replacing an older instance of it). */
-    synchronized void attachPort(int ifindex) {
+    /**
+     * TC ingress tc_port_ingress on a local port (replacing an older instance of it), and with
+     * {@link PortCfg#F_XDP_ENCAP} in {@code flags} XDP xdp_port in native mode in front of it: TC first,
+     * so every frame XDP passes finds it.
+     */
+    synchronized void attachPort(int ifindex, int flags) {
         Tc.attach(ifindex, TcDirection.INGRESS, portObj.program(PROG_TC_PORT), TC_HANDLE, TC_PRIORITY);
+        if ((flags & PortCfg.F_XDP_ENCAP) != 0) {
+            Xdp.attach(ifindex, portXdpObj.program(PROG_XDP_PORT), XdpMode.NATIVE);
+        }
     }
 
-    static void detachPort(int ifindex) {
+    /** Removes a port's programs: TC, and XDP when the port had ours ({@code flags} of its entry). */
+    static void detachPort(int ifindex, int flags) {
+        if ((flags & PortCfg.F_XDP_ENCAP) != 0) {
+            for (XdpMode m : XdpMode.values()) {
+                quietly(() -> Xdp.detach(ifindex, m));
+            }
+        }
         quietly(() -> Tc.detach(ifindex, TcDirection.INGRESS, TC_HANDLE, TC_PRIORITY));
     }
 
