@@ -28,6 +28,7 @@ struct conf {
 	const char *name;
 	long long vni;
 	int mtu;             /* 0: the VNI's */
+	int xdp_encap;       /* "xdpEncap": the port's unicast to VTEPs is encapsulated in XDP (xdp_port) */
 	const char *data_dir;
 	const struct jv *ipam;
 	const char *ipam_type;

@@ -142,6 +142,9 @@ static void parse_conf(struct conf *c, char *raw)
 	if ((v = json_get(j, "mtu")) && (!json_is_int(v, &mtu) || mtu < 68 || mtu > 65535))
 		cni_fail(c, ERR_CONFIG, NULL, "\"mtu\" must be an integer in 68..65535");
 	c->mtu = (int)mtu;
+	if ((v = json_get(j, "xdpEncap")) && v->type != J_BOOL)
+		cni_fail(c, ERR_CONFIG, NULL, "\"xdpEncap\" must be true or false");
+	c->xdp_encap = v && v->b;
 	const char *url = DEFAULT_AGENT, *token = NULL;
 	if ((v = json_get(j, "agent")) && !(url = json_str(v)))
 		cni_fail(c, ERR_CONFIG, NULL, "\"agent\" must be a string (http://HOST:PORT or unix:///path)");
@@ -337,9 +340,25 @@ static void cmd_add(struct conf *c)
 		add_fail(&u, ERR_NETLINK, NULL, "set %s up: %s", s.host, strerror(hidx ? -rc : errno));
 	trace("veth");
 
+	/* XDP encapsulation: the container's tx checksum offload off before the agent attaches xdp_port
+	 * (offload.h); the agent refuses the port if it finds it on and cannot reach it */
+	if (c->xdp_encap) {
+		char on[ETH_GSTRING_LEN_CNI] = "";
+		if ((rc = enter_ns(nsfd)) < 0)
+			add_fail(&u, ERR_IO, NULL, "enter %s: %s", e.netns, strerror(-rc));
+		rc = tx_checksum_off(e.ifname, on, sizeof(on));
+		int back = enter_ns(hostfd);
+		if (rc < 0)
+			add_fail(&u, ERR_IO, NULL, "%s: tx checksum offload off (xdpEncap): %s%s%s", e.ifname, strerror(-rc),
+				 *on ? ": still on: " : "", on);
+		if (back < 0)
+			add_fail(&u, ERR_IO, NULL, "back to the host namespace: %s", strerror(-back));
+		trace("tx checksum off");
+	}
+
 	/* the agent: port, MAC -> port */
 	struct sb body = {0};
-	sb_printf(&body, "{\"ifname\":\"%s\"}", s.host);
+	sb_printf(&body, "{\"ifname\":\"%s\"%s}", s.host, c->xdp_encap ? ",\"xdp_encap\":true" : "");
 	agent_call(&c->agent, "POST", api_path(c, "/ports"), body.p, &r);
 	if (r.status == 0)
 		add_fail(&u, ERR_TRY_LATER, NULL, "xvtep agent not reachable at %s: %s", c->agent.url, r.err);

@@ -37,6 +37,8 @@ static int is_segmentation(const char *name)
 	       strcmp(name, "tx-generic-segmentation"); /* software GSO: the segmenting itself, keep it */
 }
 
+static int features_off(const char *ifname, int (*pick)(const char *), char *left, int left_len);
+
 static int ethtool(int fd, const char *ifname, void *cmd)
 {
 	struct ifreq ifr;
@@ -47,7 +49,24 @@ static int ethtool(int fd, const char *ifname, void *cmd)
 	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }
 
+/* The tx checksum offloads (tx-checksum-ipv4, -ip-generic, -ipv6, -sctp, ...): see tx_checksum_off. */
+static int is_tx_checksum(const char *name)
+{
+	return !strncmp(name, "tx-checksum-", strlen("tx-checksum-"));
+}
+
 int segmentation_off(const char *ifname, char *left, int left_len)
+{
+	return features_off(ifname, is_segmentation, left, left_len);
+}
+
+int tx_checksum_off(const char *ifname, char *left, int left_len)
+{
+	return features_off(ifname, is_tx_checksum, left, left_len);
+}
+
+/* Turns off every feature of `ifname` that `pick` names (SIOCETHTOOL); 0, or -errno with *left the one still on. */
+static int features_off(const char *ifname, int (*pick)(const char *), char *left, int left_len)
 {
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_sfeatures *set = NULL;
@@ -91,7 +110,7 @@ int segmentation_off(const char *ifname, char *left, int left_len)
 		char name[ETH_GSTRING_LEN + 1] = {0};
 
 		memcpy(name, names->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
-		if (is_segmentation(name))
+		if (pick(name))
 			set->features[i / 32].valid |= 1u << (i % 32); /* requested bit 0: off */
 	}
 	if ((rc = ethtool(fd, ifname, set)) < 0) /* > 0 (ETHTOOL_F_*): some are fixed; judged below */

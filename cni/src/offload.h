@@ -19,4 +19,13 @@ int vni_refuses_gso(const struct jv *vni);
  */
 int segmentation_off(const char *ifname, char *left, int left_len);
 
+/*
+ * Turns off every tx checksum offload of `ifname` (tx-checksum-*; the kernel then drops TSO as well), for a
+ * port encapsulated in XDP ("xdpEncap"): a frame sent with CHECKSUM_PARTIAL reaches the host side's XDP
+ * program with its L4 checksum incomplete, and a frame redirected from XDP loses that state, so the
+ * receiver would see a bad checksum. With the offload off the container's stack completes every checksum.
+ * Returns 0 or -errno; *left names a feature still on, if any.
+ */
+int tx_checksum_off(const char *ifname, char *left, int left_len);
+
 #endif

@@ -35,7 +35,7 @@ public final class JsonCodec {
     /** A neighbour's fields, in the order a bulk entry hands them over ({@link BulkBody}). */
     static final List<String> NEIGH_ENTRY = List.of("ip", "mac");
     public static final Set<String> NEIGH_FIELDS = Set.copyOf(NEIGH_ENTRY);
-    public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp", PortService.FDB_MAX_LEARNED);
+    public static final Set<String> PORT_FIELDS = Set.of("ifname", "xdp", PortService.XDP_ENCAP, PortService.FDB_MAX_LEARNED);
     /** An FDB entry's fields, in the order a bulk entry hands them over ({@link BulkBody}). */
     static final List<String> FDB_ENTRY = List.of("mac", "dst", "ifname");
     public static final Set<String> FDB_FIELDS = Set.copyOf(FDB_ENTRY);
@@ -171,7 +171,7 @@ public final class JsonCodec {
 
     public static JsonObject port(PortView p) {
         return new JsonObject().put("vni", p.vni()).put("ifname", p.ifname()).put("ifindex", p.ifindex())
-                .put("xdp", p.xdp()).put(PortService.FDB_MAX_LEARNED, p.fdbMaxLearned());
+                .put("xdp", p.xdp()).put(PortService.XDP_ENCAP, p.xdpEncap()).put(PortService.FDB_MAX_LEARNED, p.fdbMaxLearned());
     }
 
     public static JsonObject fdb(FdbEntry e) {

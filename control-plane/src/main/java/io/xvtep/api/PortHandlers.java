@@ -17,7 +17,8 @@ final class PortHandlers {
         r.post(v).handler(ctx -> http.call(ctx, () -> {
             JsonObject o = JsonCodec.object(ctx.body().buffer(), JsonCodec.PORT_FIELDS);
             return s.ports().add(Params.vni(ctx.pathParam("vni")), JsonCodec.string(o, "ifname"),
-                    Boolean.TRUE.equals(JsonCodec.bool(o, "xdp")), JsonCodec.integer(o, PortService.FDB_MAX_LEARNED));
+                    Boolean.TRUE.equals(JsonCodec.bool(o, "xdp")), Boolean.TRUE.equals(JsonCodec.bool(o, PortService.XDP_ENCAP)),
+                    JsonCodec.integer(o, PortService.FDB_MAX_LEARNED));
         }, p -> Http.send(ctx, 201, JsonCodec.port(p))));
         r.get(v).handler(ctx -> http.call(ctx, () -> s.ports().list(Params.vni(ctx.pathParam("vni"))),
                 l -> Http.send(ctx, 200, new JsonArray(l.stream().map(JsonCodec::port).toList()))));

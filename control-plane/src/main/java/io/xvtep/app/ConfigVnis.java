@@ -35,7 +35,8 @@ final class ConfigVnis {
                     boolean present = services.ports().list(vni).stream()
                             .anyMatch(x -> po.getString("ifname").equals(x.ifname()));
                     if (!present) {
-                        services.ports().add(vni, po.getString("ifname"), Boolean.TRUE.equals(po.getBoolean("xdp")));
+                        services.ports().add(vni, po.getString("ifname"), Boolean.TRUE.equals(po.getBoolean("xdp")),
+                                Boolean.TRUE.equals(po.getBoolean(io.xvtep.service.PortService.XDP_ENCAP)), null);
                     }
                 }
             }

@@ -15,9 +15,9 @@ import picocli.CommandLine.Parameters;
 public final class PortCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Attach an interface to a VNI",
-            customSynopsis = "xvtep port add IFNAME vni VNI [xdp] [fdb_max_learned N]")
+            customSynopsis = "xvtep port add IFNAME vni VNI [xdp] [xdp_encap] [fdb_max_learned N]")
     static final class Add extends ClientCommand implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "IFNAME vni VNI [xdp] [fdb_max_learned N]") List<String> words;
+        @Parameters(arity = "1..*", paramLabel = "IFNAME vni VNI [xdp] [xdp_encap] [fdb_max_learned N]") List<String> words;
 
         @Override
         public Integer call() throws Exception {
@@ -25,12 +25,14 @@ public final class PortCommand {
             String ifname = w.next();
             Long vni = null;
             boolean xdp = false;
+            boolean xdpEncap = false;
             Long maxLearned = null;
             while (w.more()) {
                 String kw = w.next();
                 switch (kw) {
                     case "vni" -> vni = vniNumber(this, w.value(kw));
                     case "xdp" -> xdp = true;
+                    case "xdp_encap" -> xdpEncap = true;
                     case "fdb_max_learned" -> maxLearned = w.number(kw, 0, 0xffffffffL);
                     default -> throw w.unknown(kw);
                 }
@@ -41,6 +43,9 @@ public final class PortCommand {
             JsonObject b = new JsonObject().put("ifname", ifname);
             if (xdp) {
                 b.put("xdp", true);
+            }
+            if (xdpEncap) {
+                b.put("xdp_encap", true);
             }
             if (maxLearned != null) {
                 b.put("fdb_max_learned", maxLearned);
@@ -58,6 +63,7 @@ public final class PortCommand {
     static String line(JsonObject p) {
         return p.getString("ifname", "(gone, ifindex " + p.getValue("ifindex") + ")") + " vni " + p.getValue("vni")
                 + (Boolean.TRUE.equals(p.getBoolean("xdp")) ? " xdp" : "")
+                + (Boolean.TRUE.equals(p.getBoolean("xdp_encap")) ? " xdp_encap" : "")
                 + (p.getValue("fdb_max_learned") == null ? "" : " fdb_max_learned " + p.getValue("fdb_max_learned"));
     }
 

@@ -17,6 +17,11 @@ import java.util.regex.Pattern;
  * just works. The peer is reached from the agent's namespace: here, or in a named namespace (/run/netns, where
  * iproute2, podman and containerd put them); elsewhere it is the CNI plugin's to do (it runs in the container's
  * namespace). Not restored when the port leaves: which offloads the container wants is not the agent's to know.
+ *
+ * A port encapsulated in XDP (xdp_encap) needs the peer's tx checksum offload off as well: a frame sent with
+ * CHECKSUM_PARTIAL reaches XDP with its L4 checksum incomplete, and a frame redirected from XDP loses that state,
+ * so the far container would see a bad checksum. With {@code tx-checksumming} off the sender completes every
+ * checksum itself ({@link #checksumOff}).
  */
 public final class PeerOffloads {
 
@@ -29,13 +34,56 @@ public final class PeerOffloads {
 
     /** Turns the peer's segmentation offloads off: empty when done, else why it could not be. */
     public static Optional<String> segmentationOff(String port) {
+        Peer p = peerOf(port, "turn its tx-*-segmentation offloads off there (the CNI plugin does)");
+        return p.error() != null ? Optional.of(p.error()) : p.featuresOff(PeerOffloads::segmentationOn);
+    }
+
+    /**
+     * Turns the peer's tx checksum offloads off (tx-checksum-*; the kernel then drops TSO too): empty when done,
+     * else why it could not be. For ports encapsulated in XDP (see the class comment).
+     */
+    public static Optional<String> checksumOff(String port) {
+        Peer p = peerOf(port, "turn tx checksumming off there (`ethtool -K IF tx off`; the CNI plugin does with "
+                + "\"xdpEncap\": true)");
+        return p.error() != null ? Optional.of(p.error()) : p.featuresOff(PeerOffloads::checksumOn);
+    }
+
+    /** The tx checksum offloads on and changeable, in `ethtool -k` output. */
+    static List<String> checksumOn(String ethtoolK) {
+        List<String> on = new ArrayList<>();
+        Matcher m = FEATURE_ON.matcher(ethtoolK);
+        while (m.find()) {
+            if (m.group(1).startsWith("tx-checksum-")) {
+                on.add(m.group(1));
+            }
+        }
+        return on;
+    }
+
+    /** A port's veth peer as reached from here: the command prefix to enter its namespace and its name. */
+    private record Peer(List<String> in, String name, String port, String error) {
+        Optional<String> featuresOff(java.util.function.Function<String, List<String>> which) {
+            List<String> on = which.apply(run(cmd(in, "ethtool", "-k", name)).out());
+            if (on.isEmpty()) {
+                return Optional.empty();
+            }
+            List<String> set = new ArrayList<>(List.of("ethtool", "-K", name));
+            on.forEach(f -> set.addAll(List.of(f, "off")));
+            Result r = run(cmd(in, set.toArray(String[]::new)));
+            List<String> left = which.apply(run(cmd(in, "ethtool", "-k", name)).out());
+            return left.isEmpty() ? Optional.empty()
+                    : Optional.of("still on at " + name + " (peer of " + port + "): " + left + " " + r.out().strip());
+        }
+    }
+
+    private static Peer peerOf(String port, String elsewhere) {
         if (!Interfaces.validName(port)) {
-            return Optional.of("not an interface name: " + port);
+            return new Peer(null, null, port, "not an interface name: " + port);
         }
         Result link = run("ip", "-j", "-d", "link", "show", "dev", port);
         Matcher idx = LINK_INDEX.matcher(link.out());
         if (link.code() != 0 || !link.out().contains("\"info_kind\":\"veth\"") || !idx.find()) {
-            return Optional.of(port + " is not a veth: its sender is not reachable from here");
+            return new Peer(null, null, port, port + " is not a veth: its sender is not reachable from here");
         }
         int peerIndex = Integer.parseInt(idx.group(1));
         Matcher nsid = LINK_NETNSID.matcher(link.out());
@@ -43,27 +91,17 @@ public final class PeerOffloads {
         if (nsid.find()) {
             Optional<String> ns = namedNetns(Integer.parseInt(nsid.group(1)));
             if (ns.isEmpty()) {
-                return Optional.of("the peer of " + port + " is in an unnamed network namespace (nsid " + nsid.group(1)
-                        + "): turn its tx-*-segmentation offloads off there (the CNI plugin does)");
+                return new Peer(null, null, port, "the peer of " + port
+                        + " is in an unnamed network namespace (nsid " + nsid.group(1) + "): " + elsewhere);
             }
             in = List.of("nsenter", "--net=/run/netns/" + ns.get());
         }
         Result peerLink = run(cmd(in, "ip", "-o", "link", "show"));
         Matcher name = Pattern.compile("(?m)^" + peerIndex + ": ([^:@ ]+)[@:]").matcher(peerLink.out());
         if (!name.find()) {
-            return Optional.of("the peer of " + port + " (ifindex " + peerIndex + ") was not found");
+            return new Peer(null, null, port, "the peer of " + port + " (ifindex " + peerIndex + ") was not found");
         }
-        String peer = name.group(1);
-        List<String> on = segmentationOn(run(cmd(in, "ethtool", "-k", peer)).out());
-        if (on.isEmpty()) {
-            return Optional.empty();
-        }
-        List<String> set = new ArrayList<>(List.of("ethtool", "-K", peer));
-        on.forEach(f -> set.addAll(List.of(f, "off")));
-        Result r = run(cmd(in, set.toArray(String[]::new)));
-        List<String> left = segmentationOn(run(cmd(in, "ethtool", "-k", peer)).out());
-        return left.isEmpty() ? Optional.empty()
-                : Optional.of("still on at " + peer + " (peer of " + port + "): " + left + " " + r.out().strip());
+        return new Peer(in, name.group(1), port, null);
     }
 
     /** The offloads that hand GSO frames to the device, on and changeable, in `ethtool -k` output. */

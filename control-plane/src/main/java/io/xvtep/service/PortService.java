@@ -17,6 +17,8 @@ public final class PortService {
 
     /** The API's and CLI's name of a port's learning limit (the bridge's `bridge link set ... fdb_max_learned`). */
     public static final String FDB_MAX_LEARNED = "fdb_max_learned";
+    /** The API's and CLI's name of the XDP encapsulation path (xdp_port on the port's host-side veth). */
+    public static final String XDP_ENCAP = "xdp_encap";
     static final long MAX_LEARNED = 0xffffffffL;
     private static final System.Logger LOG = System.getLogger("xvtep.service");
 
@@ -35,8 +37,41 @@ public final class PortService {
 
     /** With {@code fdbMaxLearned}: most MACs learned behind the port (null: the default, 0: no limit of its own). */
     public PortView add(Vni vni, String ifname, boolean xdp, Long fdbMaxLearned) {
+        return add(vni, ifname, xdp, false, fdbMaxLearned);
+    }
+
+    /**
+     * With {@code xdpEncap}: xdp_port is attached in native mode to the port (the host side of a container's
+     * veth) and encapsulates its unicast to remote VTEPs in XDP; the rest goes on to TC. The container side's tx
+     * checksum offload is turned off first (a CHECKSUM_PARTIAL frame redirected from XDP would arrive with an
+     * incomplete checksum): where the agent cannot reach it, the port is refused and nothing changes.
+     */
+    public PortView add(Vni vni, String ifname, boolean xdp, boolean xdpEncap, Long fdbMaxLearned) {
         VniCfg cfg;
         PortView port;
+        if (xdpEncap) {
+            VniCfg c;
+            synchronized (v) { // what refuses the port anyway goes first: the peer is changed only for a port to be
+                c = v.requireVni(vni);
+                int ifindex = v.requireInterface(ifname, "ifname");
+                if (ifindex == v.underlayIfindex) {
+                    throw VtepException.conflict("ifname", ifname + " is the underlay interface");
+                }
+                Optional<PortCfg> existing = dp.ports().get(ifindex);
+                if (existing.isPresent()) {
+                    throw VtepException.conflict("ifname", ifname + " is already a port of VNI " + existing.get().vni());
+                }
+            }
+            if (c.ipv6() && (c.flags() & VniCfg.F_UDP_ZERO_CSUM6_TX) == 0) {
+                throw VtepException.invalid(XDP_ENCAP, XDP_ENCAP + " needs an IPv4 VNI or udp6zerocsumtx: VNI "
+                        + c.vni() + " checksums its outer UDP, which only its TC path does");
+            }
+            Optional<String> why = PeerOffloads.checksumOff(ifname);
+            if (why.isPresent()) {
+                throw VtepException.conflict(XDP_ENCAP, XDP_ENCAP + " needs the container side's tx checksum "
+                        + "offload off, which the agent could not do: " + why.get());
+            }
+        }
         synchronized (v) {
             cfg = v.requireVni(vni);
             long maxLearned = fdbMaxLearned == null ? LearnBudgets.Scope.PORT.defaultMax() : fdbMaxLearned;
@@ -63,11 +98,21 @@ public final class PortService {
             if (dp.ports().all().size() >= dp.capacities().ports()) {
                 throw VtepException.conflict("ifname", "the datapath holds at most " + dp.capacities().ports() + " ports");
             }
-            int flags = (xdp ? PortCfg.F_XDP : 0) | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
+            int flags = (xdp ? PortCfg.F_XDP : 0) | (xdpEncap ? PortCfg.F_XDP_ENCAP : 0)
+                    | (Interfaces.isVethToOtherNamespace(ifname) ? PortCfg.F_PEER : 0);
             // the budget first: a port reusing an ifindex must not inherit what an old one learned
             dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
             dp.learnBudgets().setMax(LearnBudgets.Key.port(ifindex), maxLearned);
-            dp.ports().attach(ifindex, cfg.vni(), flags);
+            try {
+                dp.ports().attach(ifindex, cfg.vni(), flags);
+            } catch (io.xvtep.libbpf.BpfException e) {
+                if (!xdpEncap) {
+                    throw e;
+                }
+                dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
+                throw VtepException.conflict(XDP_ENCAP, "native XDP could not be attached to " + ifname + ": "
+                        + e.getMessage());
+            }
             v.localChanged(cfg.vni());
             port = view(ifindex, new PortCfg(cfg.vni(), flags), cfg.vni(), maxLearned);
         }
@@ -123,6 +168,6 @@ public final class PortService {
     static PortView view(int ifindex, PortCfg p, int vni, long maxLearned) {
         PortCfg cfg = p == null ? new PortCfg(vni, 0) : p;
         return new PortView(cfg.vni(), ifindex, Interfaces.name(ifindex).orElse(null), (cfg.flags() & PortCfg.F_XDP) != 0,
-                maxLearned);
+                (cfg.flags() & PortCfg.F_XDP_ENCAP) != 0, maxLearned);
     }
 }

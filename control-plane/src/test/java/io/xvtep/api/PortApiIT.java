@@ -150,6 +150,39 @@ class PortApiIT extends AgentApiBase {
         return v;
     }
 
+    /**
+     * xdp_encap (issue 15 item 4): xdp_port attached in native mode in front of tc_port_ingress, the veth peer's
+     * tx checksum offload turned off first; both programs go with the port; where it cannot work it is refused and
+     * nothing changes (not a veth: the agent cannot reach the sender; the underlay; bad types).
+     */
+    @Test
+    void xdpEncapAttachesXdpAndTurnsPeerChecksumOff() throws Exception {
+        assertThat(h.post("/api/v1/vnis", "{\"vni\":170}").status()).isEqualTo(201);
+        assertThat(h.in("ethtool", "-k", "p5c")).contains("tx-checksumming: on");
+        Response r = h.post("/api/v1/vnis/170/ports", "{\"ifname\":\"p5\",\"xdp_encap\":true}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().getBoolean("xdp_encap")).isTrue();
+        try (BpfMap m = h.map("xvtep_ports")) {
+            assertThat(PortCfg.decode(m.lookup(MapCodec.u32(h.ifindex("p5"))).orElseThrow()).flags())
+                    .isEqualTo(PortCfg.F_XDP_ENCAP);
+        }
+        assertThat(h.in("ip", "-d", "link", "show", "p5")).contains("prog/xdp").contains("xdp_port");
+        assertThat(tcAttached("p5")).isTrue();
+        assertThat(h.in("ethtool", "-k", "p5c")).contains("tx-checksumming: off");
+        assertThat(h.get("/api/v1/vnis/170/ports").array().getJsonObject(0).getBoolean("xdp_encap")).isTrue();
+
+        assertThat(h.delete("/api/v1/vnis/170/ports/p5").status()).isEqualTo(204);
+        assertThat(h.in("ip", "-d", "link", "show", "p5")).doesNotContain("prog/xdp");
+        assertThat(tcAttached("p5")).isFalse();
+
+        h.in("ip", "link", "add", "br7", "type", "bridge");
+        refused("POST", "/api/v1/vnis/170/ports", "{\"ifname\":\"br7\",\"xdp_encap\":true}", 409, "xdp_encap");
+        refused("POST", "/api/v1/vnis/170/ports", "{\"ifname\":\"ul0\",\"xdp_encap\":true}", 409, "ifname");
+        refused("POST", "/api/v1/vnis/170/ports", "{\"ifname\":\"p5\",\"xdp_encap\":1}", 400, "xdp_encap");
+        assertThat(h.in("ethtool", "-k", "ul1")).contains("tx-checksumming: on");
+        assertThat(h.in("ip", "-d", "link", "show", "br7")).doesNotContain("prog/xdp");
+    }
+
     @Test
     void containerVethGetsPeerDelivery() throws Exception {
         // A container's veth: its peer is in another namespace, so TC may use bpf_redirect_peer.

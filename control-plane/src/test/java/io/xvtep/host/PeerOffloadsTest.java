@@ -39,6 +39,15 @@ class PeerOffloadsTest {
                 "tx-udp_tnl-csum-segmentation", "tx-udp-segmentation", "tx-gso-list");
     }
 
+    /** xdp_encap: the tx checksum offloads on and changeable (tx-checksumming itself is their summary line). */
+    @Test
+    void txChecksumOffloadsForXdpEncap() {
+        assertThat(PeerOffloads.checksumOn(VETH)).containsExactly("tx-checksum-ip-generic");
+        assertThat(PeerOffloads.checksumOn(VETH + "\ttx-checksum-sctp: on\n\ttx-checksum-ipv4: off [fixed]\n"))
+                .containsExactly("tx-checksum-ip-generic", "tx-checksum-sctp");
+        assertThat(PeerOffloads.checksumOn(VETH.replace(": on\n", ": off\n"))).isEmpty();
+    }
+
     @Test
     void nothingWhenAllAreOff() {
         assertThat(PeerOffloads.segmentationOn(VETH.replace(": on\n", ": off\n"))).isEmpty();
