@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 /**
  * Benchmark, not a test: ns per packet of each datapath program under
  * BPF_PROG_TEST_RUN with repeat, next to an empty XDP program on the same frame.
- * Run with `test-vm/bench datapath` (or mvn -pl bpf exec:java, see test-vm/bench).
+ * Run with `test-vm/bench datapath` (or mvn -pl bpf exec:java, see test-vm/bench); -Dbench.only=encap,decap (Java
+ * option, JAVA_TOOL_OPTIONS) runs only the rows whose names contain one of the parts.
  */
 public final class DatapathBench {
     static final int ITERATIONS = Integer.getInteger("bench.iterations", 20_000);
@@ -66,7 +67,11 @@ public final class DatapathBench {
         System.out.printf("|%s|%s|%s|%n", "-".repeat(34), "-".repeat(12), "-".repeat(14));
         double ceiling = emptyNs("xdp_empty", decapFrame);
         System.out.printf("| %-32s | %10.1f | %12s |%n", "empty XDP program (ceiling)", ceiling, "1.00x");
+        String only = System.getProperty("bench.only"); // comma-separated name parts: run only those rows
         for (Row r : rows) {
+            if (only != null && java.util.Arrays.stream(only.split(",")).noneMatch(r.name()::contains)) {
+                continue;
+            }
             try (Harness h = Harness.start()) {
                 r.setup().accept(h);
                 double ns = best(() -> h.meanNs(r.program(), r.frame(), r.ingress(), ITERATIONS));
