@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 public final class PeerOffloads {
 
     private static final Pattern LINK_INDEX = Pattern.compile("\"link_index\":(\\d+)");
+    private static final Pattern LINK_HERE = Pattern.compile("\"link\":\"([^\"/]+)\"");
     private static final Pattern LINK_NETNSID = Pattern.compile("\"link_netnsid\":(\\d+)");
     private static final Pattern FEATURE_ON = Pattern.compile("(?m)^\\s*(tx-[a-z0-9_-]+): on$");
 
@@ -82,6 +83,11 @@ public final class PeerOffloads {
         }
         Result link = run("ip", "-j", "-d", "link", "show", "dev", port);
         Matcher idx = LINK_INDEX.matcher(link.out());
+        Matcher here = LINK_HERE.matcher(link.out());
+        if (link.code() == 0 && link.out().contains("\"info_kind\":\"veth\"") && !idx.find() && here.find()) {
+            return new Peer(List.of(), here.group(1), port, null); // the peer is in this namespace: named directly
+        }
+        idx.reset();
         if (link.code() != 0 || !link.out().contains("\"info_kind\":\"veth\"") || !idx.find()) {
             return new Peer(null, null, port, port + " is not a veth: its sender is not reachable from here");
         }
