@@ -41,7 +41,7 @@ case_xdp_encap_port() {
 	local gbps; gbps=$(cni_iperf 2 "/run/netns/$(ns_ctr 1 1)" "$(overlay_ip 2 1)") || fail "iperf3 through the XDP port" || return 1
 	local r2 e1; r2=$(xdpport_redirects 1 1); e1=$(tcp_csum_errors 2 1)
 	echo "    20 MB TCP through xdp_encap c1 to the kernel's device: $gbps Gbit/s; XDP redirects $r0 -> $r2; receiver TcpInCsumErrors $e0 -> $e1"
-	[ "$((r2 - r1))" -gt 10000 ] || fail "TCP did not go through XDP ($r1 -> $r2 redirects for 20 MB)" || return 1
+	[ "$((r2 - r1))" -gt 7000 ] || fail "TCP did not go through XDP ($r1 -> $r2 redirects for 20 MB, ~15,000 segments of 1,398 bytes)" || return 1
 	[ "$e1" = "$e0" ] || fail "receiver saw bad TCP checksums: $e0 -> $e1" || return 1
 
 	# The control: with the container's tx checksum offload back on, its TCP checksums arrive incomplete
@@ -73,6 +73,20 @@ case_xdp_encap_port() {
 	local left; left=$( (api 1 GET /api/v1/vnis/42/ports; api 1 GET /api/v1/vnis/43/ports) | jq -s 'map(length) | add')
 	[ "$left" = 0 ] || fail "a refused port was added ($left ports)" || return 1
 	in_host 1 ip -d link show c1 | grep -q "prog/xdp" && { fail "a refused port got an XDP program"; return 1; }
+
+	# The CNI plugin with "xdpEncap": true turns the container's tx checksum offload off and adds the port with xdp_encap
+	local d="$LAB_STATE/direct" pod="$LAB_P-xpod" out host
+	mkdir -p "$d"; ip netns add "$pod"
+	cni_conf "$d/xdp.json" 42 '"xdpEncap":true'
+	out=$(cni_call 1 ADD x1 "/run/netns/$pod" "$d/xdp.json") || fail "CNI ADD with xdpEncap: $out" || return 1
+	host=$(api 1 GET /api/v1/vnis/42/ports | jq -r '.[] | select(.xdp_encap) | .ifname')
+	[ -n "$host" ] || fail "the CNI port is not xdp_encap: $(api 1 GET /api/v1/vnis/42/ports)" || return 1
+	in_host 1 ip -d link show "$host" | grep -q "prog/xdp" || fail "no XDP program on the CNI port $host" || return 1
+	csum=$(ip netns exec "$pod" ethtool -k eth0 | awk '/^tx-checksumming:/ {print $2}')
+	[ "$csum" = off ] || fail "the CNI container still has tx-checksumming $csum" || return 1
+	echo "    CNI xdpEncap: port $host xdp_encap, container tx-checksumming $csum"
+	cni_call 1 DEL x1 "/run/netns/$pod" "$d/xdp.json" >/dev/null || fail "CNI DEL" || return 1
+	ip netns del "$pod"
 	return 0
 }
 
