@@ -195,7 +195,7 @@ public final class ClusterCoordinator implements AutoCloseable {
 
     /**
      * Looks up the granted TTL of each new lease other nodes' keys are under ({@link LeaseTtls}); a lease
-     * too long makes its node not live. A failed lookup is asked again on the next tick.
+     * too long makes its node not live. A failed lookup is asked again a second later.
      */
     private void checkLeases() {
         LeaseTtls leases = view.leases();
@@ -242,9 +242,14 @@ public final class ClusterCoordinator implements AutoCloseable {
     }
 
     private long lastPrune = System.nanoTime();
+    private long lastLeaseRetry = System.nanoTime();
 
     private void tick() {
         long now = System.nanoTime();
+        if (now - lastLeaseRetry > TimeUnit.SECONDS.toNanos(1)) {
+            lastLeaseRetry = now;
+            view.leases().retryFailed();
+        }
         if (now - lastPrune > TimeUnit.SECONDS.toNanos(10)) {
             lastPrune = now;
             mobility.prune(now);

@@ -22,6 +22,8 @@ final class LeaseTtls {
     private final Map<Long, Long> granted = new HashMap<>();
     private final Set<Long> wanted = new LinkedHashSet<>();
     private final Set<Long> inFlight = new java.util.HashSet<>();
+    /** Leases whose lookup failed: asked again by {@link #retryFailed} (once a second), not at every change. */
+    private final Set<Long> failed = new LinkedHashSet<>();
 
     /** {@code max}: the longest TTL a node's lease may have, in seconds (0: not checked). */
     LeaseTtls(long max) {
@@ -39,7 +41,8 @@ final class LeaseTtls {
 
     /** {@code lease} is a node key's: looked up unless known or on its way. */
     void want(long lease) {
-        if (max > 0 && lease != 0 && !granted.containsKey(lease) && !inFlight.contains(lease)) {
+        if (max > 0 && lease != 0 && !granted.containsKey(lease) && !inFlight.contains(lease)
+                && !failed.contains(lease)) {
             wanted.add(lease);
         }
     }
@@ -60,11 +63,17 @@ final class LeaseTtls {
         }
     }
 
-    /** The lookup failed (etcd unreachable): asked again with the next ones. */
+    /** The lookup failed (etcd unreachable, refused): asked again at the next {@link #retryFailed}. */
     void failed(long lease) {
         if (inFlight.remove(lease)) {
-            wanted.add(lease);
+            failed.add(lease);
         }
+    }
+
+    /** The failed lookups are due again. */
+    void retryFailed() {
+        wanted.addAll(failed);
+        failed.clear();
     }
 
     /**
@@ -77,6 +86,7 @@ final class LeaseTtls {
             granted.keySet().retainAll(inUse);
         }
         wanted.retainAll(inUse);
+        failed.retainAll(inUse);
     }
 
     static final int KEPT_TOO_LONG = 1024;

@@ -343,6 +343,9 @@ class StoreViewTest {
         s.put(keys.node("h3"), node("198.18.0.13", 42), 7, 10, new Dirty());
         assertThat(s.leases().takeWanted()).containsExactly(10L);
         s.leases().failed(10);
+        s.put(keys.node("h3"), node("198.18.0.13", 42, 43), 8, 10, new Dirty());
+        assertThat(s.leases().takeWanted()).isEmpty(); // not at every change: once a second
+        s.leases().retryFailed();
         assertThat(s.leases().takeWanted()).containsExactly(10L);
         s.leaseChecked(10, -1, new Dirty()); // gone: its key's deletion follows
         assertThat(s.nodes()).containsKey("h3");
