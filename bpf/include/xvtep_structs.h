@@ -171,7 +171,10 @@ struct miss_key {
 
 /*
  * ---- outer-header cache: xvtep_encap_cache (LRU_HASH), written by the datapath only ----
- * What bpf_fib_lookup answered for a unicast remote VTEP: the outer Ethernet header and the device.
+ * The outer-header template of a (source, unicast remote VTEP) pair: the outer Ethernet header as sent
+ * (what bpf_fib_lookup answered), the device, and the addresses' share of the IPv4 header checksum /
+ * IPv6 UDP pseudo-header sum. What the VNI's config and the frame decide (VNI, dstport, TTL, TOS, DF,
+ * flow label, lengths, source port) is patched per frame (bpf/include/encap_cache.h).
  * An entry older than ENCAP_CACHE_MAX_AGE_NS is asked again; the agent empties the map when an
  * underlay route or neighbour changes (io.xvtep.host.UnderlayWatch), so a new next-hop MAC is used
  * from the next frame after the kernel's notification.
@@ -181,10 +184,14 @@ struct encap_cache_key {
 	union vtep_addr dst; /* remote VTEP (never a group: groups need no FIB) */
 };
 struct encap_cache_entry {
-	__u64 built_ns; /* bpf_ktime_get_ns() of the FIB lookup */
-	__u32 ifindex;  /* where frames to dst leave */
-	__u8  dmac[6];  /* the next hop's MAC */
-	__u8  smac[6];  /* the egress device's MAC */
+	__u64  built_ns; /* bpf_ktime_get_ns() of the FIB lookup */
+	__u32  ifindex;  /* where frames to dst leave */
+	__u8   dmac[6];  /* the next hop's MAC: dmac, smac, h_proto are the outer Ethernet header as sent */
+	__u8   smac[6];  /* the egress device's MAC */
+	__be16 h_proto;  /* ETH_P_IP or ETH_P_IPV6 (network order) */
+	__u8   ttl;      /* outer TTL / hop limit when the VNI sets none: DEFAULT_TTL (1 for a group, never cached) */
+	__u8   pad;
+	__u32  addr_sum; /* the outer addresses' one's-complement sum: 16-bit words as they lie in the header, unfolded */
 };
 
 #endif /* XVTEP_STRUCTS_H */

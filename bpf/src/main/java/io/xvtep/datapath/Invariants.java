@@ -25,8 +25,8 @@ import java.util.function.ToIntFunction;
  * does not exist, and no local FDB entry points at an interface that is not a port of its VNI;</li>
  * <li>no bulk FDB write is half done ({@link FdbJournal});</li>
  * <li>the outer-header cache (xvtep_encap_cache, written by the datapath) holds unicast VTEPs only, each
- * from an outer source of its own family that the host or a VNI uses (others are dropped: the datapath
- * asks the FIB again).</li>
+ * from an outer source of its own family that the host or a VNI uses, its template (EtherType, TTL, address
+ * sum) that of its addresses (others are dropped: the datapath asks the FIB again).</li>
  * </ul>
  * {@link #check} lists the violations (for `xvtep check`); {@link #repair} fixes them in place (at every
  * start, before the agent serves), each with a line saying what it did.
@@ -248,10 +248,12 @@ public final class Invariants {
             }
         });
         int bad = 0;
-        for (byte[] k : cache.keys()) {
+        for (BpfMap.Entry e : cache.entries()) {
+            byte[] k = e.key();
             EncapCacheKey key = EncapCacheKey.decode(k);
             if (key.src() == null || key.dst() == null || key.src().isIpv4() != key.dst().isIpv4()
-                    || key.dst().isMulticast() || !sources.contains(key.src())) {
+                    || key.dst().isMulticast() || !sources.contains(key.src())
+                    || !EncapCacheEntry.decode(e.value()).matches(key)) {
                 bad++;
                 if (fix) {
                     cache.delete(k);
@@ -260,7 +262,8 @@ public final class Invariants {
         }
         if (bad > 0) {
             out.add(bad + " outer-header cache entr" + (bad == 1 ? "y" : "ies")
-                    + " of a source no VNI uses, a group, or mixed families (" + MapNames.ENCAP_CACHE + ")");
+                    + " of a source no VNI uses, a group, mixed families, or a template not of its addresses ("
+                    + MapNames.ENCAP_CACHE + ")");
         }
     }
 

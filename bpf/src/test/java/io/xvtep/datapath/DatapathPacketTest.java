@@ -84,6 +84,12 @@ class DatapathPacketTest {
     /** The timestamp a case wrote into a learned entry at its setup (cases run one at a time). */
     static final java.util.concurrent.atomic.AtomicLong STAMPED = new java.util.concurrent.atomic.AtomicLong();
 
+    /** The outer UDP source port of an IPv4-encapsulated frame the program sent. */
+    static int outerSport(TestRunResult r) {
+        byte[] f = r.dataOut();
+        return (f[34] & 0xff) << 8 | (f[35] & 0xff);
+    }
+
     static byte[] with(byte[] frame, int off, int... bytes) {
         byte[] f = frame.clone();
         for (int i = 0; i < bytes.length; i++) f[off + i] = (byte) bytes[i];
@@ -449,6 +455,54 @@ class DatapathPacketTest {
                 .copyEncap("u0", toVtep("198.18.0.4", 4789, 42, ARP_FROM_C1))
                 .counter(42, "tx_packets", 8)
                 .then(h -> assertThat(h.encapCache()).hasSize(4)),
+            PacketCase.of("encap_cache_hit_tos_ttl_inherit",
+                    "on a hit the outer TOS and TTL are still the frame's own (tos and ttl inherit), not the first frame's")
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_TOS_INHERIT | VniCfg.F_TTL_INHERIT, 64, 0, 0, 0))
+                        .port("p1", 42, 0).fdbRemote(42, R1, V2, 0).run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", with(ping(R1, C1, IP_C1, IP_R1, 0xb8, 56), 22, 7))
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0xb8, 7, with(ping(R1, C1, IP_C1, IP_R1, 0xb8, 56), 22, 7)))
+                .then(h -> assertThat(h.encapCache()).hasSize(1)),
+            PacketCase.of("encap_cache_hit_ecn_per_frame",
+                    "on a hit the outer ECN follows the frame (inner CE goes out as ECT(0)) next to the VNI's tos")
+                .setup(h -> h.vni(cfg(42, L, 10, 0x20, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0x03, 56))
+                .expectEncap(TC_ACT_REDIRECT, toVtepTos(V2, 42, 0x22, 10, ping(R1, C1, IP_C1, IP_R1, 0x03, 56))),
+            PacketCase.of("encap_cache_hit_df_inherit",
+                    "on a hit the outer DF copies this frame's DF (the first frame had DF, this one has not)")
+                .setup(h -> h.vni(cfg(42, L | VniCfg.F_DF_INHERIT, 64, 0, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", with(PING_C1_TO_R1, 20, 0, 0))
+                .expectEncap(TC_ACT_REDIRECT, toVtepHdr(V2, 42, 0, 64, 0, with(PING_C1_TO_R1, 20, 0, 0))),
+            PacketCase.of("encap_cache_hit_length_and_checksum",
+                    "on a hit the lengths and the IPv4 header checksum (incremental from the entry's address sum) are this frame's")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0, 301))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ping(R1, C1, IP_C1, IP_R1, 0, 301))),
+            PacketCase.of("encap_cache_hit_vni_and_dstport_of_the_frame",
+                    "one entry serves two VNIs to the same VTEP: each frame carries its own VNI and dstport")
+                .setup(h -> h.vni(42, L, 4789).vni(43, L, 8472).port("p1", 42, 0).port("p2", 43, 0)
+                        .fdbRemote(42, R1, V2, 0).fdbRemote(43, R1, V2, 0).run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p2", PING_C1_TO_R1)
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 8472, 43, PING_C1_TO_R1))
+                .then(h -> assertThat(h.encapCache()).hasSize(1)),
+            PacketCase.of("encap_cache_hit_srcport_per_flow",
+                    "on a hit the source port is the frame's flow hash: a hit sends a flow's miss port, another flow another port")
+                .setup(h -> h.vni(42, L, 4789).port("p1", 42, 0).fdbRemote(42, R1, V2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, "10.0.0.99", 0, 56))
+                .expectEncap(TC_ACT_REDIRECT, toVtep(V2, 4789, 42, ping(R1, C1, IP_C1, "10.0.0.99", 0, 56)))
+                .then(h -> {
+                    byte[] other = ping(R1, C1, IP_C1, "10.0.0.99", 0, 56);
+                    assertThat(new EncapCacheTable(h.map(MapNames.ENCAP_CACHE)).flush()).isEqualTo(1);
+                    int miss = outerSport(h.run("tc_port_ingress", PING_C1_TO_R1, "p1"));
+                    int hit = outerSport(h.run("tc_port_ingress", PING_C1_TO_R1, "p1"));
+                    int otherHit = outerSport(h.run("tc_port_ingress", other, "p1"));
+                    assertThat(hit).as("a flow's port on a hit = on a miss").isEqualTo(miss);
+                    // two flows share a port with probability 1/28232 (the hash is seeded at boot)
+                    assertThat(otherHit).as("another flow's port on a hit").isNotEqualTo(hit);
+                }),
             PacketCase.of("encap_dstport_8472",
                     "the outer UDP destination is the VNI's dstport")
                 .setup(h -> h.vni(42, L, 8472).port("p1", 42, 0).fdbRemote(42, R1, V2, 0))

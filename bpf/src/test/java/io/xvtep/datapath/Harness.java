@@ -346,8 +346,9 @@ final class Harness implements AutoCloseable {
 
     /** An outer-header cache entry as the datapath writes it, MAC from u0 to `dmac`, built at `builtNs` (CLOCK_MONOTONIC). */
     Harness encapCacheEntry(String src, String dst, long builtNs, String dmac) {
-        map(MapNames.ENCAP_CACHE).update(new EncapCacheKey(IpAddress.parse(src), IpAddress.parse(dst)).encode(),
-                new EncapCacheEntry(builtNs, ifindex.get("u0"), Mac.parse(dmac), Mac.parse(UNDERLAY_MAC)).encode(),
+        EncapCacheKey key = new EncapCacheKey(IpAddress.parse(src), IpAddress.parse(dst));
+        map(MapNames.ENCAP_CACHE).update(key.encode(),
+                EncapCacheEntry.of(key, builtNs, ifindex.get("u0"), Mac.parse(dmac), Mac.parse(UNDERLAY_MAC)).encode(),
                 UpdateFlag.ANY);
         return this;
     }

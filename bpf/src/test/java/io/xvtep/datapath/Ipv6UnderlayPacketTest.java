@@ -396,6 +396,20 @@ class Ipv6UnderlayPacketTest {
                 .counter(42, "tx_packets", 2)
                 .then(h -> assertThat(h.encapCache()).containsOnlyKeys(
                         new EncapCacheKey(IpAddress.parse(LOCAL_IP6), IpAddress.parse(W2)))),
+            PacketCase.of("encap6_cache_hit_inherits_per_frame",
+                    "on an IPv6 hit the traffic class, flow label and hop limit are this frame's (inherit), with a right checksum")
+                .setup(h -> h.vni(vni6(L | VniCfg.F_TOS_INHERIT | VniCfg.F_LABEL_INHERIT | VniCfg.F_TTL_INHERIT, 0, 0, 0))
+                        .port("p1", 42, 0).fdbRemote(42, R1, W2, 0).run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", ping6(R1, C1, 0xb9, 0xabcde))
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, 0xb9, 0xabcde, 61, true, ping6(R1, C1, 0xb9, 0xabcde)))
+                .then(h -> assertThat(h.encapCache()).hasSize(1)),
+            PacketCase.of("encap6_cache_hit_odd_length_checksum",
+                    "on an IPv6 hit the UDP checksum (entry's address sum + this frame's) is right for another, odd length")
+                .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0)
+                        .run("tc_port_ingress", PING_C1_TO_R1, "p1"))
+                .run("tc_port_ingress", "p1", ping(R1, C1, IP_C1, IP_R1, 0, 57))
+                .expectEncap(TC_ACT_REDIRECT, to6(W2, ping(R1, C1, IP_C1, IP_R1, 0, 57)))
+                .then(h -> assertThat(h.encapCache()).hasSize(1)),
             PacketCase.of("encap6_odd_length_checksum",
                     "the checksum is right for an odd-length datagram too (a padded last byte)")
                 .setup(h -> h.vni(vni6(L, 64, 0, 0)).port("p1", 42, 0).fdbRemote(42, R1, W2, 0))

@@ -77,6 +77,9 @@ class MapCodecTest {
         OFFSETS.put("encap_cache_entry.ifindex", EncapCacheEntry.OFF_IFINDEX);
         OFFSETS.put("encap_cache_entry.dmac", EncapCacheEntry.OFF_DMAC);
         OFFSETS.put("encap_cache_entry.smac", EncapCacheEntry.OFF_SMAC);
+        OFFSETS.put("encap_cache_entry.h_proto", EncapCacheEntry.OFF_H_PROTO);
+        OFFSETS.put("encap_cache_entry.ttl", EncapCacheEntry.OFF_TTL);
+        OFFSETS.put("encap_cache_entry.addr_sum", EncapCacheEntry.OFF_ADDR_SUM);
 
         SIZES.put("flood_dst", FloodDst.SIZE);
         OFFSETS.put("flood_dst.dst", FloodDst.OFF_DST);
