@@ -38,6 +38,7 @@
 /* What one frame's copies share (vx_encap fills it once per frame; each copy sets key.dst). */
 struct vx_frame {
 	struct encap_cache_key key; /* outer source, and the destination of the copy being sent */
+	__u64  now;        /* bpf_ktime_get_ns() once per frame: every copy's cache age is judged by it */
 	__u32  inner_len;  /* bytes after the outer headers: inner frame with its tags */
 	__u32  vni;        /* host order */
 	__be32 vx_vni;     /* the VXLAN header's second word */
@@ -90,14 +91,13 @@ static __always_inline enum nh_result vx_template(void *ctx, struct xvtep_config
 	return vx_nexthop(ctx, gc, &key->src, &key->dst, (struct ethhdr *)t->dmac, &t->ifindex, nh, fib);
 }
 
-/* A fresh cached template for `key`, or NULL (*now: the time asked, for the entry a miss writes). */
-static __always_inline struct encap_cache_entry *vx_cache_hit(const struct encap_cache_key *key, __u64 *now)
+/* A cached template for `key` fresh at `now` (bpf_ktime_get_ns()), or NULL. */
+static __always_inline struct encap_cache_entry *vx_cache_hit(const struct encap_cache_key *key, __u64 now)
 {
 	struct encap_cache_entry *e;
 
-	*now = bpf_ktime_get_ns();
 	e = bpf_map_lookup_elem(&xvtep_encap_cache, key);
-	if (e && *now - e->built_ns < ENCAP_CACHE_MAX_AGE_NS)
+	if (e && now - e->built_ns < ENCAP_CACHE_MAX_AGE_NS)
 		return e;
 	return NULL;
 }
@@ -125,11 +125,11 @@ static __always_inline enum nh_result vx_nexthop_cached(void *ctx, struct xvtep_
 {
 	struct encap_cache_entry *e = NULL, ne;
 	enum nh_result r;
-	__u64 now = 0;
+	__u64 now = bpf_ktime_get_ns();
 	int group = vtep_is_group(&key->dst);
 
 	if (!group)
-		e = vx_cache_hit(key, &now);
+		e = vx_cache_hit(key, now);
 	if (e) {
 		r = NH_OK;
 	} else {

@@ -89,15 +89,15 @@ static __always_inline __be32 ip6_flow_word(__u8 tclass, __u32 label)
 
 /*
  * Grow the frame by the outer headers (50 bytes, 70 over IPv6) in front of the inner Ethernet
- * header and fill them except the destination (set per copy by vx_send). IP frames use
+ * header and fill *f, what every copy's outer headers share (vx_send fills them per destination). IP frames use
  * adjust_room with the encap flags so GSO keeps working; the helper refuses
  * other protocols (ARP), which are not GSO anyway and take change_head.
  * A UDP GSO frame (UDP_SEGMENT senders, QUIC) keeps its gso_size (FIXED_GSO: the size
  * delimits the sender's datagrams, and the kernel refuses to change it); a TCP one has its
  * MSS lowered by the outer headers so each segment still fits the underlay.
  * Over IPv6 the outer UDP checksum is computed (RFC 8200; the kernel's default) unless the VNI
- * sends zero checksums (udp6zerocsumtx): the VXLAN payload is summed once here, each copy adds its
- * pseudo-header. A GSO frame cannot be checksummed per segment from BPF (adjust_room sets no
+ * sends zero checksums (udp6zerocsumtx): the VXLAN payload is summed once here, each copy adds the
+ * cached address sum and its lengths. A GSO frame cannot be checksummed per segment from BPF (adjust_room sets no
  * UDP_TUNNEL_CSUM GSO type) and is refused.
  * Returns 0, or why the frame must be dropped.
  */
@@ -159,6 +159,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	label = (cfg->flags & VNI_F_LABEL_INHERIT) ? in_label : cfg->label;
 	f->flow = ip6_flow_word(f->tos, label);
 
+	f->now = bpf_ktime_get_ns();
 	f->inner_len = skb->len + tag_len;
 	f->key.src = *vni_local_ip(cfg, gc);
 	f->vni = cfg->vni;
@@ -227,7 +228,6 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, const struct vx_fra
 	struct xvtep_config *gc;
 	enum nh_result r = NH_OK;
 	__u32 ifindex;
-	__u64 now = 0;
 	int group;
 
 	if (!skb || !f)
@@ -236,7 +236,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, const struct vx_fra
 		return drop(st, DROP_FAMILY); /* a VNI is one family (the control plane refuses mixing) */
 	group = vtep_is_group(&f->key.dst);
 	if (!group)
-		t = vx_cache_hit(&f->key, &now);
+		t = vx_cache_hit(&f->key, f->now);
 	if (!t) {
 		gc = config_get();
 		m = encap_scratch();
@@ -245,7 +245,7 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, const struct vx_fra
 		__builtin_memset(&m->nh_ip, 0, sizeof(m->nh_ip));
 		r = vx_template(skb, gc, &f->key, &ne, &m->nh_ip, &m->fib);
 		if (!group)
-			vx_cache_put(&f->key, &ne, r, now);
+			vx_cache_put(&f->key, &ne, r, f->now);
 		if (r == NH_FAIL)
 			return drop(st, DROP_FIB);
 		if (r == NH_NO_NEIGH) {

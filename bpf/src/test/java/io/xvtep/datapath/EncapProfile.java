@@ -39,6 +39,7 @@ public final class EncapProfile {
                         h -> h.vni(42, L | v6 | zeroTx, 4789).port("p1", 42, 0)
                                 .fdbRemote(42, R1, Ipv6UnderlayPacketTest.W2, 0)),
                 new Row("flood 1", ARP_FROM_C1, h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2)),
+                new Row("flood 2", ARP_FROM_C1, h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)),
                 new Row("flood 4", ARP_FROM_C1, h -> h.vni(42, L, 4789).port("p1", 42, 0).flood(42, V2).flood(42, V3)
                         .flood(42, "198.18.0.4").flood(42, "198.18.0.5")));
         System.out.printf("empty XDP program: %.1f ns/packet%n", DatapathBench.emptyNs(fromVtep(V2, 4789, 42, PING_R1_TO_C1)));
