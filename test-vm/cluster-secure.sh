@@ -46,6 +46,10 @@ case_cluster_secure() {
 	out=$(etcd_as h2 /v3/kv/deleterange "{\"key\":\"$(b64 "$p/vnis/42")\"}")
 	denied "$out" || fail "h2 deleted VNI 42: $out" || return 1
 	echo "    h2's credentials: own prefix written; h1's keys, VNI definitions and tombstones refused by etcd"
+	# the other nodes' lease TTLs are looked up under authentication too (docs/cluster.md "Lease TTL")
+	ttl_ops() { api 1 GET /metrics | awk -v r="$1" 'index($0, "xvtep_cluster_store_op_seconds_count{op=\"ttl\",result=\"" r "\"") == 1 {s += $2} END {print int(s)}'; }
+	wait_for 10 eval '[ $(ttl_ops ok) -ge 2 ]' || fail "host 1 looked up $(ttl_ops ok) leases (errors: $(ttl_ops error)): $(api 1 GET /metrics | grep store_op_seconds_count)" || return 1
+	[ "$(ttl_ops error)" = 0 ] || fail "host 1's lease lookups failed $(ttl_ops error) times under auth" || return 1
 	# no client certificate: the TLS handshake fails; a wrong password: no token
 	if in_etcd 1 curl -sf --max-time 5 --cacert "$ETCD_TLS/ca.pem" "$(etcd_url 1)/v3/kv/range" -d '{"key":"eA=="}' >/dev/null 2>&1; then
 		fail "etcd answered a client without a certificate"; return 1
