@@ -1,5 +1,6 @@
 package io.xvtep.datapath;
 
+import io.xvtep.libbpf.BpfException;
 import io.xvtep.libbpf.BpfObject;
 import io.xvtep.libbpf.BpfProgram;
 import io.xvtep.libbpf.Tc;
@@ -72,7 +73,11 @@ public final class Programs {
     synchronized void attachPort(int ifindex, int flags) {
         Tc.attach(ifindex, TcDirection.INGRESS, portObj.program(PROG_TC_PORT), TC_HANDLE, TC_PRIORITY);
         if ((flags & PortCfg.F_XDP_ENCAP) != 0) {
-            Xdp.attach(ifindex, portXdpObj.program(PROG_XDP_PORT), XdpMode.NATIVE);
+            try {
+                Xdp.attach(ifindex, portXdpObj.program(PROG_XDP_PORT), XdpMode.NATIVE);
+            } catch (BpfException e) {
+                throw new XdpAttachException(e.getMessage(), e);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import io.xvtep.datapath.Datapath;
 import io.xvtep.datapath.LearnBudgets;
 import io.xvtep.datapath.PortCfg;
 import io.xvtep.datapath.VniCfg;
+import io.xvtep.datapath.XdpAttachException;
 import io.xvtep.host.Interfaces;
 import io.xvtep.host.PeerOffloads;
 import io.xvtep.model.Vni;
@@ -105,10 +106,7 @@ public final class PortService {
             dp.learnBudgets().setMax(LearnBudgets.Key.port(ifindex), maxLearned);
             try {
                 dp.ports().attach(ifindex, cfg.vni(), flags);
-            } catch (io.xvtep.libbpf.BpfException e) {
-                if (!xdpEncap) {
-                    throw e;
-                }
+            } catch (XdpAttachException e) {
                 dp.learnBudgets().remove(LearnBudgets.Key.port(ifindex));
                 throw VtepException.conflict(XDP_ENCAP, "native XDP could not be attached to " + ifname + ": "
                         + e.getMessage());
