@@ -50,10 +50,10 @@ int tc_port_ingress(struct __sk_buff *skb)
 	if (!port)
 		return TC_ACT_OK; /* not (or no longer) an xvtep port */
 	vni = port->vni;
-	st = stats_get(vni);
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	if (!cfg)
-		return drop(st, DROP_NO_DEST); /* a port of a VNI being deleted */
+		return drop(stats_slot(STATS_NO_VNI), DROP_NO_DEST); /* a port of a VNI being deleted */
+	st = stats_of(cfg);
 	gc = config_get();
 	if (!gc)
 		return drop(st, DROP_INTERNAL);

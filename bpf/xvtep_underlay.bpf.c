@@ -21,7 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * the per-piece costs in docs/benchmarks.md are measured. The shipped object defines none.
  */
 #ifdef XVTEP_BENCH_NO_STATS
-#define stats_get(vni) ((struct vni_stats *)0)
+#define stats_of(cfg) ((struct vni_stats *)0)
 #endif
 #ifdef XVTEP_BENCH_NO_AGEING
 #define fdb_is_stale(e, cfg, now) 0
@@ -68,7 +68,7 @@ int xdp_underlay(struct xdp_md *ctx)
 	if (!gc || (gc->flags & XVTEP_CFG_F_NO_XDP_REDIRECT))
 		return XDP_PASS; /* a veth underlay: everything goes to TC (skb->pkt_type), so look nothing up */
 	if (vx_otherhost(data, gc))
-		return xdp_drop(stats_get(vx.vni), DROP_OTHERHOST);
+		return xdp_drop(stats_of(cfg), DROP_OTHERHOST);
 
 	inner = data + vx.outer_len;
 	if ((void *)(inner + 1) > data_end)
@@ -91,7 +91,7 @@ int xdp_underlay(struct xdp_md *ctx)
 	/* The fast path's frame is ours to judge now (frames passed on are judged once, by TC). */
 	if (!vx_udp_csum_verified(ctx, 1, &vx))
 		return XDP_PASS; /* TC decides, knowing what the device vouched for (and counts it) */
-	st = stats_get(vx.vni); /* once: every counter of the frame goes through st */
+	st = stats_of(cfg); /* once, an array entry: every counter of the frame goes through st */
 #ifndef XVTEP_BENCH_NO_VALIDATION
 	if (mac_is_multicast(inner->h_source) || mac_is_zero(inner->h_source))
 		return xdp_drop(st, DROP_SRC_MAC);
@@ -128,7 +128,7 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 
 	if (skb->vlan_present) {
 		/* Tagged on the underlay: the VLAN device's traffic (if there is one), not the underlay's. */
-		stat_pass(stats_get(0), PASS_NOT_VXLAN);
+		stat_pass(stats_slot(STATS_NO_VNI), PASS_NOT_VXLAN);
 		return TC_ACT_OK;
 	}
 	data = (void *)(long)skb->data;
@@ -147,17 +147,17 @@ int tc_underlay_ingress(struct __sk_buff *skb)
 #endif
 	/* Addressed to another host's MAC (a flooding switch, a promiscuous device): the stack would drop it. */
 	if (skb->pkt_type == PACKET_OTHERHOST)
-		return drop(stats_get(vx.vni), DROP_OTHERHOST);
+		return drop(stats_of(cfg), DROP_OTHERHOST);
 	/* vx_parse found the inner Ethernet header in the linear part: copied from there, no helper. */
 	vni = vx.vni;
 	off = vx.outer_len;
 	if (off > VX_PULL_LEN - ETH_HLEN || data + off + ETH_HLEN > data_end)
-		return drop(stats_get(vni), DROP_TRUNCATED);
+		return drop(stats_of(cfg), DROP_TRUNCATED);
 	__builtin_memcpy(&inner, data + off, ETH_HLEN);
 	if (!vx_udp_csum_ok_skb(skb, &vx))
-		return drop(stats_get(0), DROP_UDP_CSUM);
+		return drop(stats_slot(STATS_NO_VNI), DROP_UDP_CSUM);
 
-	st = stats_get(vni); /* once: every counter of the frame goes through st */
+	st = stats_of(cfg); /* once, an array entry: every counter of the frame goes through st */
 	why = vx_inner_refused(&inner);
 	if (why)
 		return drop(st, why);

@@ -10,7 +10,7 @@ static __always_inline void event_emit(__u32 type, __u32 vni, const __u8 *mac,
 				       const union vtep_addr *remote, __u32 ifindex, __be32 ip, const __u8 *ip6)
 {
 	struct xvtep_event *ev = bpf_ringbuf_reserve(&xvtep_events, sizeof(*ev), 0);
-	struct vni_stats *st = stats_get(vni);
+	struct vni_stats *st = stats_by_vni(vni); /* a slow path: one VNI lookup */
 
 	if (!ev) {
 		STAT_INC(st, events_lost); /* ring full: the control plane is behind */

@@ -12,19 +12,30 @@
 #include <linux/pkt_cls.h>
 #include "xvtep_maps.h"
 
-/* Zeroed template for new counter entries: a global, so it costs no stack. */
-const volatile struct vni_stats xvtep_zero_stats;
+/* Slot 0 of xvtep_stats: frames of no VNI we serve. */
+#define STATS_NO_VNI 0
 
-/* The VNI's counters for this CPU, created on first use (vni 0 holds frames of no VNI). */
-static __always_inline struct vni_stats *stats_get(__u32 vni)
+/* The counters in `slot` for this CPU: an array entry, no hash (NULL only past the array's end). */
+static __always_inline struct vni_stats *stats_slot(__u32 slot)
 {
-	struct vni_stats *st = bpf_map_lookup_elem(&xvtep_stats, &vni);
+	return bpf_map_lookup_elem(&xvtep_stats, &slot);
+}
 
-	if (!st) {
-		bpf_map_update_elem(&xvtep_stats, &vni, (void *)&xvtep_zero_stats, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&xvtep_stats, &vni);
-	}
-	return st;
+/* The VNI's counters for this CPU: the slot the control plane gave it (vni_cfg.stats_slot). */
+static __always_inline struct vni_stats *stats_of(const struct vni_cfg *cfg)
+{
+	return stats_slot(cfg->stats_slot);
+}
+
+/*
+ * For paths that hold only a VNI number (events, per-copy encap): the VNI's lookup, then its slot;
+ * a VNI no longer served counts in slot 0. Hot paths pass the counters they found instead.
+ */
+static __always_inline struct vni_stats *stats_by_vni(__u32 vni)
+{
+	struct vni_cfg *cfg = vni ? bpf_map_lookup_elem(&xvtep_vnis, &vni) : 0;
+
+	return stats_slot(cfg ? cfg->stats_slot : STATS_NO_VNI);
 }
 
 #define STAT_ADD(st, field, n) do { if (st) (st)->field += (n); } while (0)

@@ -215,11 +215,11 @@ static __always_inline int vx_verdict_drops(enum vx_verdict v, const struct vx_i
 
 	if (v == VX_NOT_VXLAN || v == VX_UNKNOWN_VNI || v == VX_IPV6_EXT) {
 		if (count_pass)
-			stat_pass(stats_get(0), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN :
+			stat_pass(stats_slot(STATS_NO_VNI), v == VX_NOT_VXLAN ? PASS_NOT_VXLAN :
 						v == VX_UNKNOWN_VNI ? PASS_UNKNOWN_VNI : PASS_IPV6_EXT);
 		return 0;
 	}
-	st = stats_get(v == VX_SRC_DENIED || v == VX_FRAGMENT || v == VX_UDP6_ZERO_CSUM ? vx->vni : 0);
+	st = stats_by_vni(v == VX_SRC_DENIED || v == VX_FRAGMENT || v == VX_UDP6_ZERO_CSUM ? vx->vni : STATS_NO_VNI);
 	switch (v) {
 	case VX_TRUNCATED:
 		stat_drop(st, DROP_TRUNCATED);

@@ -103,8 +103,8 @@ struct {
 } xvtep_allowed_src SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, XVTEP_MAX_VNIS + 1);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XVTEP_MAX_VNIS + 1); /* slot 0 + one per VNI */
 	__type(key, __u32);
 	__type(value, struct vni_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

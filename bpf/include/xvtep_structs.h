@@ -51,6 +51,8 @@ struct vni_cfg {
 	__u32  mtu;          /* largest inner frame (L2 payload, without Ethernet header) that fits; 0 = unchecked */
 	__u32  dev_ifindex;  /* host-side VNI device, 0 = none */
 	__u32  label;        /* IPv6 outer flow label, low 20 bits (the kernel's `flowlabel`); ignored with VNI_F_LABEL_INHERIT */
+	__u32  stats_slot;   /* the VNI's entry of xvtep_stats (1..max VNIs), given by the control plane at creation */
+	__u32  pad;
 };
 
 /* ---- local ports: xvtep_ports (HASH, key __u32 ifindex) ---- */
@@ -108,7 +110,9 @@ struct vni_src_key {
 
 /* ---- underlay UDP ports in use: xvtep_dstports (HASH, key __u16 dstport host order, value __u32 refcount) ---- */
 
-/* ---- per-VNI counters: xvtep_stats (PERCPU_HASH, key __u32 vni; 0 = frames of no VNI we serve) ---- */
+/* ---- per-VNI counters: xvtep_stats (PERCPU_ARRAY, key __u32 slot = vni_cfg.stats_slot; slot 0 = frames of
+ *      no VNI we serve). An array entry is found without hashing (the verifier inlines the lookup); the
+ *      control plane zeroes a slot before it gives it to a new VNI. ---- */
 struct vni_stats {
 	__u64 rx_packets;                 /* decapsulated and delivered */
 	__u64 rx_bytes;                   /* inner frame bytes */

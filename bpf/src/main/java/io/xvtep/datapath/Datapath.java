@@ -77,7 +77,7 @@ public final class Datapath implements AutoCloseable {
         this.flood = new FloodTable(lock, vnis, u.map(MapNames.FLOOD));
         this.neigh = new NeighTable(lock, u.map(MapNames.NEIGH), u.map(MapNames.NEIGH6));
         this.allowedSrc = new AllowedSrcTable(lock, u.map(MapNames.ALLOWED_SRC));
-        this.stats = new StatsTable(lock, u.map(MapNames.STATS));
+        this.stats = new StatsTable(lock, u.map(MapNames.STATS), vnis);
         this.events = new EventRing(u.map(MapNames.EVENTS));
         this.encapCache = new EncapCacheTable(u.map(MapNames.ENCAP_CACHE));
     }
@@ -91,7 +91,7 @@ public final class Datapath implements AutoCloseable {
      * Loads both objects from the classpath (/bpf/*.bpf.o in the xvtep-datapath jar) with
      * {@code pinRoot} as the pin root and their tables sized by {@code caps}, reusing maps already
      * pinned there; pinned maps of another size are carried over into maps of the new size
-     * ({@link PinnedResize}). Makes sure the vni 0 counters exist and sets the host's learning limit
+     * ({@link PinnedResize}). Sets the host's learning limit
      * from the FDB capacity. Counters pinned by a version with another stats layout restart from zero.
      */
     public static Datapath open(Path pinRoot, Capacities caps) {
@@ -106,7 +106,7 @@ public final class Datapath implements AutoCloseable {
             PinnedLayouts.requireReadable(pinRoot, p);
             p.close();
             p = null;
-            PinnedLayouts.unpinStaleStats(pinRoot);
+            PinnedLayouts.unpinStaleStats(pinRoot, u.map(MapNames.STATS));
             PinnedLayouts.unpinStaleEncapCache(pinRoot);
             size(u, caps);
             PinnedResize resize = PinnedResize.prepare(pinRoot, u);
@@ -120,7 +120,6 @@ public final class Datapath implements AutoCloseable {
             px.load();
             Datapath dp = new Datapath(u, p, px, caps, pinRoot);
             dp.resize = resize;
-            dp.stats.ensure(0, false);
             dp.repairAfterCrash();
             dp.learnBudgets().setMax(LearnBudgets.Key.HOST, caps.learnMaxHost());
             return dp;
@@ -274,7 +273,7 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Creates a VNI with its initial flood list (the kernel's `remote`/`group` default
-     * destination): zeroed counters, list entries, then the vni_cfg that makes them visible.
+     * destination): a counter slot (zeroed), list entries, then the vni_cfg that makes them visible.
      * n_ports/n_flood of {@code cfg} are ignored.
      */
     public void createVni(VniCfg cfg, List<IpAddress> floodList) {
@@ -282,9 +281,9 @@ public final class Datapath implements AutoCloseable {
             throw new IllegalArgumentException("at most " + MAX_FLOOD + " flood destinations per VNI");
         }
         synchronized (lock) {
-            stats.ensure(cfg.vni(), true);
+            int slot = stats.allocate();
             flood.writeInitial(cfg.vni(), floodList);
-            vnis.insert(cfg.withCounts(0, floodList.size()));
+            vnis.insert(cfg.withCounts(0, floodList.size()).withStatsSlot(slot));
         }
     }
 
@@ -309,8 +308,7 @@ public final class Datapath implements AutoCloseable {
             fdb.deleteVni(vni);
             neigh.deleteVni(vni);
             allowedSrc.deleteVni(vni);
-            vnis.remove(cfg);
-            stats.delete(vni);
+            vnis.remove(cfg); // its counter slot is free: zeroed when a new VNI takes it
             return portList;
         }
     }

@@ -100,9 +100,47 @@ public final class Invariants {
             staleSlots(out, fix, MapNames.FLOOD, "flood list", cfg.vni(), fix ? nFlood : cfg.nFlood());
         }
         localEntries(out, fix, ports);
+        statsSlots(out, fix, vnis);
         dstports(out, fix, vnis);
         encapCache(out, fix, vnis);
         return out;
+    }
+
+    /**
+     * Each VNI counts in a slot of its own of xvtep_stats, inside the array and never slot 0 (frames of no VNI).
+     * Repairing gives an offender the lowest free slot, zeroed (what it counted where it was is not its own).
+     */
+    private void statsSlots(List<String> out, boolean fix, Map<Integer, VniCfg> vnis) {
+        BpfMap stats = m(MapNames.STATS);
+        int cap = stats.maxEntries();
+        java.util.BitSet used = new java.util.BitSet();
+        used.set(0);
+        List<Integer> offenders = new ArrayList<>();
+        for (VniCfg cfg : vnis.values()) {
+            int s = cfg.statsSlot();
+            if (s <= 0 || s >= cap || used.get(s)) {
+                out.add("VNI " + cfg.vni() + ": counter slot " + s + (s <= 0 || s >= cap ? " outside 1.." + (cap - 1)
+                        : " also another VNI's"));
+                offenders.add(cfg.vni());
+            } else {
+                used.set(s);
+            }
+        }
+        if (!fix) {
+            return;
+        }
+        for (int vni : offenders) {
+            int s = used.nextClearBit(1);
+            if (s >= cap) {
+                return; // more VNIs than slots: the capacity check at start refuses that
+            }
+            used.set(s);
+            stats.updatePerCpu(MapCodec.u32(s), java.util.Collections.nCopies(io.xvtep.libbpf.Net.possibleCpus(),
+                    new byte[VniStats.SIZE]), UpdateFlag.ANY);
+            byte[] k = MapCodec.u32(vni);
+            m(MapNames.VNIS).lookup(k).map(VniCfg::decode).ifPresent(c ->
+                    m(MapNames.VNIS).update(k, c.withStatsSlot(s).encode(), UpdateFlag.EXIST));
+        }
     }
 
     private void dropOrphans(List<String> out, boolean fix, String map, String what, ToIntFunction<byte[]> vniOf,

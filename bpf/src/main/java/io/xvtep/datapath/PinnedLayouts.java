@@ -59,18 +59,20 @@ final class PinnedLayouts {
                 + "that made these pins";
     }
 
-    /** Unpins {@code pinRoot}/xvtep_stats if its value is not today's struct vni_stats; true if it did. */
-    static boolean unpinStaleStats(Path pinRoot) {
+    /**
+     * Unpins {@code pinRoot}/xvtep_stats if it is not today's counter array (type and struct vni_stats: an older
+     * version kept a per-CPU hash keyed by VNI); true if it did. Counters of another size are carried over
+     * ({@link PinnedResize}); {@code want} is the map of the opened object.
+     */
+    static boolean unpinStaleStats(Path pinRoot, BpfMap want) {
         Path pin = pinRoot.resolve(MapNames.STATS);
         if (!Files.exists(pin)) {
             return false;
         }
-        int valueSize;
         try (BpfMap m = BpfMap.openPinned(pin)) {
-            valueSize = m.valueSize();
-        }
-        if (valueSize == VniStats.SIZE) {
-            return false;
+            if (m.valueSize() == VniStats.SIZE && m.type() == want.type() && m.keySize() == want.keySize()) {
+                return false;
+            }
         }
         try {
             Files.delete(pin); // programs still attached keep the old map until they are replaced

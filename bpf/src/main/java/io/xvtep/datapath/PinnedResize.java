@@ -33,7 +33,7 @@ final class PinnedResize {
     static final String SUFFIX = "_resize"; // bpffs refuses names with a dot
     /** The map types whose entries can be carried over one by one (xvtep's tables and counters). */
     private static final java.util.Set<Integer> HASHES = java.util.Set.of(BpfMap.BPF_MAP_TYPE_HASH,
-            BpfMap.BPF_MAP_TYPE_PERCPU_HASH, BpfMap.BPF_MAP_TYPE_LRU_HASH);
+            BpfMap.BPF_MAP_TYPE_PERCPU_HASH, BpfMap.BPF_MAP_TYPE_LRU_HASH, BpfMap.BPF_MAP_TYPE_PERCPU_ARRAY);
 
     /** One map to carry over: its old pin, renamed; {@code merge}: NAME exists already (a crash's leftover). */
     record Move(String name, Path oldPin, int oldMax, int newMax, long entries, boolean merge) {
@@ -78,7 +78,8 @@ final class PinnedResize {
                 if (from == pin && have.maxEntries() == want.maxEntries() && have.flags() == want.flags()) {
                     continue;
                 }
-                long n = have.keys().size();
+                boolean array = have.type() == BpfMap.BPF_MAP_TYPE_PERCPU_ARRAY; // the counters: slots past the end go
+                long n = array ? Math.min(have.maxEntries(), want.maxEntries()) : have.keys().size();
                 if (n > want.maxEntries()) {
                     throw new IllegalStateException(want.name() + " holds " + n + " entries: more than the "
                             + want.maxEntries() + " asked for; start with a capacity of at least " + n);
@@ -119,6 +120,9 @@ final class PinnedResize {
                 java.util.Map<java.nio.ByteBuffer, byte[]> copied = new java.util.HashMap<>();
                 List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
                 for (BpfMap.Entry e : from.entries()) { // per-CPU maps: raw values, every CPU's
+                    if (pastEnd(to, e.key())) {
+                        continue;
+                    }
                     keys.add(e.key());
                     values.add(e.value());
                     if (counters) {
@@ -179,6 +183,9 @@ final class PinnedResize {
     private int merge(String name, BpfMap from, BpfMap to, long sinceNs, boolean addCounters) {
         List<byte[]> keys = new ArrayList<>(), values = new ArrayList<>();
         from.forEach(e -> {
+            if (pastEnd(to, e.key())) {
+                return;
+            }
             if (name.equals(MapNames.FDB)) {
                 if (FdbValue.decode(e.value()).updatedNs() >= sinceNs) {
                     keys.add(e.key());
@@ -232,6 +239,11 @@ final class PinnedResize {
             to.updateBatch(wk.subList(i, j), wv.subList(i, j), UpdateFlag.ANY);
         }
         return wk.size();
+    }
+
+    /** A slot of an array that the new (smaller) array does not have: no VNI holds it (at most max VNIs exist). */
+    private static boolean pastEnd(BpfMap to, byte[] key) {
+        return to.type() == BpfMap.BPF_MAP_TYPE_PERCPU_ARRAY && Integer.toUnsignedLong(MapCodec.u32(key)) >= to.maxEntries();
     }
 
     private static boolean static_(FdbValue v) {

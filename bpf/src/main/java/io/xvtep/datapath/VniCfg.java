@@ -15,11 +15,13 @@ import static io.xvtep.datapath.MapCodec.putAddr;
  * device). {@code label} is the IPv6 outer flow label (20 bits) unless {@link #F_LABEL_INHERIT}.
  */
 public record VniCfg(int vni, int flags, IpAddress local, IpAddress group, int dstport, int srcportMin,
-        int srcportMax, int ttl, int tos, int nPorts, int nFlood, int ageing, int mtu, int devIfindex, int label) {
-    public static final int SIZE = 72;
+        int srcportMax, int ttl, int tos, int nPorts, int nFlood, int ageing, int mtu, int devIfindex, int label,
+        int statsSlot) {
+    public static final int SIZE = 80;
     public static final int OFF_VNI = 0, OFF_FLAGS = 4, OFF_LOCAL = 8, OFF_GROUP = 24, OFF_DSTPORT = 40,
             OFF_SRCPORT_MIN = 42, OFF_SRCPORT_MAX = 44, OFF_TTL = 46, OFF_TOS = 47, OFF_N_PORTS = 48,
-            OFF_N_FLOOD = 52, OFF_AGEING = 56, OFF_MTU = 60, OFF_DEV_IFINDEX = 64, OFF_LABEL = 68;
+            OFF_N_FLOOD = 52, OFF_AGEING = 56, OFF_MTU = 60, OFF_DEV_IFINDEX = 64, OFF_LABEL = 68,
+            OFF_STATS_SLOT = 72, OFF_PAD = 76;
     /** The largest flow label (20 bits). */
     public static final int LABEL_MAX = 0xfffff;
 
@@ -34,6 +36,13 @@ public record VniCfg(int vni, int flags, IpAddress local, IpAddress group, int d
         if ((label & ~LABEL_MAX) != 0) {
             throw new IllegalArgumentException("a flow label has 20 bits: " + label);
         }
+    }
+
+    /** Before the datapath gave it a counter slot ({@link Datapath#createVni} does; {@link VniTable#update} keeps it). */
+    public VniCfg(int vni, int flags, IpAddress local, IpAddress group, int dstport, int srcportMin, int srcportMax,
+            int ttl, int tos, int nPorts, int nFlood, int ageing, int mtu, int devIfindex, int label) {
+        this(vni, flags, local, group, dstport, srcportMin, srcportMax, ttl, tos, nPorts, nFlood, ageing, mtu,
+                devIfindex, label, 0);
     }
 
     /** Without a flow label (IPv4 VNIs; IPv6 ones sending label 0). */
@@ -54,7 +63,13 @@ public record VniCfg(int vni, int flags, IpAddress local, IpAddress group, int d
 
     public VniCfg withCounts(int nPorts, int nFlood) {
         return new VniCfg(vni, flags, local, group, dstport, srcportMin, srcportMax, ttl, tos, nPorts, nFlood,
-                ageing, mtu, devIfindex, label);
+                ageing, mtu, devIfindex, label, statsSlot);
+    }
+
+    /** The same in counter slot {@code slot} of xvtep_stats. */
+    public VniCfg withStatsSlot(int slot) {
+        return new VniCfg(vni, flags, local, group, dstport, srcportMin, srcportMax, ttl, tos, nPorts, nFlood,
+                ageing, mtu, devIfindex, label, slot);
     }
 
     public byte[] encode() {
@@ -75,6 +90,7 @@ public record VniCfg(int vni, int flags, IpAddress local, IpAddress group, int d
         bb.putInt(OFF_MTU, mtu);
         bb.putInt(OFF_DEV_IFINDEX, devIfindex);
         bb.putInt(OFF_LABEL, label);
+        bb.putInt(OFF_STATS_SLOT, statsSlot);
         return b;
     }
 
@@ -85,6 +101,6 @@ public record VniCfg(int vni, int flags, IpAddress local, IpAddress group, int d
                 bb.getShort(OFF_DSTPORT) & 0xffff, bb.getShort(OFF_SRCPORT_MIN) & 0xffff,
                 bb.getShort(OFF_SRCPORT_MAX) & 0xffff, b[OFF_TTL] & 0xff, b[OFF_TOS] & 0xff, bb.getInt(OFF_N_PORTS),
                 bb.getInt(OFF_N_FLOOD), bb.getInt(OFF_AGEING), bb.getInt(OFF_MTU), bb.getInt(OFF_DEV_IFINDEX),
-                bb.getInt(OFF_LABEL) & LABEL_MAX);
+                bb.getInt(OFF_LABEL) & LABEL_MAX, bb.getInt(OFF_STATS_SLOT));
     }
 }

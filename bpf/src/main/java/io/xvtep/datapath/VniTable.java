@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * xvtep_vnis (one vni_cfg per VNI) and xvtep_dstports (the UDP ports the datapath treats as
  * VXLAN, refcounted by the VNIs using them). The n_ports/n_flood counts of vni_cfg belong to
- * {@link PortTable} and {@link FloodTable}: {@link #update} keeps them as stored.
+ * {@link PortTable} and {@link FloodTable}, its stats_slot to {@link StatsTable}: {@link #update} keeps them as stored.
  */
 public final class VniTable {
 
@@ -51,7 +51,8 @@ public final class VniTable {
             if (old.dstport() != cfg.dstport()) {
                 dstportRef(cfg.dstport(), +1);
             }
-            vnis.update(MapCodec.u32(cfg.vni()), cfg.withCounts(old.nPorts(), old.nFlood()).encode(), UpdateFlag.EXIST);
+            vnis.update(MapCodec.u32(cfg.vni()), cfg.withCounts(old.nPorts(), old.nFlood()).withStatsSlot(old.statsSlot())
+                    .encode(), UpdateFlag.EXIST);
             if (old.dstport() != cfg.dstport()) {
                 dstportRef(old.dstport(), -1);
             }

@@ -53,6 +53,7 @@ final class Harness implements AutoCloseable {
     final Map<String, Integer> ifindex = new HashMap<>();
     private final Map<Integer, Integer> nPorts = new HashMap<>(), nFlood = new HashMap<>();
     private final Map<Integer, VniCfg> vnis = new HashMap<>();
+    private final Map<Integer, Integer> slots = new HashMap<>();
 
     /** Where the harness's objects pin their maps (a Datapath opened there takes them over). */
     Path pinRoot() {
@@ -276,8 +277,14 @@ final class Harness implements AutoCloseable {
         return vnis.get(vni);
     }
 
+    /** The VNI's counter slot as the control plane gives them: 1, 2, ... in the order the case creates VNIs. */
+    int slot(int vni) {
+        return vni == 0 ? 0 : slots.computeIfAbsent(vni, v -> slots.size() + 1);
+    }
+
     private void writeVni(int vni) {
-        VniCfg c = vnis.get(vni).withCounts(nPorts.getOrDefault(vni, 0), nFlood.getOrDefault(vni, 0));
+        VniCfg c = vnis.get(vni).withCounts(nPorts.getOrDefault(vni, 0), nFlood.getOrDefault(vni, 0))
+                .withStatsSlot(vnis.get(vni).statsSlot() != 0 ? vnis.get(vni).statsSlot() : slot(vni));
         map("xvtep_vnis").update(MapCodec.u32(vni), c.encode(), UpdateFlag.ANY);
     }
 
@@ -482,7 +489,7 @@ final class Harness implements AutoCloseable {
     }
 
     VniStats stats(int vni) {
-        return ns.call(() -> VniStats.sum(map("xvtep_stats").lookupPerCpu(MapCodec.u32(vni))));
+        return ns.call(() -> VniStats.sum(map("xvtep_stats").lookupPerCpu(MapCodec.u32(slot(vni)))));
     }
 
     @Override

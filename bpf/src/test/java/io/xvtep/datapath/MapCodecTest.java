@@ -53,6 +53,8 @@ class MapCodecTest {
         OFFSETS.put("vni_cfg.mtu", VniCfg.OFF_MTU);
         OFFSETS.put("vni_cfg.dev_ifindex", VniCfg.OFF_DEV_IFINDEX);
         OFFSETS.put("vni_cfg.label", VniCfg.OFF_LABEL);
+        OFFSETS.put("vni_cfg.stats_slot", VniCfg.OFF_STATS_SLOT);
+        OFFSETS.put("vni_cfg.pad", VniCfg.OFF_PAD);
 
         SIZES.put("port_cfg", PortCfg.SIZE);
         OFFSETS.put("port_cfg.vni", PortCfg.OFF_VNI);

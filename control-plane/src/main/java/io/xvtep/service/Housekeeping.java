@@ -208,9 +208,6 @@ public final class Housekeeping {
                             + " its VNI: " + x.getMessage());
                 }
             }
-            for (VniCfg c : dp.vnis().list()) {
-                dp.stats().ensure(c.vni(), false);
-            }
             v.fdbCounts.unknown(); // detached ports' entries went with them
         }
     }
