@@ -35,7 +35,8 @@ static __always_inline struct vni_stats *stats_by_vni(__u32 vni)
 {
 	struct vni_cfg *cfg = vni ? bpf_map_lookup_elem(&xvtep_vnis, &vni) : 0;
 
-	return stats_slot(cfg ? cfg->stats_slot : STATS_NO_VNI);
+	vni = cfg ? cfg->stats_slot : STATS_NO_VNI; /* the same stack slot as the key: vx_send's frame is tight */
+	return bpf_map_lookup_elem(&xvtep_stats, &vni);
 }
 
 #define STAT_ADD(st, field, n) do { if (st) (st)->field += (n); } while (0)

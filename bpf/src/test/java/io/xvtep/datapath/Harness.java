@@ -285,7 +285,10 @@ final class Harness implements AutoCloseable {
     private void writeVni(int vni) {
         VniCfg c = vnis.get(vni).withCounts(nPorts.getOrDefault(vni, 0), nFlood.getOrDefault(vni, 0))
                 .withStatsSlot(vnis.get(vni).statsSlot() != 0 ? vnis.get(vni).statsSlot() : slot(vni));
-        map("xvtep_vnis").update(MapCodec.u32(vni), c.encode(), UpdateFlag.ANY);
+        // An older build measured alongside (the decap profile's baseline) may know a shorter vni_cfg: fields are only
+        // ever appended, so its prefix is that build's layout.
+        BpfMap m = map("xvtep_vnis");
+        m.update(MapCodec.u32(vni), java.util.Arrays.copyOf(c.encode(), Math.min(VniCfg.SIZE, m.valueSize())), UpdateFlag.ANY);
     }
 
     Harness port(String ifname, int vni, int flags) {
