@@ -193,7 +193,7 @@ int xdp_port(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	if (!cfg)
 		return XDP_PASS; /* a port of a VNI being deleted: TC counts it */
-	st = stats_get(vni);
+	st = stats_of(cfg); /* the VNI's counter slot: an array entry */
 	gc = config_get();
 	if (!gc)
 		return xdp_drop(st, DROP_INTERNAL);
