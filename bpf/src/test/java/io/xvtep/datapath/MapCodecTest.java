@@ -161,11 +161,12 @@ class MapCodecTest {
     @Test
     void vniCfgBytes() {
         VniCfg c = new VniCfg(42, VniCfg.F_LEARNING | VniCfg.F_L2MISS, IpAddress.parse("198.18.0.1"),
-                IpAddress.parse("239.1.1.1"), 4789, 32768, 60999, 64, 0x10, 3, 2, 300, 1450, 7);
+                IpAddress.parse("239.1.1.1"), 4789, 32768, 60999, 64, 0x10, 3, 2, 300, 1450, 7).withStatsSlot(9);
         byte[] b = c.encode();
         assertThat(HexFormat.of().formatHex(b)).isEqualTo(
                 "2a000000" + "05000000" + V4MAPPED + "c6120001" + V4MAPPED + "ef010101" + "b512" + "0080" + "47ee"
-                        + "40" + "10" + "03000000" + "02000000" + "2c010000" + "aa050000" + "07000000" + "00000000");
+                        + "40" + "10" + "03000000" + "02000000" + "2c010000" + "aa050000" + "07000000" + "00000000"
+                        + "09000000" + "00000000");
         assertThat(VniCfg.decode(b)).isEqualTo(c);
         assertThat(c.withCounts(5, 6).nPorts()).isEqualTo(5);
 
