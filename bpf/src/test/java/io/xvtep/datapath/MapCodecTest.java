@@ -174,7 +174,7 @@ class MapCodecTest {
                 IpAddress.parse("ff05::42"), 4789, 0, 0, 0, 0, 0, 0, 300, 0, 0, 0x12345);
         byte[] b6 = v6.encode();
         assertThat(HexFormat.of().formatHex(b6)).startsWith("2b000000" + "000a0000"
-                + "20010db8000000000000000000000001" + "ff050000000000000000000000000042").endsWith("45230100");
+                + "20010db8000000000000000000000001" + "ff050000000000000000000000000042").endsWith("45230100" + "00000000" + "00000000");
         assertThat(VniCfg.decode(b6)).isEqualTo(v6);
         VniCfg none = new VniCfg(44, 0, null, null, 4789, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         assertThat(java.util.Arrays.copyOfRange(none.encode(), VniCfg.OFF_LOCAL, VniCfg.OFF_DSTPORT))
