@@ -54,7 +54,11 @@ final class DecapProfile {
         try {
             for (Variant v : vs) {
                 if (v.object() != null && !Files.isRegularFile(v.object())) throw new IllegalStateException("missing " + v.object());
-                Harness h = v.object() == null ? Harness.start() : Harness.withUnderlay(v.object());
+                // a baseline build brings its own port object when it has one (xvtep_port.bpf.o next to it): an older
+                // build may define the shared maps with another layout
+                Path port = v.object() == null ? null : v.object().resolveSibling("xvtep_port.bpf.o");
+                Harness h = v.object() == null ? Harness.start()
+                        : Files.isRegularFile(port) ? Harness.withObjects(port, v.object()) : Harness.withUnderlay(v.object());
                 hs.add(h);
                 h.vni(42, v.learning() ? L : 0, 4789).port("p1", 42, PortCfg.F_XDP).fdbPort(42, C1, "p1", 0);
             }

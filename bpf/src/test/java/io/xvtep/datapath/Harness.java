@@ -81,6 +81,11 @@ final class Harness implements AutoCloseable {
         return start(null, underlayObject);
     }
 
+    /** With other builds of both objects (a baseline of another map layout: the objects share the maps). */
+    static Harness withObjects(Path portObject, Path underlayObject) {
+        return start(portObject, underlayObject);
+    }
+
     private static Harness start(Path portObject, Path underlayObject) {
         Netns ns = Netns.create("xvtep-pt");
         Harness h = new Harness(ns, portObject, underlayObject);
