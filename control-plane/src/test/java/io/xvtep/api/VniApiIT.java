@@ -61,7 +61,8 @@ class VniApiIT extends AgentApiBase {
         assertThat(v.getJsonArray("flood")).containsExactly("198.18.0.2");
 
         VniCfg c = vniCfg(100);
-        assertThat(c).isEqualTo(new VniCfg(100, VniCfg.F_LEARNING, null, null, 4789,
+        assertThat(c.statsSlot()).as("a counter slot of its own").isPositive();
+        assertThat(c.withStatsSlot(0)).isEqualTo(new VniCfg(100, VniCfg.F_LEARNING, null, null, 4789,
                 Integer.parseInt(range[0]), Integer.parseInt(range[1]), 64, 0, 0, 1, 300, 1450, 0));
         assertThat(flood(100)).containsExactly("198.18.0.2");
         assertThat(dstportRefs(4789)).isNotNull().isPositive();
