@@ -35,7 +35,7 @@ class StatsSlotTest {
     @Test
     void slotsAreGivenZeroedKeptAndReused() {
         Path root = Path.of("/sys/fs/bpf", Unique.name("xvtep-slot"));
-        try (Datapath dp = Datapath.open(root, new Capacities(4096, 1024, 8, 16))) {
+        try (Datapath dp = Datapath.open(root, new Capacities(65_536, 1024, 8, 16))) {
             assertThat(dp.map(MapNames.STATS).maxEntries()).as("slot 0 + one per VNI").isEqualTo(9);
             dp.createVni(cfg(42, 64), List.of());
             dp.createVni(cfg(43, 64), List.of());
