@@ -50,12 +50,10 @@ int tc_port_ingress(struct __sk_buff *skb)
 	if (!port)
 		return TC_ACT_OK; /* not (or no longer) an xvtep port */
 	vni = port->vni;
-	/* The counters through the VNI's slot, then the VNI again (a warm lookup): taking st from cfg here
-	 * gives a program the verifier refuses (combined stack of tc_port_ingress and its global calls: 528 B). */
-	st = stats_by_vni(vni);
 	cfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	if (!cfg)
-		return drop(st, DROP_NO_DEST); /* a port of a VNI being deleted: counted in slot 0 */
+		return drop(stats_slot(STATS_NO_VNI), DROP_NO_DEST); /* a port of a VNI being deleted */
+	st = stats_of(cfg); /* the VNI's counter slot: an array entry */
 	gc = config_get();
 	if (!gc)
 		return drop(st, DROP_INTERNAL);
