@@ -38,6 +38,7 @@ public final class Netns implements AutoCloseable {
 
     private final String name;
     private final ExecutorService thread;
+    private volatile Thread own; // the thread behind `thread` (a call from it runs in place: see call)
     private final List<ExecutorService> pools = new CopyOnWriteArrayList<>();
 
     /** Removes what dead runs of this prefix left: their namespaces and their pin roots under /sys/fs/bpf. */
@@ -50,7 +51,12 @@ public final class Netns implements AutoCloseable {
 
     private Netns(String name) {
         this.name = name;
-        this.thread = Executors.newSingleThreadExecutor(threadFactory("netns-" + name));
+        ThreadFactory factory = threadFactory("netns-" + name);
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = factory.newThread(r);
+            own = t;
+            return t;
+        });
     }
 
     /**
@@ -151,6 +157,17 @@ public final class Netns implements AutoCloseable {
      * as they are (checked ones wrapped in an IllegalStateException).
      */
     public <T> T call(Callable<T> work) {
+        if (Thread.currentThread() == own) {
+            // already on the namespace's thread (a helper that calls in, used from code run by call):
+            // submitting would wait for this very thread, a deadlock until CALL_TIMEOUT
+            try {
+                return work.call();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         try {
             return thread.submit(work).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
