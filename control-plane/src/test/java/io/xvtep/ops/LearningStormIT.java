@@ -107,10 +107,13 @@ class LearningStormIT {
         assertThat(h.get("/api/v1/vnis/" + vni).json().getBoolean("learning")).isTrue();
     }
 
-    /** 198.18.0.2 -> 198.18.0.1:4789, VNI {@code vni}, inner DST_MAC <- 02:5e:xx:xx:xx:xx (set per frame). */
-    static byte[] template(int vni) {
+    /**
+     * 198.18.0.2 -> 198.18.0.1:4789 addressed to ul0's MAC (another unicast MAC is PACKET_OTHERHOST, which decap
+     * drops as the kernel's stack does), VNI {@code vni}, inner DST_MAC <- 02:5e:xx:xx:xx:xx (set per frame).
+     */
+    byte[] template(int vni) {
         byte[] inner = Frames.eth(DST_MAC, "02:5e:00:00:00:00", 0x88b5, new byte[46]);
-        return Frames.vxlanFrame("02:aa:00:00:00:01", "02:bb:00:00:00:02", "198.18.0.2", "198.18.0.1", 50000, 4789,
+        return Frames.vxlanFrame(h.netns.mac("ul0"), "02:bb:00:00:00:02", "198.18.0.2", "198.18.0.1", 50000, 4789,
                 vni, inner);
     }
 
@@ -123,10 +126,11 @@ class LearningStormIT {
         byte[] ctx = BpfProgram.skbContext(ul0);
         List<Future<int[]>> fs = new ArrayList<>();
         long t0 = System.nanoTime();
+        byte[] frame = template(vni);
         for (int t = 0; t < THREADS; t++) {
             int from = (int) ((long) n * t / THREADS);
             int to = (int) ((long) n * (t + 1) / THREADS);
-            fs.add(inside.submit(() -> injectRange(prog.fd(), template(vni), ctx, from, to,
+            fs.add(inside.submit(() -> injectRange(prog.fd(), frame, ctx, from, to,
                     PACE > 0 ? 1_000_000_000L * THREADS / PACE : 0)));
         }
         int redirected = 0;
