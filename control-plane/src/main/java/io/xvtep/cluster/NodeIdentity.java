@@ -45,6 +45,11 @@ public final class NodeIdentity implements AutoCloseable {
     final StoreClient store;
     /** The lease the name was claimed under at start (0: etcd did not answer; claimed later). */
     long lease;
+    /**
+     * Renews {@link #lease} from the claim until the {@link Registrar} keeps it alive itself: opening the
+     * maps and attaching the programs in between takes seconds under load, longer than a short TTL.
+     */
+    private AutoCloseable keepAliveSinceClaim;
 
     private NodeIdentity(ClusterOptions o, Locals vteps, MeterRegistry registry) {
         this.options = o;
@@ -66,6 +71,20 @@ public final class NodeIdentity implements AutoCloseable {
         NodeIdentity id = new NodeIdentity(o, vteps, registry);
         try {
             id.lease = id.takeName().lease();
+            long lease = id.lease;
+            id.keepAliveSinceClaim = id.store.keepAlive(lease, new StoreClient.KeepAlive() {
+                @Override
+                public void lost(String why) {
+                    // the Registrar's own keep-alive finds it gone too, and claims the name again
+                    LOG.log(System.Logger.Level.WARNING, "cluster: lease " + Long.toHexString(lease) + " lost before"
+                            + " the cluster started (" + why + ")");
+                }
+
+                @Override
+                public void ended() {
+                    // retried by the Registrar's own stream once it starts
+                }
+            });
             return id;
         } catch (NameTaken e) {
             id.close();
@@ -157,8 +176,25 @@ public final class NodeIdentity implements AutoCloseable {
         }));
     }
 
+    /** The {@link Registrar} renews {@link #lease} now (its stream is open): the claim's own stream ends. */
+    synchronized void keptAliveElsewhere() {
+        closeKeepAliveSinceClaim();
+    }
+
+    private synchronized void closeKeepAliveSinceClaim() {
+        if (keepAliveSinceClaim != null) {
+            try {
+                keepAliveSinceClaim.close();
+            } catch (Exception e) {
+                // the client closes it anyway
+            }
+            keepAliveSinceClaim = null;
+        }
+    }
+
     @Override
     public void close() {
+        closeKeepAliveSinceClaim();
         thread.close();
         store.close();
     }

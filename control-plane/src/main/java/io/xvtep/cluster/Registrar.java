@@ -93,6 +93,7 @@ final class Registrar {
                 allDirty = true;
                 keepAlive(leaseId);
             }
+            identity.keptAliveElsewhere(); // after ours is open: no gap in renewals
         });
     }
 

@@ -1,0 +1,105 @@
+package io.xvtep.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.xvtep.model.IpAddress;
+import io.xvtep.service.Locals;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node name's lease against a real etcd (Debian's etcd-server, on loopback, started here): it stays
+ * alive from the claim on, also while the agent takes longer than the TTL to open its maps and start
+ * the cluster (a loaded machine), and through the hand-over to the Registrar's keep-alive.
+ */
+class NodeIdentityIT {
+
+    private static final int TTL = 2;
+
+    private Process etcd;
+    private Path dir;
+    private String endpoint;
+
+    @BeforeEach
+    void startEtcd() throws Exception {
+        dir = Files.createTempDirectory("xvtep-etcd-");
+        int client = freePort(), peer = freePort();
+        endpoint = "http://127.0.0.1:" + client;
+        String peerUrl = "http://127.0.0.1:" + peer;
+        etcd = new ProcessBuilder("etcd", "--name", "t", "--data-dir", dir.resolve("data").toString(),
+                "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
+                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", "t=" + peerUrl)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (!listening(client)) {
+            assertThat(System.nanoTime()).as("etcd listening on " + endpoint).isLessThan(end);
+            assertThat(etcd.isAlive()).as("etcd running (" + dir.resolve("etcd.log") + ")").isTrue();
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterEach
+    void stopEtcd() throws Exception {
+        if (etcd != null) {
+            etcd.destroy();
+            etcd.waitFor();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void theClaimedLeaseOutlivesASlowStartAndTheHandOver() throws Exception {
+        ClusterOptions o = new ClusterOptions(List.of(endpoint), "n1", "/xvtep-it", TTL, 60, 0, 10, 1000,
+                ClusterOptions.DEFAULT_NODE_MAXADDRESS, 60, ClusterOptions.Security.NONE);
+        try (NodeIdentity id = NodeIdentity.claim(o, new Locals(IpAddress.parse("198.18.0.1"), null),
+                new SimpleMeterRegistry())) {
+            assertThat(id.lease).as("claimed at start").isNotZero();
+            Thread.sleep(TTL * 2500L); // the maps and programs take longer than the TTL to open
+            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after a slow start").isPositive();
+
+            // what Registrar.start does: its own stream first, then the claim's ends
+            AutoCloseable registrars = id.store.keepAlive(id.lease, new StoreClient.KeepAlive() {
+                @Override
+                public void lost(String why) {
+                }
+
+                @Override
+                public void ended() {
+                }
+            });
+            id.keptAliveElsewhere();
+            Thread.sleep(TTL * 2500L);
+            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after the hand-over").isPositive();
+            registrars.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
