@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Cluster mode under hostile or broken input (docs/cluster.md, "Validation", "Node identity"):
 # bad values in every key family, a duplicate node name. Sourced by test-vm/itest after cluster.sh.
+# These cases run on three etcd members over TLS with authentication on, as a shared etcd would be
+# (cluster_etcd; CLUSTER_ETCD_SECURITY / CLUSTER_ETCD_MEMBERS run them on one member or plain http).
 
 # etcd_value KEY: the key's value (empty when absent).
 etcd_value() {
@@ -53,11 +55,10 @@ no_forged_entries() {
 # is skipped, counted by reason and logged once; nothing forged is programmed; sync goes on; a
 # restarted agent becomes ready with them in the store.
 case_cluster_bad_values() {
-	lab_switch
-	etcd_single || return 1
+	cluster_etcd secure 3 || return 1
 	local p n r; p="$(cluster_prefix)/v2"
 	cluster_put_bad "$p" 1 || fail "etcd put" || return 1
-	cluster_three_hosts "$(etcd_url 1)" || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	cluster_pings || return 1
 	cluster_put_bad "$p" 2 || fail "etcd put" || return 1
 	# a bad value over a good VNI definition is skipped: VNI 42 stays, its options too
@@ -96,15 +97,16 @@ case_cluster_duplicate_name() {
 	# watching it (a margin of TTL/3 - 1.5 s for the JVM start: 30 s was not enough at load 12, the lease
 	# expired while the restart watched it)
 	export CLUSTER_TTL=90
-	cluster_three_hosts || return 1
+	cluster_etcd secure 3 || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 2 42 "$(ctr_mac 1 1)" "$(underlay_ip 1)" || fail "no entry for h1c1 on host 2" || return 1
 	lab_host 4
 	local key out rc; key="$(cluster_prefix)/v2/nodes/h1"
 	local before; before=$(etcd_value "$key")
 	out=$(nsenter --net="/run/netns/$(ns_host 4)" timeout 150 "$XVTEP_BIN" agent --underlay eth0 \
-		--api "127.0.0.1:$LAB_API_PORT" --pin-root "$(pin_root 4)" --etcd "$(etcd_url 1)" --node h1 \
-		--etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 2>&1)
+		--api "127.0.0.1:$LAB_API_PORT" --pin-root "$(pin_root 4)" --etcd "$(cluster_etcd_urls)" --node h1 \
+		--etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl 5 $(cluster_etcd_credentials h1) 2>&1)
 	rc=$?
 	echo "    second agent named h1: exit $rc: $(echo "$out" | grep 'xvtep:' | head -1 | cut -c1-150)"
 	[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "second agent did not exit with an error (rc $rc)" || return 1
@@ -135,7 +137,8 @@ spray_cluster_entries() { cluster_fdb "$1" 42 | grep -c '^02:ee:.* cluster$'; }
 # work; its lease revoked, they go. When the learned entries age out on host 1 its claims are withdrawn
 # and the other hosts remove them.
 case_cluster_mac_spray() {
-	cluster_three_hosts || return 1
+	cluster_etcd secure 3 || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	# The learned entries must not age out before the case ages them on purpose (at the end): at load
 	# 20-30 the spray and h9's claims took more than the default 300 s after learning, host 1's entries
 	# aged and were withdrawn mid-case, and hosts 2 and 3 "lost" them (two loops failed so, 04:52 UTC).
@@ -201,7 +204,8 @@ etcd_revision() { etcd_curl "${ETCD_VIA:-1}" /v3/kv/range '{"key":"AA=="}' | pyt
 # Back on the underlay, host 3 finds its lease gone, claims its name and keys again under a new lease,
 # re-lists (its watch revision was compacted) and gets the new VNI; the others program it again.
 case_cluster_underlay_cut() {
-	cluster_three_hosts || return 1
+	cluster_etcd secure 3 || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	cluster_pings || return 1
 	wait_for 5 has_fdb 1 42 "$(ctr_mac 3 1)" "$(underlay_ip 3)" || fail "no entry for h3c1 on host 1" || return 1
 	ip -n "$(ns_host 3)" link set eth0 down
@@ -231,7 +235,8 @@ case_cluster_underlay_cut() {
 # option, as an agent before it.)
 case_cluster_lease_ttl() {
 	export CLUSTER_AGENT_ARGS="${CLUSTER_LEASE_MAX_ARGS---etcd-lease-ttl-max 600}"
-	cluster_three_hosts || return 1
+	cluster_etcd secure 3 || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	entries_of() { cluster_fdb "$1" 42 | grep -c "^$2:.* cluster\$"; }
 	cluster_sim_claims h7 198.18.0.17 42 10 02:77:00 600 || fail "h7's claims" || return 1
 	cluster_sim_claims h8 198.18.0.18 42 10 02:88:00 86400 || fail "h8's claims" || return 1

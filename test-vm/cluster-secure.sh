@@ -3,16 +3,17 @@
 # roles to their own keys (docs/cluster.md, "Security"; test-vm/etcd-secure). Sourced by
 # test-vm/itest after cluster.sh.
 
-# cluster_secure_setup MEMBERS: lab CA and certificates, etcd (1 or 3 members) over TLS requiring client
-# certificates, users h1-h4 with their node roles, the operator role for h1, authentication on.
+# cluster_secure_setup MEMBERS [OPERATORS]: lab CA and certificates, etcd (1 or 3 members) over TLS requiring
+# client certificates, users h1-h4 with their node roles, the operator role for OPERATORS (comma-separated,
+# default h1), authentication on.
 cluster_secure_setup() {
-	local members=$1 ips
+	local members=$1 operators=${2:-h1} ips
 	export ETCD_TLS="$LAB_STATE/pki"
 	ips=$(for m in $(seq 1 "$members"); do etcd_ip "$m"; done | paste -sd,)
 	"$HERE/etcd-secure" certs "$ETCD_TLS" "$ips" h1 h2 h3 h4 || fail "certificates" || return 1
 	lab_switch
 	if [ "$members" = 1 ]; then etcd_single || return 1; else etcd_three || return 1; fi
-	in_etcd 1 "$HERE/etcd-secure" roles "$ETCD_TLS" "$(etcd_url 1)" "$(cluster_prefix)" h1 h1 h2 h3 h4 ||
+	in_etcd 1 "$HERE/etcd-secure" roles "$ETCD_TLS" "$(etcd_url 1)" "$(cluster_prefix)" "$operators" h1 h2 h3 h4 ||
 		fail "etcd users and roles" || return 1
 	export ETCD_AUTH=1
 }

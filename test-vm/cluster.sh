@@ -8,6 +8,9 @@
 
 #   ETCD_TLS=DIR (set by cluster_secure_setup): clients reach etcd over https with certificates from DIR
 #   (test-vm/etcd-secure); ETCD_AUTH=1: authentication is on (the helpers below act as root).
+#   ETCD_MEMBERS: how many members the run's etcd has (etcd_single, etcd_three).
+#   CLUSTER_ETCD_SECURITY=plain|secure, CLUSTER_ETCD_MEMBERS=1|3: run the cases on another etcd than their
+#   own default (cluster_etcd), e.g. every chaos case on one plain member, or every case over TLS+auth.
 etcd_ns() { echo "$LAB_P-etcd$1"; }
 etcd_ip() { echo "198.18.0.$((99 + $1))"; }
 etcd_url() { local s=http; [ -n "${ETCD_TLS:-}" ] && s=https; echo "$s://$(etcd_ip "$1"):2379"; }
@@ -68,14 +71,39 @@ etcd_stop() {
 
 # etcd_single: one member at 198.18.0.100.
 etcd_single() {
+	export ETCD_MEMBERS=1
 	etcd_member 1 "e1=http://$(etcd_ip 1):2380" && etcd_wait 1
 }
 
 # etcd_three: three members at 198.18.0.100-102.
 etcd_three() {
 	local spec="e1=http://$(etcd_ip 1):2380,e2=http://$(etcd_ip 2):2380,e3=http://$(etcd_ip 3):2380"
+	export ETCD_MEMBERS=3
 	etcd_member 1 "$spec" && etcd_member 2 "$spec" && etcd_member 3 "$spec" &&
 		etcd_wait 1 && etcd_wait 2 && etcd_wait 3
+}
+
+# cluster_etcd SECURITY MEMBERS [MIN]: the run's etcd on the lab switch, as the case asks unless
+# CLUSTER_ETCD_SECURITY / CLUSTER_ETCD_MEMBERS say otherwise (MIN: the fewest members the case can run on,
+# e.g. 3 to kill one). plain: http, anonymous; secure: TLS with client certificates and authentication,
+# each node confined to its own keys by its role, the operator role (VNI definitions) to every host
+# (cluster-secure.sh; cluster_secure checks a node without it).
+cluster_etcd() {
+	local sec=${CLUSTER_ETCD_SECURITY:-$1} members=${CLUSTER_ETCD_MEMBERS:-$2} min=${3:-1}
+	[ "$members" -lt "$min" ] && members=$min
+	case "$sec/$members" in
+	plain/1) lab_switch; etcd_single ;;
+	plain/3) lab_switch; etcd_three ;;
+	secure/1 | secure/3) cluster_secure_setup "$members" h1,h2,h3,h4 ;;
+	*) fail "etcd '$sec' with $members members: plain or secure, 1 or 3" ;;
+	esac || return 1
+	echo "    etcd: $sec, $members member(s)"
+}
+# cluster_etcd_urls: every member's client URL, comma-separated (what agents get).
+cluster_etcd_urls() {
+	local m u=()
+	for m in $(seq 1 "${ETCD_MEMBERS:-1}"); do u+=("$(etcd_url "$m")"); done
+	(IFS=,; echo "${u[*]}")
 }
 
 # etcd_curl M PATH [JSON]: etcd's JSON gateway on member M (no etcdctl in etcd-server); with TLS the
@@ -122,13 +150,16 @@ etcd_revoke_lease_of() {
 # cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests: $CLUSTER_TTL, 5 s;
 # $CLUSTER_AGENT_ARGS: more options).
 cluster_agent() {
-	local n=$1 urls=${2:-$(etcd_url 1)}; shift 2 2>/dev/null || shift 1
-	local sec=()
-	[ -n "${ETCD_TLS:-}" ] && sec=(--etcd-cacert "$ETCD_TLS/ca.pem" --etcd-cert "$ETCD_TLS/h$n.pem"
-		--etcd-key "$ETCD_TLS/h$n-key.pem")
-	[ -n "${ETCD_AUTH:-}" ] && sec+=(--etcd-user "h$n" --etcd-password-file "$ETCD_TLS/h$n.password")
+	local n=$1 urls=${2:-$(cluster_etcd_urls)}; shift 2 2>/dev/null || shift 1
+	# shellcheck disable=SC2046 # options without spaces (the run's state directory has none)
 	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl "${CLUSTER_TTL:-5}" \
-		"${sec[@]}" ${CLUSTER_AGENT_ARGS:-} "$@"
+		$(cluster_etcd_credentials "h$n") ${CLUSTER_AGENT_ARGS:-} "$@"
+}
+# cluster_etcd_credentials NODE: the agent options that make it NODE to a secure etcd (none for a plain one).
+cluster_etcd_credentials() {
+	[ -n "${ETCD_TLS:-}" ] && echo "--etcd-cacert $ETCD_TLS/ca.pem --etcd-cert $ETCD_TLS/$1.pem --etcd-key $ETCD_TLS/$1-key.pem"
+	[ -n "${ETCD_AUTH:-}" ] && echo "--etcd-user $1 --etcd-password-file $ETCD_TLS/$1.password"
+	return 0
 }
 
 # cluster_agent_kill N [SIG]: the agent process itself (lab_agent records the pid of the subshell
@@ -181,7 +212,7 @@ flood_is() { [ "$(flood_of "$1" "$2" 2>/dev/null)" = "$3" ]; }
 # locally on each host; nothing else configured.
 cluster_three_hosts() {
 	local etcd_urls=${1:-}
-	if [ -z "$etcd_urls" ]; then lab_switch; etcd_single || return 1; etcd_urls=$(etcd_url 1); fi
+	if [ -z "$etcd_urls" ]; then cluster_etcd plain 1 || return 1; etcd_urls=$(cluster_etcd_urls); fi
 	for n in 1 2 3; do lab_host "$n"; lab_container "$n" 1; done
 	for n in 1 2 3; do cluster_agent "$n" "$etcd_urls" || return 1; done
 	api 1 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "create VNI 42 on host 1" || return 1
@@ -293,10 +324,8 @@ case_cluster_etcd_restart() {
 
 # Three etcd members; one is killed: the agents keep syncing through the others.
 case_cluster_etcd_member_killed() {
-	lab_switch
-	etcd_three || return 1
-	local urls; urls="$(etcd_url 1),$(etcd_url 2),$(etcd_url 3)"
-	cluster_three_hosts "$urls" || return 1
+	cluster_etcd plain 3 3 || return 1
+	cluster_three_hosts "$(cluster_etcd_urls)" || return 1
 	cluster_pings || return 1
 	etcd_stop 1 KILL
 	api 3 POST /api/v1/vnis '{"vni":45}' >/dev/null || fail "create VNI 45" || return 1
@@ -377,10 +406,10 @@ case_cluster_vni_delete_while_down() {
 # vtep and vtep6); VNI 42 over IPv4 and VNI 43 over IPv6, each created once through host 1's API: every node
 # gets both, the flood lists and cluster FDB entries hold the VTEPs of each VNI's family, pings cross both.
 case_cluster_dual_stack() {
-	lab_switch; etcd_single || return 1
+	cluster_etcd plain 1 || return 1
 	local n o
 	for n in 1 2 3; do lab_host "$n"; lab_container "$n" 1; lab_container "$n" 2 1430; done
-	for n in 1 2 3; do cluster_agent "$n" "$(etcd_url 1)" --local "$(underlay_ip "$n")" --local "$(underlay_ip6 "$n")" || return 1; done
+	for n in 1 2 3; do cluster_agent "$n" "$(cluster_etcd_urls)" --local "$(underlay_ip "$n")" --local "$(underlay_ip6 "$n")" || return 1; done
 	api 1 POST /api/v1/vnis '{"vni":42}' >/dev/null || fail "create VNI 42 on host 1" || return 1
 	api 1 POST /api/v1/vnis "{\"vni\":43,\"local\":\"$(underlay_ip6 1)\"}" >/dev/null || fail "create VNI 43 (IPv6) on host 1" || return 1
 	for n in 2 3; do
