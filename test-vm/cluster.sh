@@ -148,11 +148,12 @@ etcd_revoke_lease_of() {
 }
 
 # cluster_agent N [ETCD_URLS]: agent on host N in cluster mode (short lease for the tests: $CLUSTER_TTL, 5 s;
-# $CLUSTER_AGENT_ARGS: more options).
+# $CLUSTER_AGENT_ARGS: more options). Ready within 120 s: the claim at start may watch a previous lease for
+# TTL/3 + 1.5 s and keeps trying for 20 s while etcd answers late (NodeIdentity).
 cluster_agent() {
 	local n=$1 urls=${2:-$(cluster_etcd_urls)}; shift 2 2>/dev/null || shift 1
 	# shellcheck disable=SC2046 # options without spaces (the run's state directory has none)
-	lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl "${CLUSTER_TTL:-5}" \
+	LAB_AGENT_READY_S=${LAB_AGENT_READY_S:-120} lab_agent "$n" --etcd "$urls" --node "h$n" --etcd-prefix "$(cluster_prefix)" --etcd-lease-ttl "${CLUSTER_TTL:-5}" \
 		$(cluster_etcd_credentials "h$n") ${CLUSTER_AGENT_ARGS:-} "$@"
 }
 # cluster_etcd_credentials NODE: the agent options that make it NODE to a secure etcd (none for a plain one).

@@ -90,14 +90,16 @@ lab_agent() {
 	local pid=$!
 	LAB_PIDS+=("$pid")
 	echo "$pid" >"$LAB_STATE/agent-h$n.pid"
-	for _ in $(seq 1 150); do
+	# $LAB_AGENT_READY_S (60 s): by the clock, not a count of polls, whose length grows with the load
+	local end=$((SECONDS + ${LAB_AGENT_READY_S:-60}))
+	while [ $SECONDS -lt $end ]; do
 		if api "$n" GET /readyz >/dev/null 2>&1; then return 0; fi
 		if ! kill -0 "$pid" 2>/dev/null; then
 			lab_log "agent on host $n exited; log:"; tail -n 30 "$log" >&2; return 1
 		fi
 		sleep 0.2
 	done
-	lab_log "agent on host $n not ready after 30 s; log:"; tail -n 30 "$log" >&2
+	lab_log "agent on host $n not ready after ${LAB_AGENT_READY_S:-60} s; log:"; tail -n 30 "$log" >&2
 	return 1
 }
 

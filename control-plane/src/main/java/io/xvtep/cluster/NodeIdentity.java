@@ -24,6 +24,8 @@ public final class NodeIdentity implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("xvtep.cluster");
     private static final long POLL_MS = 250;
+    /** How long the claim at start keeps trying while etcd does not answer (then: claimed later). */
+    static final long START_CLAIM_MS = 20_000;
 
     /** The node key as written under {@code lease} at {@code rev}. */
     record Claimed(long lease, String key, String value, long rev) {
@@ -70,7 +72,7 @@ public final class NodeIdentity implements AutoCloseable {
         }
         NodeIdentity id = new NodeIdentity(o, vteps, registry);
         try {
-            id.lease = id.takeName().lease();
+            id.lease = id.takeNameAtStart().lease();
             long lease = id.lease;
             id.keepAliveSinceClaim = id.store.keepAlive(lease, new StoreClient.KeepAlive() {
                 @Override
@@ -90,10 +92,41 @@ public final class NodeIdentity implements AutoCloseable {
             id.close();
             throw e;
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "cluster: could not claim node name " + o.node() + " at start ("
-                    + e.getMessage() + "): claimed when etcd answers; forwarding starts on the pinned maps");
+            LOG.log(System.Logger.Level.WARNING, "cluster: could not claim node name " + o.node() + " within "
+                    + START_CLAIM_MS / 1000 + " s of the start (" + why(e) + "): claimed when etcd answers; forwarding"
+                    + " starts on the pinned maps");
             return id;
         }
+    }
+
+    /**
+     * {@link #takeName}, tried again for up to {@link #START_CLAIM_MS} while etcd does not answer or answers
+     * late: one timed-out operation (a cold JVM's first TLS and authentication round trip on a loaded
+     * machine) must not send the agent on unclaimed, as a duplicate would then open its maps and attach
+     * before it learns that its name is taken. Beyond the budget (etcd down) the agent starts anyway.
+     */
+    private Claimed takeNameAtStart() throws Exception {
+        long end = System.nanoTime() + START_CLAIM_MS * 1_000_000;
+        for (int attempt = 1;; attempt++) {
+            try {
+                return takeName();
+            } catch (NameTaken e) {
+                throw e;
+            } catch (Exception e) {
+                long left = (end - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.INFO, "cluster: claiming node name " + options.node() + ", attempt "
+                        + attempt + " failed (" + why(e) + "); tried again");
+                Thread.sleep(Math.min(left, 500L * attempt));
+            }
+        }
+    }
+
+    /** An exception as a log line says it: its message, or its type when it has none (a timeout). */
+    static String why(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**

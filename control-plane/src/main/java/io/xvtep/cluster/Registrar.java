@@ -327,7 +327,7 @@ final class Registrar {
             } else {
                 grantRetryAt = System.nanoTime() + 1_000_000_000L;
                 LOG.log(System.Logger.Level.WARNING, "cluster: claiming node name " + self + " failed ("
-                        + e.getMessage() + "); retried");
+                        + NodeIdentity.why(e) + "); retried");
             }
         });
     }
