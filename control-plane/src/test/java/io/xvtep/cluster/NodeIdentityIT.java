@@ -25,7 +25,12 @@ import org.junit.jupiter.api.Test;
  */
 class NodeIdentityIT {
 
-    private static final int TTL = 2;
+    private static final int TTL = 3;
+    /**
+     * etcd reports a lease's remaining TTL in whole seconds and -1 once it is gone: 0 is a live lease with
+     * under a second left (a renewal every TTL/3 that came late on a loaded machine: seen in CI).
+     */
+    private static final String ALIVE = " (-1: expired; 0: alive, under a second left)";
 
     private Process etcd;
     private Path dir;
@@ -81,7 +86,7 @@ class NodeIdentityIT {
                 new SimpleMeterRegistry())) {
             assertThat(id.lease).as("claimed at start").isNotZero();
             Thread.sleep(TTL * 2500L); // the maps and programs take longer than the TTL to open
-            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after a slow start").isPositive();
+            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after a slow start" + ALIVE).isNotNegative();
 
             // what Registrar.start does: its own stream first, then the claim's ends
             AutoCloseable registrars = id.store.keepAlive(id.lease, new StoreClient.KeepAlive() {
@@ -95,7 +100,7 @@ class NodeIdentityIT {
             });
             id.keptAliveElsewhere();
             Thread.sleep(TTL * 2500L);
-            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after the hand-over").isPositive();
+            assertThat(id.store.ttlNow(id.lease)[0]).as("lease remaining TTL after the hand-over" + ALIVE).isNotNegative();
             registrars.close();
         }
     }
@@ -125,7 +130,7 @@ class NodeIdentityIT {
                 new SimpleMeterRegistry())) {
             later.join();
             assertThat(id.lease).as("claimed at start, once etcd answered").isNotZero();
-            assertThat(id.store.ttlNow(id.lease)[0]).as("the claimed lease's remaining TTL").isPositive();
+            assertThat(id.store.ttlNow(id.lease)[0]).as("the claimed lease's remaining TTL" + ALIVE).isNotNegative();
         }
     }
 
