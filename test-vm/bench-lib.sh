@@ -23,6 +23,7 @@ snapshot_agent() {
 
 # link counters read with `ip -n` (netlink, so per namespace without remounting /sys): NS DEV rx|tx
 ctr_pkts() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
+ctr_bytes() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.bytes"; }
 ctr_drops() { ip -n "$1" -j -s link show "$2" | jq ".[0].stats64.$3.dropped"; }
 
 # xdp_counters NS DEV: the veth's XDP counters ("name value" lines, summed over queues, sorted)

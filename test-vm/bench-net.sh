@@ -221,8 +221,14 @@ measure_tcp() {
 		ip netns exec "$c2" ss -Hltn 'sport = :5201' | grep -q . && break; sleep 0.1
 	done
 	bps1=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c1.json" | jq '.end.sum_received.bits_per_second // empty')
+	# frame sizes during the 4-stream run: GSO/GRO super-frames show as a mean far above the MTU
+	local c2p0 c2b0 u2p0 u2b0 h2=$(ns_host 2)
+	c2p0=$(ctr_pkts "$c2" eth0 rx); c2b0=$(ctr_bytes "$c2" eth0 rx)
+	u2p0=$(ctr_pkts "$h2" eth0 rx); u2b0=$(ctr_bytes "$h2" eth0 rx)
 	bps4=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -P 4 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c4.json" | jq '.end.sum_received.bits_per_second // empty')
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$LAB_STATE/iperf3.pid"
+	echo "tcp4_c2_rx_mean_bytes=$(( ($(ctr_bytes "$c2" eth0 rx) - c2b0) / ($(ctr_pkts "$c2" eth0 rx) - c2p0 + 1) ))" >>"$out"
+	echo "tcp4_h2_eth0_rx_mean_bytes=$(( ($(ctr_bytes "$h2" eth0 rx) - u2b0) / ($(ctr_pkts "$h2" eth0 rx) - u2p0 + 1) ))" >>"$out"
 	# receiver's TCP checksum failures (frames that arrived but were thrown away)
 	# xvtep: GSO frames the sender refused (a checksumming IPv6 VNI whose container still sends them)
 	[ "${COL#xvtep}" != "$COL" ] && echo "drop_gso_csum_h1=$(api 1 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null | jq '.drop_gso_csum')" >>"$out"
