@@ -5,15 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xvtep.model.IpAddress;
 import io.xvtep.service.Locals;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,50 +24,18 @@ class NodeIdentityIT {
      */
     private static final String ALIVE = " (-1: expired; 0: alive, under a second left)";
 
-    private Process etcd;
-    private Path dir;
+    private LoopbackEtcd etcd;
     private String endpoint;
-
-    private int client, peer;
 
     @BeforeEach
     void startEtcd() throws Exception {
-        dir = Files.createTempDirectory("xvtep-etcd-");
-        client = freePort();
-        peer = freePort();
-        endpoint = "http://127.0.0.1:" + client;
-        launchEtcd();
-        long end = System.nanoTime() + 20_000_000_000L;
-        while (!listening(client)) {
-            assertThat(System.nanoTime()).as("etcd listening on " + endpoint).isLessThan(end);
-            assertThat(etcd.isAlive()).as("etcd running (" + dir.resolve("etcd.log") + ")").isTrue();
-            Thread.sleep(100);
-        }
-    }
-
-    private synchronized void launchEtcd() throws IOException {
-        String peerUrl = "http://127.0.0.1:" + peer;
-        etcd = new ProcessBuilder("etcd", "--name", "t", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                "--initial-cluster", "t=" + peerUrl)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
-                .start();
-    }
-
-    private synchronized void stopEtcdNow() throws InterruptedException {
-        etcd.destroy();
-        etcd.waitFor();
+        etcd = new LoopbackEtcd().startAndWait();
+        endpoint = etcd.endpoint();
     }
 
     @AfterEach
     void stopEtcd() throws Exception {
-        if (etcd != null) {
-            stopEtcdNow();
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        etcd.close();
     }
 
     @Test
@@ -114,11 +74,11 @@ class NodeIdentityIT {
      */
     @Test
     void theClaimAtStartIsTriedAgainWhileEtcdIsSlowToAnswer() throws Exception {
-        stopEtcdNow();
+        etcd.stop();
         Thread later = new Thread(() -> {
             try {
                 Thread.sleep(7_000);
-                launchEtcd();
+                etcd.start();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -131,21 +91,6 @@ class NodeIdentityIT {
             later.join();
             assertThat(id.lease).as("claimed at start, once etcd answered").isNotZero();
             assertThat(id.store.ttlNow(id.lease)[0]).as("the claimed lease's remaining TTL" + ALIVE).isNotNegative();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }
