@@ -21,7 +21,10 @@
 #
 #   small-frame pps  trafgen in container (1,1), 60-byte UDP frames (64 on the wire) over
 #                    1001 flows, counted at container (2,1)'s eth0 rx_packets: delivered pps
-#   TCP              iperf3 container (1,1) -> (2,1), 1 stream and 4 streams
+#   TCP              iperf3 container (1,1) -> (2,1), 1 stream and 4 streams; per run also the CPU cost per
+#                    KiB delivered (busy time of all CPUs over the run, minus the busy rate just before it, /
+#                    KiB received by (2,1)'s eth0: what throughput hides when 2 CPUs are shared by both ends)
+#                    and the mean frame size received (GSO super-frames kept end to end: ~50 KB)
 #   latency          ping container (1,1) -> (2,1), p50/p99 of the per-packet RTTs
 #   CPU/packet       busy time of all CPUs (/proc/stat) over the pps window, minus the busy rate
 #                    measured just before it (other load on the machine), / delivered frames
@@ -74,6 +77,31 @@ trap 'exit 130' INT TERM
 
 # busy and total jiffies of all CPUs
 cpu_jiffies() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
+
+# cpu_probe: "busy_jiffies all_jiffies now_ns", a point of a CPU-cost window
+cpu_probe() { echo "$(cpu_jiffies) $(now_ns)"; }
+
+# cpu_cost_ns BASE0 BASE1 WIN0 WIN1 UNITS: busy ns of all CPUs per unit over the window WIN0..WIN1 (cpu_probe
+# points), minus the busy rate measured over BASE0..BASE1 just before it (other work on the machine), scaled
+# to the window; "n/a" when that baseline was 50 % busy or more (the difference would mean nothing) or no units.
+cpu_cost_ns() {
+	local bb0 ba0 bt0 bb1 ba1 bt1 wb0 wa0 wt0 wb1 wa1 wt1
+	read -r bb0 ba0 bt0 <<<"$1"; read -r bb1 ba1 bt1 <<<"$2"
+	read -r wb0 wa0 wt0 <<<"$3"; read -r wb1 wa1 wt1 <<<"$4"
+	awk -v bb=$((bb1 - bb0)) -v ba=$((ba1 - ba0)) -v bt=$((bt1 - bt0)) -v wb=$((wb1 - wb0)) -v wt=$((wt1 - wt0)) \
+		-v hz="$(getconf CLK_TCK)" -v n="$5" 'BEGIN {
+			if (n <= 0 || ba <= 0 || 100 * bb / ba >= 50) { print "n/a"; exit }
+			busy = wb - bb * wt / bt; if (busy < 0) busy = 0
+			printf "%.0f", busy * 1e9 / hz / n
+		}'
+}
+
+# cpu_util BASE0 BASE1: percent of all CPUs busy between two cpu_probe points
+cpu_util() {
+	local b0 a0 b1 a1
+	read -r b0 a0 _ <<<"$1"; read -r b1 a1 _ <<<"$2"
+	awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}'
+}
 
 # ---------------------------------------------------------------- datapaths
 
@@ -160,8 +188,8 @@ measure_pps() {
 		  fill(0x41, 18) }
 	EOF
 	# the machine's busy rate without our traffic, to subtract from the CPU figure
-	local cb0 cb1 tb0 tb1
-	cb0=$(cpu_jiffies); tb0=$(now_ns); sleep 1; cb1=$(cpu_jiffies); tb1=$(now_ns)
+	local base0 base1
+	base0=$(cpu_probe); sleep 1; base1=$(cpu_probe)
 	tpid=$(start_trafgen "$c1" eth0 "$cfg" "$LAB_STATE/trafgen.log") || return 1
 	echo "$tpid" >"$LAB_STATE/trafgen.pid"
 	sleep 1 # past the generator's start-up burst
@@ -171,7 +199,7 @@ measure_pps() {
 	u1tx0=$(ctr_pkts "$h1" eth0 tx); u2rx0=$(ctr_pkts "$h2" eth0 rx); c2drop0=$(ctr_drops "$c2" eth0 rx)
 	xdp_counters "$h2" eth0 >"$LAB_STATE/xdp0"
 	xdp_counters "$h1" c1 >"$LAB_STATE/xdpc0"
-	rx0=$(ctr_pkts "$c2" eth0 rx); tx0=$(ctr_pkts "$c1" eth0 tx); t0=$(now_ns); cpu0=$(cpu_jiffies)
+	rx0=$(ctr_pkts "$c2" eth0 rx); tx0=$(ctr_pkts "$c1" eth0 tx); t0=$(now_ns); cpu0=$(cpu_probe)
 	local prx=$rx0 pt=$t0
 	for i in $(seq 1 "$DUR"); do
 		sleep 1
@@ -179,29 +207,20 @@ measure_pps() {
 		samples+=("$(( (rx - prx) * 1000000000 / (t - pt) ))")
 		prx=$rx; pt=$t
 	done
-	tx=$(ctr_pkts "$c1" eth0 tx); cpu=$(cpu_jiffies)
+	tx=$(ctr_pkts "$c1" eth0 tx); cpu=$(cpu_probe)
 	local u1tx u2rx c2drop
 	u1tx=$(ctr_pkts "$h1" eth0 tx); u2rx=$(ctr_pkts "$h2" eth0 rx); c2drop=$(ctr_drops "$c2" eth0 rx)
 	xdp_counters "$h2" eth0 >"$LAB_STATE/xdp1"
 	xdp_counters "$h1" c1 >"$LAB_STATE/xdpc1"
 	stop_group "$tpid"; rm -f "$LAB_STATE/trafgen.pid"
 	local drx=$((rx - rx0)) dtx=$((tx - tx0)) dt=$((t - t0))
-	local b0 a0 b1 a1; read -r b0 a0 <<<"$cpu0"; read -r b1 a1 <<<"$cpu"
-	local hz; hz=$(getconf CLK_TCK)
-	local base busy b0b a0b b1b a1b
-	read -r b0b a0b <<<"$cb0"; read -r b1b a1b <<<"$cb1"
-	# baseline busy jiffies scaled to the window; what is left is this traffic's cost
-	base=$(awk -v b=$((b1b - b0b)) -v t=$((tb1 - tb0)) -v w="$dt" 'BEGIN{printf "%.0f", b * w / t}')
-	busy=$(( b1 - b0 - base )); [ "$busy" -lt 0 ] && busy=0
 	{
-		echo "cpu_base_util=$(awk -v b=$((b1b - b0b)) -v a=$((a1b - a0b)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
+		echo "cpu_base_util=$(cpu_util "$base0" "$base1")"
 		echo "pps=$((drx * 1000000000 / dt))"
 		echo "sent_pps=$((dtx * 1000000000 / dt))"
 		echo "pps_samples=${samples[*]}"
-		echo "cpu_util=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN{printf "%.0f", a ? 100*b/a : 0}')"
-		# with the machine already busy (other work) before the window, the difference means nothing
-		echo "cpu_ns=$(awk -v b="$busy" -v hz="$hz" -v p="$drx" -v u=$(( (b1b - b0b) * 100 / (a1b - a0b > 0 ? a1b - a0b : 1) )) \
-			'BEGIN{if (p>0 && u<50) printf "%.0f", b*1e9/hz/p; else print "n/a"}')"
+		echo "cpu_util=$(cpu_util "$cpu0" "$cpu")"
+		echo "cpu_ns=$(cpu_cost_ns "$base0" "$base1" "$cpu0" "$cpu" "$drx")"
 		echo "xdp_h2_eth0_delta=$(xdp_delta "$LAB_STATE/xdp0" "$LAB_STATE/xdp1")"
 		echo "xdp_h1_c1_delta=$(xdp_delta "$LAB_STATE/xdpc0" "$LAB_STATE/xdpc1")"
 		echo "u1_tx=$((u1tx - u1tx0)) u2_rx=$((u2rx - u2rx0)) c2_rxdrop=$((c2drop - c2drop0)) c1_tx=$dtx c2_rx=$drx"
@@ -213,32 +232,51 @@ measure_pps() {
 	fi
 }
 
+# tcp_run STREAMS OUT: one iperf3 run (1,1) -> (2,1); writes tcpN (Gbit/s), tcpN_cpu_ns_per_kb (busy ns of all
+# CPUs per KiB delivered, baseline subtracted: the datapaths' cost per byte, which throughput on 2 shared CPUs
+# hides behind scheduling) and the mean frame size received by the container and the underlay (GSO or GRO
+# super-frames show as a mean far above the MTU)
+tcp_run() {
+	local n=$1 out=$2 c2 h2 base0 base1 w0 w1 c2p0 c2b0 u2p0 u2b0 c2b bps p=""
+	c2=$(ns_ctr 2 1); h2=$(ns_host 2)
+	[ "$n" -gt 1 ] && p="-P $n"
+	base0=$(cpu_probe); sleep 1; base1=$(cpu_probe)
+	c2p0=$(ctr_pkts "$c2" eth0 rx); c2b0=$(ctr_bytes "$c2" eth0 rx)
+	u2p0=$(ctr_pkts "$h2" eth0 rx); u2b0=$(ctr_bytes "$h2" eth0 rx)
+	w0=$(cpu_probe)
+	# shellcheck disable=SC2086 # $p: no option or "-P n"
+	bps=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 $p -J \
+		2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c$n.json" | jq '.end.sum_received.bits_per_second // empty')
+	w1=$(cpu_probe)
+	c2b=$(( $(ctr_bytes "$c2" eth0 rx) - c2b0 ))
+	{
+		echo "tcp$n=$(awk -v b="$bps" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')"
+		echo "tcp${n}_cpu_base_util=$(cpu_util "$base0" "$base1")"
+		echo "tcp${n}_cpu_ns_per_kb=$(cpu_cost_ns "$base0" "$base1" "$w0" "$w1" $((c2b / 1024)))"
+		echo "tcp${n}_c2_rx_mean_bytes=$(( c2b / ($(ctr_pkts "$c2" eth0 rx) - c2p0 + 1) ))"
+		echo "tcp${n}_h2_eth0_rx_mean_bytes=$(( ($(ctr_bytes "$h2" eth0 rx) - u2b0) / ($(ctr_pkts "$h2" eth0 rx) - u2p0 + 1) ))"
+	} >>"$out"
+	[ -n "$bps" ]
+}
+
 measure_tcp() {
-	local out=$1 spid c2 bps1 bps4; c2=$(ns_ctr 2 1)
+	local out=$1 spid c2 ok=1; c2=$(ns_ctr 2 1)
 	ip netns exec "$c2" iperf3 -s -p 5201 >"$LAB_STATE/iperf3-s.log" 2>&1 &
 	spid=$!; echo "$spid" >"$LAB_STATE/iperf3.pid"
 	for _ in $(seq 1 50); do
 		ip netns exec "$c2" ss -Hltn 'sport = :5201' | grep -q . && break; sleep 0.1
 	done
-	bps1=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c1.json" | jq '.end.sum_received.bits_per_second // empty')
-	# frame sizes during the 4-stream run: GSO/GRO super-frames show as a mean far above the MTU
-	local c2p0 c2b0 u2p0 u2b0 h2=$(ns_host 2)
-	c2p0=$(ctr_pkts "$c2" eth0 rx); c2b0=$(ctr_bytes "$c2" eth0 rx)
-	u2p0=$(ctr_pkts "$h2" eth0 rx); u2b0=$(ctr_bytes "$h2" eth0 rx)
-	bps4=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 -P 4 -J 2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c4.json" | jq '.end.sum_received.bits_per_second // empty')
+	tcp_run 1 "$out" || ok=0
+	tcp_run 4 "$out" || ok=0
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$LAB_STATE/iperf3.pid"
-	echo "tcp4_c2_rx_mean_bytes=$(( ($(ctr_bytes "$c2" eth0 rx) - c2b0) / ($(ctr_pkts "$c2" eth0 rx) - c2p0 + 1) ))" >>"$out"
-	echo "tcp4_h2_eth0_rx_mean_bytes=$(( ($(ctr_bytes "$h2" eth0 rx) - u2b0) / ($(ctr_pkts "$h2" eth0 rx) - u2p0 + 1) ))" >>"$out"
 	# receiver's TCP checksum failures (frames that arrived but were thrown away)
 	# xvtep: GSO frames the sender refused (a checksumming IPv6 VNI whose container still sends them)
 	[ "${COL#xvtep}" != "$COL" ] && echo "drop_gso_csum_h1=$(api 1 GET "/api/v1/vnis/$VNI/stats" 2>/dev/null | jq '.drop_gso_csum')" >>"$out"
 	echo "tcp_in_csum_errors_c2=$(ip netns exec "$c2" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") f = i; h = 1 } else print $f }' /proc/net/snmp)" >>"$out"
-	if [ -z "$bps1" ] || [ -z "$bps4" ]; then
+	if [ "$ok" = 0 ]; then
 		log "$COL: iperf3 failed:"; cat "$LAB_STATE/iperf3-c.err" "$LAB_STATE/iperf3-s.log" >&2
 		jq -r '.error // empty' "$LAB_STATE"/iperf3-c*.json >&2
 	fi
-	echo "tcp1=$(awk -v b="$bps1" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')" >>"$out"
-	echo "tcp4=$(awk -v b="$bps4" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')" >>"$out"
 }
 
 measure_latency() {
@@ -345,6 +383,8 @@ table() {
 		"cpu_ns|min|num|CPU ns per delivered frame (all CPUs, baseline subtracted)" \
 		"tcp1|max|num|TCP 1 stream, Gbit/s" \
 		"tcp4|max|num|TCP 4 streams, Gbit/s" \
+		"tcp1_cpu_ns_per_kb|min|num|TCP 1 stream, CPU ns per KiB delivered (all CPUs, baseline subtracted)" \
+		"tcp4_cpu_ns_per_kb|min|num|TCP 4 streams, CPU ns per KiB delivered" \
 		"p50|min|num|ping RTT p50, µs" \
 		"p99|min|num|ping RTT p99, µs"; do
 		IFS='|' read -r key mode fmt label <<<"$m"
