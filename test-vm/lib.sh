@@ -18,8 +18,19 @@ LAB_PIDS=()
 
 lab_log() { printf '%s\n' "$*" >&2; }
 
+# The agents pin their maps on the host's bpffs. systemd mounts it at boot; a machine booted without
+# systemd (a container's init, as on some CI machines) has none, and the agent does not mount one where it
+# cannot tell that its mounts are the host's (host.PinRootCheck: it would be lost with the agent). So the
+# lab mounts it, as systemd would, in the root mount namespace; it stays after the run, as systemd's does.
+lab_bpffs() {
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && return 0
+	lab_log "lab: /sys/fs/bpf is not a bpffs: mounting the host's (mount -t bpf bpf /sys/fs/bpf)"
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+}
+
 # A fresh prefix per run, so that two runs cannot collide.
 lab_init() {
+	lab_bpffs
 	LAB_P=${1:-xv$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')}
 	LAB_STATE=/run/xvtep-lab/$LAB_P
 	mkdir -p "$LAB_STATE"
