@@ -78,6 +78,39 @@ public final class DatapathBench {
                 System.out.printf("| %-32s | %10.1f | %11.2fx |%n", r.name(), ns, ns / ceiling);
             }
         }
+        if (only == null || only.contains("floor")) {
+            floorRows(decapFrame, PING_C1_TO_R1, ceiling);
+        }
+    }
+
+    /**
+     * The floor rows (src/test/bpf/floor.bpf.c): a VTEP's unavoidable lookups and helpers and nothing else,
+     * timed like the rows above, so a per-frame target can be set against what this kernel allows.
+     */
+    static void floorRows(byte[] decapFrame, byte[] encapFrame, double ceiling) throws Exception {
+        String[][] rows = {
+            {"floor: one hash lookup (XDP)", "xdp_floor_lookup", "d"},
+            {"floor: minimal decap (XDP)", "xdp_floor_decap", "d"},
+            {"floor: minimal decap (TC)", "tc_floor_decap", "d"},
+            {"floor: minimal encap (TC)", "tc_floor_encap", "e"},
+        };
+        try (Harness h = Harness.start()) {
+            h.ns.call(() -> {
+                try (Floor f = Floor.load()) {
+                    for (String[] r : rows) {
+                        var prog = f.program(r[1]);
+                        byte[] frame = r[2].equals("d") ? decapFrame : encapFrame, ctx = Floor.ctx(r[1]);
+                        double ns = best(() -> {
+                            long total = 0;
+                            for (int i = 0; i < ITERATIONS; i++) total += prog.testRunCtx(frame, ctx, 1).durationNs();
+                            return (double) total / ITERATIONS;
+                        });
+                        System.out.printf("| %-32s | %10.1f | %11.2fx |%n", r[0], ns, ns / ceiling);
+                    }
+                }
+                return null;
+            });
+        }
     }
 
     /** ns/packet of the empty XDP program on `frame`: the ceiling every row is compared with. */
