@@ -18,7 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * whole delivery.
  */
 static __always_inline int flood(struct __sk_buff *skb, struct vni_cfg *cfg, struct xvtep_config *gc,
-				 __u32 in_ifindex, struct vni_stats *st, int remote)
+				 __u32 in_ifindex, struct vni_stats *st, int remote, const struct ethhdr *eth)
 {
 	__u32 n_ports = cfg->n_ports, n_flood = remote ? cfg->n_flood : 0;
 
@@ -30,7 +30,7 @@ static __always_inline int flood(struct __sk_buff *skb, struct vni_cfg *cfg, str
 	flood_ports(skb, cfg->vni, n_ports, in_ifindex, st);
 	if (!n_flood)
 		return consumed();
-	return vx_flood(skb, cfg, gc, n_flood, st);
+	return vx_flood(skb, cfg, gc, n_flood, st, eth);
 }
 
 SEC("tc")
@@ -44,6 +44,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 	struct fdb_entry *e;
 	struct ethhdr eth;
 	__u32 vni;
+	__u64 now;
 
 	PROF_STOP(1, TC_ACT_OK);
 	port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
@@ -57,8 +58,11 @@ int tc_port_ingress(struct __sk_buff *skb)
 	gc = config_get();
 	if (!gc)
 		return drop(st, DROP_INTERNAL);
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+	if ((void *)(long)skb->data + ETH_HLEN <= (void *)(long)skb->data_end) /* linear: no helper call */
+		__builtin_memcpy(&eth, (void *)(long)skb->data, ETH_HLEN);
+	else if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
 		return drop(st, DROP_TRUNCATED);
+	now = fdb_clock(); /* read once: learning, ageing and the outer-header cache share it */
 
 	/* As a bridge port: invalid sources are refused, the MACs behind the port learned,
 	 * and IEEE link-local groups (PAUSE, STP, LACP, 802.1X, LLDP) never forwarded. */
@@ -66,7 +70,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 	if (!PROF_SKIPS(PROF_SKIP_VALIDATE) && (mac_is_multicast(eth.h_source) || mac_is_zero(eth.h_source)))
 		return drop(st, DROP_SRC_MAC);
 	if (!PROF_SKIPS(PROF_SKIP_LEARN))
-		fdb_learn(vni, eth.h_source, 0, ifindex, st);
+		fdb_learn_at(vni, eth.h_source, 0, ifindex, st, now);
 	if (!PROF_SKIPS(PROF_SKIP_VALIDATE) && mac_is_link_local(eth.h_dest))
 		return drop(st, DROP_LINK_LOCAL);
 	PROF_STOP(3, TC_ACT_OK);
@@ -79,7 +83,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 		else if (eth.h_proto == bpf_htons(ETH_P_IPV6) && eth.h_dest[0] == IPV6_MCAST_MAC0)
 			r = nd_proxy(skb, cfg, ifindex, st);
 		if (r == PROXY_MISS)
-			return flood(skb, cfg, gc, ifindex, st, 0); /* like the kernel: never on the wire */
+			return flood(skb, cfg, gc, ifindex, st, 0, &eth); /* like the kernel: never on the wire */
 		if (r != PROXY_NOT_MINE)
 			return r;
 	}
@@ -87,7 +91,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 	if (!mac_is_multicast(eth.h_dest)) {
 		e = fdb_lookup(vni, eth.h_dest);
 		PROF_STOP(4, TC_ACT_OK);
-		if (e && !fdb_is_stale(e, cfg, bpf_ktime_get_ns())) {
+		if (e && !fdb_is_stale(e, cfg, now)) {
 			if (e->ifindex) {
 				if (e->ifindex == ifindex)
 					return drop(st, DROP_HAIRPIN);
@@ -96,7 +100,7 @@ int tc_port_ingress(struct __sk_buff *skb)
 				return port_deliver(skb, e->ifindex, vni, 1, st);
 			}
 			if (!addr_is_zero(&e->remote))
-				return vx_unicast(skb, cfg, gc, &e->remote, st);
+				return vx_unicast(skb, cfg, gc, &e->remote, st, now, &eth);
 		}
 		if (!cfg->n_flood && (cfg->flags & VNI_F_L2MISS)) {
 			/* the kernel's l2miss: no entry and no default destination */
@@ -104,5 +108,5 @@ int tc_port_ingress(struct __sk_buff *skb)
 			miss_emit(XVTEP_EV_L2MISS, vni, eth.h_dest, 0);
 		}
 	}
-	return flood(skb, cfg, gc, ifindex, st, 1);
+	return flood(skb, cfg, gc, ifindex, st, 1, &eth);
 }

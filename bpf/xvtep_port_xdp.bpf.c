@@ -25,79 +25,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* A flow hash of the inner frame for the outer UDP source port (RFC 7348 section 5): XDP has no skb hash. */
-static __always_inline __u32 hash_mix(__u32 h, __u32 v)
-{
-	v *= 0xcc9e2d51u;
-	v = (v << 15) | (v >> 17);
-	v *= 0x1b873593u;
-	h ^= v;
-	h = (h << 13) | (h >> 19);
-	return h * 5 + 0xe6546b64u;
-}
-
-static __always_inline __u32 hash_final(__u32 h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
-}
-
-/* What the outer headers take from the inner packet (the TC program's vx_encap reads the same). */
-struct inner_info {
-	__u8  tos;
-	__u8  ttl;
-	__be16 frag_off; /* IP_DF for IPv6 (never fragmented on the way) */
-	__u32 label;     /* IPv6 flow label */
-	__u32 hash;
-};
-
-/* Reads the inner IPv4/IPv6 header (if any) behind `eth`; never fails (a short header reads as none). */
-static __always_inline void inner_read(struct ethhdr *eth, void *data_end, struct inner_info *in)
-{
-	__u32 h = 0x9747b28cu;
-	__u16 *ports;
-
-	h = hash_mix(h, *(__u32 *)&eth->h_dest[0] ^ *(__u32 *)&eth->h_source[2]);
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if ((void *)(ip + 1) > data_end)
-			goto out;
-		in->tos = ip->tos;
-		in->ttl = ip->ttl;
-		in->frag_off = ip->frag_off;
-		h = hash_mix(hash_mix(hash_mix(0x9747b28cu, ip->saddr), ip->daddr), ip->protocol);
-		ports = (void *)ip + ip->ihl * 4;
-		if ((ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP) &&
-		    !(ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) && (void *)(ports + 2) <= data_end)
-			h = hash_mix(h, *(__u32 *)ports);
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end)
-			goto out;
-		in->tos = ipv6_tclass(ip6);
-		in->ttl = ip6->hop_limit;
-		in->frag_off = bpf_htons(IP_DF);
-		in->label = bpf_ntohl(*(__be32 *)ip6) & IPV6_FLOWLABEL_MASK;
-		h = 0x9747b28cu;
-#pragma unroll
-		for (int i = 0; i < 4; i++)
-			h = hash_mix(h, ip6->saddr.s6_addr32[i] ^ ip6->daddr.s6_addr32[i]);
-		h = hash_mix(h, ip6->nexthdr);
-		ports = (void *)(ip6 + 1);
-		if ((ip6->nexthdr == IPPROTO_TCP || ip6->nexthdr == IPPROTO_UDP) && (void *)(ports + 2) <= data_end)
-			h = hash_mix(h, *(__u32 *)ports);
-	} else {
-		h = hash_mix(h, eth->h_proto);
-	}
-out:
-	in->hash = hash_final(h);
-}
-
 /* The outer headers being built (on the stack: one frame, one copy). */
 struct xdp_encap {
 	union {
@@ -182,6 +109,7 @@ int xdp_port(struct xdp_md *ctx)
 	struct fdb_entry *e;
 	enum nh_result r;
 	__u32 vni, mtu = 0;
+	__u64 now;
 	int ipv6;
 
 	if ((void *)(eth + 1) > data_end)
@@ -201,7 +129,8 @@ int xdp_port(struct xdp_md *ctx)
 	/* As a bridge port, in tc_port_ingress's order. */
 	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source))
 		return xdp_drop(st, DROP_SRC_MAC);
-	fdb_learn(vni, eth->h_source, 0, ifindex, st);
+	now = fdb_clock(); /* read once: learning, ageing and the outer-header cache share it */
+	fdb_learn_at(vni, eth->h_source, 0, ifindex, st, now);
 	if (mac_is_link_local(eth->h_dest))
 		return xdp_drop(st, DROP_LINK_LOCAL);
 	if (mac_is_multicast(eth->h_dest))
@@ -215,7 +144,7 @@ int xdp_port(struct xdp_md *ctx)
 		return XDP_PASS; /* the outer UDP checksum sums the whole frame: TC's */
 
 	e = fdb_lookup(vni, eth->h_dest);
-	if (!e || fdb_is_stale(e, cfg, bpf_ktime_get_ns()))
+	if (!e || fdb_is_stale(e, cfg, now))
 		return XDP_PASS; /* unknown unicast: TC floods it (and raises l2miss) */
 	if (e->ifindex) {
 		if (e->ifindex == ifindex)
@@ -234,7 +163,7 @@ int xdp_port(struct xdp_md *ctx)
 
 	x.key.src = *vni_local_ip(cfg, gc);
 	x.key.dst = e->remote;
-	r = vx_nexthop_cached(ctx, gc, &x.key, ipv6 ? &x.o6.eth : &x.o.eth, &out_ifindex, &x.nh_ip, &x.fib);
+	r = vx_nexthop_cached(ctx, gc, &x.key, ipv6 ? &x.o6.eth : &x.o.eth, &out_ifindex, &x.nh_ip, &x.fib, now);
 	if (r == NH_FAIL)
 		return xdp_drop(st, DROP_FIB);
 	if (r == NH_NO_NEIGH) {

@@ -34,11 +34,12 @@
 #define XVTEP_ENCAP_CACHE_H
 
 #include "nexthop.h"
+#include "clock.h"
 
 /* What one frame's copies share (vx_encap fills it once per frame; each copy sets key.dst). */
 struct vx_frame {
 	struct encap_cache_key key; /* outer source, and the destination of the copy being sent */
-	__u64  now;        /* bpf_ktime_get_ns() once per frame: every copy's cache age is judged by it */
+	__u64  now;        /* fdb_clock() once per frame: every copy's cache age is judged by it */
 	__u32  inner_len;  /* bytes after the outer headers: inner frame with its tags */
 	__u32  vni;        /* host order */
 	__be32 vx_vni;     /* the VXLAN header's second word */
@@ -91,13 +92,14 @@ static __always_inline enum nh_result vx_template(void *ctx, struct xvtep_config
 	return vx_nexthop(ctx, gc, &key->src, &key->dst, (struct ethhdr *)t->dmac, &t->ifindex, nh, fib);
 }
 
-/* A cached template for `key` fresh at `now` (bpf_ktime_get_ns()), or NULL. */
+/* A cached template for `key` fresh at `now` (fdb_clock(): a coarse reading may lag built_ns a little), or NULL. */
 static __always_inline struct encap_cache_entry *vx_cache_hit(const struct encap_cache_key *key, __u64 now)
 {
 	struct encap_cache_entry *e;
 
 	e = bpf_map_lookup_elem(&xvtep_encap_cache, key);
-	if (e && now - e->built_ns < ENCAP_CACHE_MAX_AGE_NS)
+	/* fresh: built within the last second, or up to a second "ahead" (a tick-old reading) */
+	if (e && now - e->built_ns + ENCAP_CACHE_MAX_AGE_NS < 2 * ENCAP_CACHE_MAX_AGE_NS)
 		return e;
 	return NULL;
 }
@@ -121,11 +123,11 @@ static __always_inline void vx_cache_put(const struct encap_cache_key *key, stru
  */
 static __always_inline enum nh_result vx_nexthop_cached(void *ctx, struct xvtep_config *gc,
 							const struct encap_cache_key *key, struct ethhdr *eth,
-							__u32 *ifindex, union vtep_addr *nh, struct bpf_fib_lookup *fib)
+							__u32 *ifindex, union vtep_addr *nh, struct bpf_fib_lookup *fib,
+							__u64 now)
 {
 	struct encap_cache_entry *e = NULL, ne;
 	enum nh_result r;
-	__u64 now = bpf_ktime_get_ns();
 	int group = vtep_is_group(&key->dst);
 
 	if (!group)

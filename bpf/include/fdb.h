@@ -5,17 +5,7 @@
 
 #include "parse.h"
 #include "events.h"
-
-/*
- * The FDB's clock: CLOCK_MONOTONIC at tick resolution (the timekeeper's last tick, where
- * bpf_ktime_get_ns reads the clock source: 40-80 ns per call in a VM, docs/benchmarks.md "Decap
- * profile"). Entry times are compared in seconds (ageing, the 1 s refresh), so a tick is plenty;
- * comparisons are signed, as a coarse reading may lag a precise one written elsewhere.
- */
-static __always_inline __u64 fdb_clock(void)
-{
-	return bpf_ktime_get_coarse_ns();
-}
+#include "clock.h"
 
 /* A learned entry older than the VNI's ageing time no longer forwards (the control plane reaps it). */
 static __always_inline int fdb_is_stale(const struct fdb_entry *e, const struct vni_cfg *cfg, __u64 now)
@@ -139,13 +129,6 @@ static __always_inline enum learn_result fdb_learn_at(__u32 vni, const __u8 *mac
 		STAT_INC(st, learned);
 	event_emit(ev, vni, mac, remote, ifindex, 0, 0);
 	return LEARN_OK;
-}
-
-/* fdb_learn_at now: for callers that read no clock of their own for the frame. */
-static __always_inline enum learn_result fdb_learn(__u32 vni, const __u8 *mac, const union vtep_addr *remote, __u32 ifindex,
-				      struct vni_stats *st)
-{
-	return fdb_learn_at(vni, mac, remote, ifindex, st, fdb_clock());
 }
 
 #endif /* XVTEP_FDB_H */

@@ -12,6 +12,7 @@
 #include "encap_cache.h"
 #include "encap_csum.h"
 #include "encap_tags.h"
+#include "inner.h"
 #include "prof.h"
 
 /*
@@ -99,21 +100,24 @@ static __always_inline __be32 ip6_flow_word(__u8 tclass, __u32 label)
  * sends zero checksums (udp6zerocsumtx): the VXLAN payload is summed once here, each copy adds the
  * cached address sum and its lengths. A GSO frame cannot be checksummed per segment from BPF (adjust_room sets no
  * UDP_TUNNEL_CSUM GSO type) and is refused.
+ * The inner headers are read in place (a port's frames arrive with them linear; pulled once if not); `eth`
+ * is the caller's copy of the frame's Ethernet header, read before the tags were taken (their MACs are the
+ * frame's). f->now, the frame's one clock reading (fdb_clock), is the caller's: it dates the cache entries.
  * Returns 0, or why the frame must be dropped.
  */
 static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const struct vni_cfg *cfg,
-						 struct xvtep_config *gc, struct vx_frame *f)
+						 struct xvtep_config *gc, struct vx_frame *f, const struct ethhdr *eth)
 {
 	int ipv6 = !!(cfg->flags & VNI_F_IPV6);
 	__u32 elen = ipv6 ? VXLAN_ENCAP6_LEN : VXLAN_ENCAP_LEN; /* == the outer headers' length on the wire */
 	__u64 flags = (ipv6 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV4) |
 		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN);
-	__u32 hash = PROF_SKIPS(PROF_SKIP_HASH) ? skb->hash : bpf_get_hash_recalc(skb);
-	struct ethhdr eth;
-	struct iphdr in_ip = {};
+	struct inner_info in = {};
 	__be32 tags[VX_MAX_TAGS] = {};
-	__u32 tag_len, in_label = 0, label;
-	__u8 l4 = 0, tos = cfg->tos;
+	__u32 tag_len, label, hash;
+	__u8 tos = cfg->tos;
+	void *data, *data_end;
+	__be16 h_proto;
 	__s64 sum;
 	int n;
 
@@ -125,41 +129,40 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	if (n < 0)
 		return DROP_ADJUST;
 	tag_len = n * VLAN_TAG_LEN;
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
-		return DROP_ADJUST;
-	if (eth.h_proto == bpf_htons(ETH_P_IP)) {
-		if (!bpf_skb_load_bytes(skb, ETH_HLEN, &in_ip, sizeof(in_ip)))
-			l4 = in_ip.protocol;
-	} else if (eth.h_proto == bpf_htons(ETH_P_IPV6)) {
-		/* the IPv6 header's traffic class and hop limit stand in for tos and ttl; IPv6 is never
-		 * fragmented on the way, so df inherit sets DF (as the kernel's vxlan does) */
-		__be32 w[2];
-
-		if (!bpf_skb_load_bytes(skb, ETH_HLEN, w, sizeof(w))) {
-			in_ip.tos = bpf_ntohl(w[0]) >> 20;
-			in_ip.ttl = bpf_ntohl(w[1]) & 0xff;
-			in_ip.frag_off = bpf_htons(IP_DF);
-			l4 = bpf_ntohl(w[1]) >> 8; /* next header */
-			in_label = bpf_ntohl(w[0]) & IPV6_FLOWLABEL_MASK;
-		}
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data + VX_INNER_PULL_LEN > data_end && skb->len > data_end - data) {
+		/* a helper call only when the inner headers are not linear yet (rare for a port's frames) */
+		bpf_skb_pull_data(skb, skb->len < VX_INNER_PULL_LEN ? skb->len : VX_INNER_PULL_LEN);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
 	}
-	if (skb->gso_size && l4 == IPPROTO_UDP)
+	if (data + ETH_HLEN > data_end)
+		return DROP_ADJUST;
+	h_proto = ((struct ethhdr *)data)->h_proto; /* after the tags: the inner frame's type */
+	/* the IPv6 header's traffic class and hop limit stand in for tos and ttl; IPv6 is never fragmented
+	 * on the way, so df inherit sets DF (as the kernel's vxlan does) */
+	inner_read(data, data_end, &in);
+	/* the sender's socket hash when it set one (what the kernel's vxlan uses), else ours of the inner flow */
+	hash = skb->hash;
+	if (!hash || PROF_SKIPS(PROF_SKIP_HASH))
+		hash = in.hash;
+	if (skb->gso_size && in.l4 == IPPROTO_UDP)
 		flags |= BPF_F_ADJ_ROOM_FIXED_GSO;
 	if (cfg->flags & VNI_F_TOS_INHERIT)
-		tos = in_ip.tos;
-	f->tos = ecn_encap(tos, in_ip.tos);
+		tos = in.tos;
+	f->tos = ecn_encap(tos, in.tos);
 	f->frag = 0;
 	if (cfg->flags & VNI_F_DF_SET)
 		f->frag = bpf_htons(IP_DF);
 	else if (cfg->flags & VNI_F_DF_INHERIT)
-		f->frag = in_ip.frag_off & bpf_htons(IP_DF);
+		f->frag = in.frag_off & bpf_htons(IP_DF);
 	/* 0: the template's default (1 to a group, else DEFAULT_TTL), as the kernel's when no TTL is set */
-	f->ttl = (cfg->flags & VNI_F_TTL_INHERIT) && in_ip.ttl ? in_ip.ttl : cfg->ttl;
+	f->ttl = (cfg->flags & VNI_F_TTL_INHERIT) && in.ttl ? in.ttl : cfg->ttl;
 	/* the kernel's flowlabel: a fixed value (0 by default), or the inner IPv6 packet's with inherit */
-	label = (cfg->flags & VNI_F_LABEL_INHERIT) ? in_label : cfg->label;
+	label = (cfg->flags & VNI_F_LABEL_INHERIT) ? in.label : cfg->label;
 	f->flow = ip6_flow_word(f->tos, label);
 
-	f->now = bpf_ktime_get_ns();
 	f->inner_len = skb->len + tag_len;
 	f->key.src = *vni_local_ip(cfg, gc);
 	f->vni = cfg->vni;
@@ -179,12 +182,12 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 			return DROP_ADJUST;
 		}
 		/* room sits after the old Ethernet header: move that header to the inner slot (around the tags) */
-		if (n == 0 ? bpf_skb_store_bytes(skb, elen, &eth, ETH_HLEN, 0) :
-		    bpf_skb_store_bytes(skb, elen, &eth, 2 * ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN + tag_len, &eth.h_proto, sizeof(eth.h_proto), 0))
+		if (n == 0 ? bpf_skb_store_bytes(skb, elen, eth, ETH_HLEN, 0) :
+		    bpf_skb_store_bytes(skb, elen, eth, 2 * ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN + tag_len, &h_proto, sizeof(h_proto), 0))
 			return DROP_ADJUST;
 	} else if (bpf_skb_change_head(skb, elen + tag_len, 0) ||
-		   (n && bpf_skb_store_bytes(skb, elen, &eth, 2 * ETH_ALEN, 0))) {
+		   (n && bpf_skb_store_bytes(skb, elen, eth, 2 * ETH_ALEN, 0))) {
 		return DROP_ADJUST; /* change_head: the MACs move in front of the tags, the type already sits after them */
 	}
 	if (n > 0 && bpf_skb_store_bytes(skb, elen + 2 * ETH_ALEN, &tags[0], VLAN_TAG_LEN, 0))
@@ -291,9 +294,10 @@ __attribute__((noinline)) int vx_send(struct __sk_buff *skb, const struct vx_fra
 
 /* Unicast to one remote VTEP. */
 static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
-				      const union vtep_addr *remote, struct vni_stats *st)
+				      const union vtep_addr *remote, struct vni_stats *st, __u64 now,
+				      const struct ethhdr *eth)
 {
-	struct vx_frame f;
+	struct vx_frame f = { .now = now }; /* held in the frame, not across the helper calls below */
 	enum drop_reason why;
 	int r = PROF_SKIPS(PROF_SKIP_VALIDATE) ? 0 : vx_tunnel_mtu(skb, cfg, skb->ifindex, st);
 
@@ -302,7 +306,7 @@ static __always_inline int vx_unicast(struct __sk_buff *skb, const struct vni_cf
 	if (!mtu_ok(skb, cfg, gc))
 		return drop(st, DROP_MTU);
 	PROF_STOP(5, TC_ACT_OK);
-	why = vx_encap(skb, cfg, gc, &f);
+	why = vx_encap(skb, cfg, gc, &f, eth);
 	if (why)
 		return drop(st, why);
 	if (XVTEP_PROF_STAGE >= 6 && XVTEP_PROF_STAGE <= 8)
@@ -341,7 +345,7 @@ static long vx_flood_copy(__u32 i, void *data)
  * costs its template lookup, a 50/70-byte header store and the clone.
  */
 static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg *cfg, struct xvtep_config *gc,
-				    __u32 n_flood, struct vni_stats *st)
+				    __u32 n_flood, struct vni_stats *st, const struct ethhdr *eth)
 {
 	struct vx_flood_ctx fc = { .skb = skb, .st = st };
 	struct vni_idx_key k = { .vni = cfg->vni };
@@ -356,7 +360,8 @@ static __always_inline int vx_flood(struct __sk_buff *skb, const struct vni_cfg 
 		return r;
 	if (!mtu_ok(skb, cfg, gc))
 		return drop(st, DROP_MTU);
-	why = vx_encap(skb, cfg, gc, &fc.f);
+	fc.f.now = fdb_clock();
+	why = vx_encap(skb, cfg, gc, &fc.f, eth);
 	if (why)
 		return drop(st, why);
 	if (n_flood > 1)
