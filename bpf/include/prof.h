@@ -20,7 +20,7 @@
 #define PROF_SKIP_VALIDATE (1 << 1) /* no hostile-input checks: source MAC, link-local, tags, tunnel MTU, family */
 #define PROF_SKIP_FIB      (1 << 2) /* no bpf_fib_lookup: the underlay's own MAC both ways */
 #define PROF_SKIP_MTU      (1 << 3) /* no bpf_check_mtu */
-#define PROF_SKIP_HASH     (1 << 4) /* no bpf_get_hash_recalc */
+#define PROF_SKIP_HASH     (1 << 4) /* no flow hash of our own (skb->hash only) */
 #define PROF_SKIP_CLONE    (1 << 5) /* flood copies built and addressed but not cloned out (bpf_clone_redirect) */
 
 /* Return `ret` at profile point `n` (0: never). */

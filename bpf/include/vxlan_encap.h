@@ -145,7 +145,7 @@ static __always_inline enum drop_reason vx_encap(struct __sk_buff *skb, const st
 	inner_read(data, data_end, &in);
 	/* the sender's socket hash when it set one (what the kernel's vxlan uses), else ours of the inner flow */
 	hash = skb->hash;
-	if (!hash || PROF_SKIPS(PROF_SKIP_HASH))
+	if (!hash && !PROF_SKIPS(PROF_SKIP_HASH))
 		hash = in.hash;
 	if (skb->gso_size && in.l4 == IPPROTO_UDP)
 		flags |= BPF_F_ADJ_ROOM_FIXED_GSO;
