@@ -34,6 +34,8 @@
 #   --rounds N    build and measure every datapath N times, interleaved; the table shows
 #                 the best round of each figure (default 3)
 #   --only LIST   datapaths to run (default underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6,xvtep-zc6)
+#   --perf DIR    profile both CPUs during each 4-stream TCP run (perf record -a -g): DIR/COLUMN.rN.txt holds
+#                 the hottest kernel symbols (perf report --no-children --sort sym), to compare columns by
 #   --no-doc      print only; do not rewrite the generated part of docs/benchmarks.md
 # XVTEP_JAR=path picks the agent jar (default control-plane/target/xvtep.jar); it is copied
 # once at start, so a rebuild during the run does not affect it.
@@ -51,6 +53,7 @@ DUR=4
 ROUNDS=3
 ONLY=underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6,xvtep-zc6
 DOC=1
+PERF_DIR=
 CMDLINE="${XVTEP_JAR:+XVTEP_JAR=$XVTEP_JAR }test-vm/bench net $*"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
 	--no-doc) DOC=0; shift ;;
+	--perf) PERF_DIR=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
 	*) echo "usage: $0 [--duration S] [--rounds N] [--only underlay,kernel,xvtep,xvtep-xdp,kernel6,xvtep6,xvtep-zc6] [--no-doc]" >&2; exit 2 ;;
 	esac
 done
@@ -237,17 +241,28 @@ measure_pps() {
 # hides behind scheduling) and the mean frame size received by the container and the underlay (GSO or GRO
 # super-frames show as a mean far above the MTU)
 tcp_run() {
-	local n=$1 out=$2 c2 h2 base0 base1 w0 w1 c2p0 c2b0 u2p0 u2b0 c2b bps p=""
+	local n=$1 out=$2 c2 h2 base0 base1 w0 w1 c2p0 c2b0 u2p0 u2b0 c2b bps p="" ppid=""
 	c2=$(ns_ctr 2 1); h2=$(ns_host 2)
 	[ "$n" -gt 1 ] && p="-P $n"
 	base0=$(cpu_probe); sleep 1; base1=$(cpu_probe)
 	c2p0=$(ctr_pkts "$c2" eth0 rx); c2b0=$(ctr_bytes "$c2" eth0 rx)
 	u2p0=$(ctr_pkts "$h2" eth0 rx); u2b0=$(ctr_bytes "$h2" eth0 rx)
 	w0=$(cpu_probe)
+	if [ -n "$PERF_DIR" ] && [ "$n" -gt 1 ]; then
+		command -v perf >/dev/null || { log "bench-net: --perf needs perf (apt install linux-perf)"; exit 2; }
+		perf record -q -a -g -o "$LAB_STATE/perf.data" -- sleep $((DUR + 1)) >/dev/null 2>&1 &
+		ppid=$!
+	fi
 	# shellcheck disable=SC2086 # $p: no option or "-P n"
 	bps=$(in_ctr 1 1 timeout $((DUR + 15)) iperf3 -c "$(overlay_ip 2 1)" -p 5201 --connect-timeout 3000 -t "$DUR" -O 1 $p -J \
 		2>>"$LAB_STATE/iperf3-c.err" | tee "$LAB_STATE/iperf3-c$n.json" | jq '.end.sum_received.bits_per_second // empty')
 	w1=$(cpu_probe)
+	if [ -n "${ppid:-}" ]; then
+		wait "$ppid"
+		perf report -q -i "$LAB_STATE/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
+			grep -v '^$' | head -60 >"$PERF_DIR/$COL.r$ROUND.txt"
+		rm -f "$LAB_STATE/perf.data"
+	fi
 	c2b=$(( $(ctr_bytes "$c2" eth0 rx) - c2b0 ))
 	{
 		echo "tcp$n=$(awk -v b="$bps" 'BEGIN{if (b == "") print "failed"; else printf "%.2f", b/1e9}')"
@@ -356,6 +371,7 @@ esac
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$ROUNDS"); do
+	ROUND=$r
 	for c in "${COLS[@]}"; do
 		log "== round $r/$ROUNDS: $c"
 		run_column "$c" "$RES/$c.r$r"
