@@ -203,13 +203,12 @@ case_cni_two_hosts() {
 		api "$n" POST /api/v1/vnis/42/neigh "{\"ip\":\"$ipo\",\"mac\":\"$maco\"}" >/dev/null || fail "neigh on host $n" || return 1
 	done
 	local pcap="$LAB_STATE/underlay.pcap"
-	in_host 1 timeout 30 tcpdump -i eth0 -U -w "$pcap" udp port 4789 >/dev/null 2>&1 &
-	local tp=$!
-	sleep 1
-	pm 1 exec c1 ping -c 3 -i 0.2 -W 2 "$ip2" >/dev/null || fail "host 1's container cannot ping $ip2" || return 1
-	pm 2 exec c1 ping -c 3 -i 0.2 -W 2 "$ip1" >/dev/null || fail "host 2's container cannot ping $ip1" || return 1
-	sleep 0.5
-	kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
+	capture_start 1 "$pcap" "udp port 4789" || return 1
+	local tp=$CAPTURE_PID
+	pm 1 exec c1 ping -c 3 -i 0.2 -W 2 "$ip2" >/dev/null || { capture_stop "$tp"; fail "host 1's container cannot ping $ip2"; return 1; }
+	pm 2 exec c1 ping -c 3 -i 0.2 -W 2 "$ip1" >/dev/null || { capture_stop "$tp"; fail "host 2's container cannot ping $ip1"; return 1; }
+	sleep 0.2
+	capture_stop "$tp"
 	local icmp arp
 	icmp=$(cni_vxlan_count icmp "$pcap"); arp=$(cni_vxlan_count arp "$pcap")
 	echo "    underlay of host 1: $icmp ICMP and $arp ARP frames in VXLAN"
@@ -292,11 +291,12 @@ case_cni_cluster() {
 	done
 	cni_run 1 c1 blue || fail "podman run on host 1: $(tail -n 3 "$(cni_dir 1)/podman.log")" || return 1
 	local pcap1="$LAB_STATE/underlay1.pcap" pcap3="$LAB_STATE/underlay3.pcap"
-	in_host 1 timeout 60 tcpdump -i eth0 -U -w "$pcap1" udp port 4789 >/dev/null 2>&1 &
-	local tp1=$!
-	in_host 3 timeout 60 tcpdump -i eth0 -U -w "$pcap3" udp port 4789 >/dev/null 2>&1 &
-	local tp3=$!
-	sleep 1
+	capture_start 1 "$pcap1" "udp port 4789" || return 1
+	local tp1=$CAPTURE_PID
+	capture_start 3 "$pcap3" "udp port 4789" || { capture_stop "$tp1"; return 1; }
+	local tp3=$CAPTURE_PID
+	# shellcheck disable=SC2064 # the pids now: whichever way the case ends, the captures end with it
+	trap "capture_stop $tp1; capture_stop $tp3; lab_down" EXIT
 	cni_run 3 c3 blue || fail "podman run on host 3: $(tail -n 3 "$(cni_dir 3)/podman.log")" || return 1
 	local ip3 mac3 ip1
 	ip3=$(cni_ip 3 c3); mac3=$(cni_mac 3 c3); ip1=$(cni_ip 1 c1)
@@ -306,8 +306,9 @@ case_cni_cluster() {
 	pm 1 exec c1 ping -c 3 -i 0.2 -W 2 "$ip3" >/dev/null || fail "host 1's container cannot reach $ip3 on host 3" || return 1
 	echo "    host 1's container reached host 3's ($ip3, $mac3) right after podman run"
 	pm 3 exec c3 ping -c 2 -i 0.2 -W 2 "$ip1" >/dev/null || fail "host 3's container cannot reach $ip1" || return 1
-	sleep 0.5
-	kill "$tp1" "$tp3" 2>/dev/null; wait "$tp1" "$tp3" 2>/dev/null
+	sleep 0.2
+	capture_stop "$tp1"; capture_stop "$tp3"
+	trap 'lab_down' EXIT
 	local f icmp arp bcast
 	for f in "$pcap1" "$pcap3"; do
 		icmp=$(cni_vxlan_count icmp "$f"); arp=$(cni_vxlan_count arp "$f"); bcast=$(cni_vxlan_count 'eth.dst.ig == 1' "$f")

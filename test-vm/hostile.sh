@@ -60,15 +60,6 @@ case_vlan_tags() {
 	return 1
 }
 
-# wait_listening FILE: tcpdump wrote "listening on" to its stderr FILE (10 s deadline).
-wait_listening() {
-	local i
-	for i in $(seq 100); do
-		grep -q 'listening on' "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 vlan_tags_once() {
 	# container 1 also sends IPv6 router solicitations: the capture on container 2 leaves them out.

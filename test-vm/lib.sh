@@ -52,6 +52,32 @@ in_host() { local n=$1; shift; nsenter --net="/run/netns/$(ns_host "$n")" "$@"; 
 in_ctr()  { local n=$1 m=$2; shift 2; ip netns exec "$(ns_ctr "$n" "$m")" "$@"; }
 in_sw()   { ip netns exec "$(ns_sw)" "$@"; }
 
+# wait_listening FILE: tcpdump wrote "listening on" to its stderr FILE (10 s deadline).
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		grep -q 'listening on' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# capture_start N PCAP FILTER: tcpdump on host N's underlay eth0 into PCAP, returning once it listens; its pid
+# (for capture_stop) in CAPTURE_PID. Started with nsenter itself, not in_host in the background: $! of a
+# backgrounded function is a subshell's, whose kill leaves tcpdump running. --immediate-mode -U: each frame
+# is in the file as it arrives (without it, libpcap holds frames in a ring block for up to a second, and a
+# count read right after the traffic missed the last ones: the cni_two_hosts flake).
+capture_start() {
+	local n=$1 pcap=$2 filter=$3
+	nsenter --net="/run/netns/$(ns_host "$n")" timeout 60 tcpdump --immediate-mode -i eth0 -U -w "$pcap" "$filter" \
+		>/dev/null 2>"$pcap.err" &
+	CAPTURE_PID=$!
+	wait_listening "$pcap.err" || { capture_stop "$CAPTURE_PID"; lab_log "tcpdump on host $n did not start"; return 1; }
+}
+
+# capture_stop PID: tcpdump ends (SIGINT: it writes what it holds), waited for.
+capture_stop() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+
 lab_switch() {
 	local sw; sw=$(ns_sw)
 	ip netns add "$sw"

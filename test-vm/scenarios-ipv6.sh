@@ -61,12 +61,11 @@ v6_hosts() { # v6_hosts N XVTEP_HOSTS...: N hosts with containers c1, c2 (IPv6 M
 v6_capture() {
 	local n=$1 filter=$2; shift 2
 	local pcap; pcap="$LAB_STATE/v6-$RANDOM.pcap"
-	in_host "$n" timeout 20 tcpdump -i eth0 -U -w "$pcap" "$filter" >/dev/null 2>&1 &
-	local tp=$!
-	for _ in $(seq 1 50); do [ -s "$pcap" ] && break; sleep 0.1; done # the pcap header: tcpdump listens
+	capture_start "$n" "$pcap" "$filter" >&2 || return 1
+	local tp=$CAPTURE_PID
 	"$@" >/dev/null 2>&1
-	sleep 0.5
-	kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
+	sleep 0.2
+	capture_stop "$tp"
 	echo "$pcap"
 }
 

@@ -54,12 +54,11 @@ vni_json() { # vni_json VNI [key=json ...]
 capture_count() {
 	local n=$1 filter=$2; shift 2
 	local pcap="$LAB_STATE/cap-$RANDOM.pcap"
-	in_host "$n" timeout 15 tcpdump -i eth0 -U -w "$pcap" "$filter" >/dev/null 2>&1 &
-	local tp=$!
-	sleep 1
+	capture_start "$n" "$pcap" "$filter" || { echo 0; return 1; }
+	local tp=$CAPTURE_PID
 	"$@" >/dev/null 2>&1
-	sleep 0.5
-	kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
+	sleep 0.2
+	capture_stop "$tp"
 	tshark -r "$pcap" 2>/dev/null | wc -l
 }
 
