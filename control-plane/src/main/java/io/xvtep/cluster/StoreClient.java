@@ -18,21 +18,16 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -43,18 +38,11 @@ import java.util.function.LongConsumer;
 /**
  * The etcd client (jetcd) as the cluster uses it: strings in and out, every operation timed and
  * bounded, every completion handed to the {@link ClusterThread}. Nothing else in the package
- * talks to jetcd.
+ * talks to jetcd ({@link Reconnect}, which it owns, only resets the client's connection back-off).
  */
 final class StoreClient implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger("xvtep.cluster");
     private static final long OP_TIMEOUT_MS = 5_000;
-    /**
-     * While etcd does not answer, gRPC's connection back-off is reset this often. gRPC grows its wait
-     * between connection attempts x1.6 up to 120 s while etcd is down, so after a long outage a client found
-     * etcd 20-50 s after it was back (docs/cluster.md); jetcd has no setting for it.
-     */
-    static final long RECONNECT_EVERY_MS = 2_000;
     /** etcd's default limit of operations in one transaction (--max-txn-ops). */
     static final int MAX_TXN_OPS = 128;
 
@@ -93,10 +81,7 @@ final class StoreClient implements AutoCloseable {
     private final Client client;
     private final ClusterThread thread;
     private final ClusterMetrics metrics;
-    /** The last operation found etcd unreachable (timed out, UNAVAILABLE): the channel's back-off is reset. */
-    private volatile boolean unreachable;
-    /** jetcd's gRPC channel, reached once (null: not yet; EMPTY: unreachable, gRPC's own back-off kept). */
-    private volatile Optional<ManagedChannel> channel;
+    private final Reconnect reconnect;
 
     StoreClient(List<String> endpoints, ClusterOptions.Security sec, ClusterThread thread, ClusterMetrics metrics) {
         // A re-list reads the whole prefix in one response: 100k endpoints are ~15 MB, beyond gRPC's default
@@ -128,79 +113,17 @@ final class StoreClient implements AutoCloseable {
         this.client = b.build();
         this.thread = thread;
         this.metrics = metrics;
-        thread.every(this::resetBackoffWhileUnreachable, RECONNECT_EVERY_MS);
+        this.reconnect = new Reconnect(client, thread);
     }
 
-    /**
-     * Whether {@code e} says etcd did not answer at all (no connection, or no answer in time), as opposed to
-     * an answer that refused the request.
-     */
-    static boolean unreachable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TimeoutException
-                    || t instanceof StatusRuntimeException se && unreachable(se.getStatus().getCode())
-                    || t instanceof StatusException se2 && unreachable(se2.getStatus().getCode())
-                    || t instanceof EtcdException ee && (ee.getErrorCode() == ErrorCode.UNAVAILABLE
-                            || ee.getErrorCode() == ErrorCode.DEADLINE_EXCEEDED)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean unreachable(Status.Code c) {
-        return c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED;
-    }
-
-    /** Records how an operation ended: null for an answer, else its failure. */
-    private void answered(Throwable failure) {
-        unreachable = failure != null && unreachable(failure);
-    }
-
-    /** Whether the last operation found etcd unreachable (for tests and the reset below). */
+    /** Whether the last operation found etcd unreachable (tests). */
     boolean unreachable() {
-        return unreachable;
+        return reconnect.unreachable();
     }
 
-    /**
-     * While the last operation found etcd unreachable, tells gRPC to try connecting now instead of after its
-     * grown back-off, so an agent reconnects within {@link #RECONNECT_EVERY_MS} of etcd coming back. The
-     * channel is jetcd's private field: if a jetcd version hides it elsewhere, a warning says so once and
-     * gRPC's own back-off stays (reconnection late, nothing else changes).
-     */
-    private void resetBackoffWhileUnreachable() {
-        if (!unreachable) {
-            return;
-        }
-        Optional<ManagedChannel> ch = channel;
-        if (ch == null) {
-            ch = Optional.ofNullable(grpcChannel(client));
-            channel = ch;
-            if (ch.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "cluster: jetcd's gRPC channel is not reachable here: after a long"
-                        + " etcd outage reconnection waits for gRPC's back-off (up to 120 s)");
-            }
-        }
-        ch.ifPresent(ManagedChannel::resetConnectBackoff);
-    }
-
-    /** Whether this jetcd's gRPC channel can be reached, so its back-off can be reset (a test checks it). */
+    /** Whether jetcd's gRPC channel can be reached, so its back-off can be reset (tests). */
     boolean backoffResettable() {
-        return grpcChannel(client) != null;
-    }
-
-    /** jetcd 0.8's channel: ClientImpl.connectionManager.getChannel(); null when not found. */
-    private static ManagedChannel grpcChannel(Client client) {
-        try {
-            Field f = client.getClass().getDeclaredField("connectionManager");
-            f.setAccessible(true);
-            Object manager = f.get(client);
-            Method m = manager.getClass().getDeclaredMethod("getChannel");
-            m.setAccessible(true);
-            return m.invoke(manager) instanceof ManagedChannel mc ? mc : null;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
+        return reconnect.resettable();
     }
 
     /** True when {@code e} says the thing asked for (a lease) does not exist. */
@@ -316,13 +239,13 @@ final class StoreClient implements AutoCloseable {
         try {
             T r = f.get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             ok = true;
-            answered(null);
+            reconnect.answered(null);
             return r;
         } catch (java.util.concurrent.ExecutionException e) {
-            answered(e.getCause());
+            reconnect.answered(e.getCause());
             throw e.getCause() instanceof Exception c ? c : e;
         } catch (TimeoutException e) {
-            answered(e);
+            reconnect.answered(e);
             throw e;
         } finally {
             metrics.storeOp(name, ok, System.nanoTime() - t0);
@@ -385,7 +308,7 @@ final class StoreClient implements AutoCloseable {
         long t0 = System.nanoTime();
         f.orTimeout(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
             metrics.storeOp(name, e == null, System.nanoTime() - t0);
-            answered(e);
+            reconnect.answered(e);
             thread.run(() -> {
                 if (e == null) {
                     ok.accept(r);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Reconnection after a long etcd outage, against a real etcd: gRPC's connection back-off grows x1.6 up
- * to 120 s while etcd is down, so without the client's reset (StoreClient.RECONNECT_EVERY_MS) a client
+ * to 120 s while etcd is down, so without the client's reset (Reconnect.EVERY_MS) a client
  * asking once a second got its first answer 20-50 s after etcd was healthy again (docs/cluster.md). With
  * the reset it answers within a few seconds. The outage is 150 s, long enough for the back-off to reach
  * ~60 s; the bound asserted (12 s) has seconds of slack over the 2 s reset period and the 5 s op timeout.
